@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/shadowroute/shadowroute/render/golden"
+)
+
+const testdata = "../../../../testdata"
+
+func run(args []string, stdin string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = Execute(args, IO{In: strings.NewReader(stdin), Out: &out, Err: &errb}, "test")
+	return code, out.String(), errb.String()
+}
+
+func TestCommands(t *testing.T) {
+	demo := filepath.Join(testdata, "demo")
+	tabErr := filepath.Join(testdata, "loader", "tab-error.yaml")
+	tests := []struct {
+		name       string
+		args       []string
+		stdin      string
+		code       int
+		golden     string // compare stdout with testdata/cli/<golden>
+		stdoutHas  string
+		stderrHas  string
+		stderrNone bool
+	}{
+		{name: "inventory demo", args: []string{"inventory", demo}, code: 0, golden: "inventory-demo.txt"},
+		{name: "inventory json", args: []string{"inventory", demo, "--format", "json"}, code: 0, stdoutHas: `"kind": "StatefulSet"`},
+		{name: "missing path", args: []string{"inventory", "nope.yaml"}, code: 2, stderrHas: "error: nope.yaml: no such file or directory"},
+		{name: "no path", args: []string{"inventory"}, code: 2, stderrHas: "no input"},
+		{name: "bad format", args: []string{"inventory", demo, "--format", "xml"}, code: 2, stderrHas: `unknown --format "xml"`},
+		{name: "unknown flag", args: []string{"inventory", "--frobnicate"}, code: 2, stderrHas: "unknown flag"},
+		{name: "warning is not fatal", args: []string{"inventory", tabErr}, code: 0, stderrHas: "tab-error.yaml:11: cannot parse YAML"},
+		{name: "strict makes warnings fatal", args: []string{"inventory", "--strict", tabErr}, code: 2, stderrHas: "--strict: 1 input warning(s)"},
+		{name: "quiet hides warnings", args: []string{"inventory", "--quiet", tabErr}, code: 0, stderrNone: true},
+		{name: "stdin", args: []string{"inventory", "-", "-n", "team"}, stdin: "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n", code: 0, stdoutHas: "Service  core   1"},
+		{name: "version", args: []string{"version"}, code: 0, stdoutHas: "shadowroute test"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := run(tt.args, tt.stdin)
+			if code != tt.code {
+				t.Errorf("exit code = %d, want %d; stderr:\n%s", code, tt.code, stderr)
+			}
+			if tt.golden != "" {
+				golden.Assert(t, filepath.Join(testdata, "cli", tt.golden), []byte(stdout))
+			}
+			if !strings.Contains(stdout, tt.stdoutHas) {
+				t.Errorf("stdout lacks %q:\n%s", tt.stdoutHas, stdout)
+			}
+			if !strings.Contains(stderr, tt.stderrHas) {
+				t.Errorf("stderr lacks %q:\n%s", tt.stderrHas, stderr)
+			}
+			if tt.stderrNone && stderr != "" {
+				t.Errorf("stderr not empty:\n%s", stderr)
+			}
+		})
+	}
+}
+
+func TestInventoryJSONIsValid(t *testing.T) {
+	code, stdout, _ := run([]string{"inventory", filepath.Join(testdata, "demo"), "--format", "json"}, "")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	var doc struct {
+		Kinds     []map[string]any `json:"kinds"`
+		Workloads []map[string]any `json:"workloads"`
+		Skipped   []map[string]any `json:"skipped"`
+		Warnings  []any            `json:"warnings"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatalf("invalid JSON: %v\n%s", err, stdout)
+	}
+	if len(doc.Kinds) == 0 || len(doc.Workloads) != 7 || len(doc.Skipped) != 1 || len(doc.Warnings) != 0 {
+		t.Errorf("kinds=%d workloads=%d skipped=%d warnings=%d", len(doc.Kinds), len(doc.Workloads), len(doc.Skipped), len(doc.Warnings))
+	}
+}

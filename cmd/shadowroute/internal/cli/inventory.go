@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/shadowroute/shadowroute/render/inventoryreport"
+)
+
+type inventoryOptions struct {
+	global *globalOptions
+	format string
+	output string
+	paths  []string
+}
+
+func newInventoryCommand(g *globalOptions, streams IO) *cobra.Command {
+	o := &inventoryOptions{global: g}
+	cmd := &cobra.Command{
+		Use:   "inventory PATH...",
+		Short: "List what was loaded from manifests: counts by kind, workloads, skipped kinds",
+		Long: `Load manifest files and directories (recursively: .yaml, .yml, .json; - reads
+stdin) and print what was understood: objects by kind, the workloads derived
+from them (one per controller, pods of a present owner are not counted twice),
+and the kinds that were skipped because shadowroute does not model them.
+Problems with the input are printed on stderr as file:line warnings; the rest
+of the input still loads.
+
+` + exitCodeHelp,
+		Example: `  shadowroute inventory testdata/demo
+  kubectl get all,ingress,networkpolicy -A -o yaml | shadowroute inventory -
+  shadowroute inventory ./manifests --format json -o inventory.json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.paths = args
+			return o.run(streams)
+		},
+	}
+	cmd.Flags().StringVar(&o.format, "format", "text", "output format: text or json")
+	cmd.Flags().StringVarP(&o.output, "output", "o", "", "write the output to this file instead of stdout")
+	return cmd
+}
+
+func (o *inventoryOptions) run(streams IO) error {
+	if err := checkFormat(o.format, "text", "json"); err != nil {
+		return err
+	}
+	inv, err := load(o.global, streams, o.paths)
+	if err != nil {
+		return err
+	}
+	w, closeOut, err := outputTarget(o.output, streams.Out)
+	if err != nil {
+		return err
+	}
+	report := inventoryreport.Build(inv)
+	if o.format == "json" {
+		err = inventoryreport.JSON(w, report)
+	} else {
+		err = inventoryreport.Text(w, report)
+	}
+	if cerr := closeOut(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return strictCheck(o.global, inv)
+}

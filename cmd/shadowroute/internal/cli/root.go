@@ -1,0 +1,168 @@
+// Package cli wires shadowroute's commands. Each command has an options
+// struct filled from flags, validated, then run, so commands are testable
+// without a terminal: tests call Execute with arguments and buffers.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shadowroute/shadowroute/sources/inventory"
+	"github.com/shadowroute/shadowroute/sources/manifest"
+)
+
+// Exit codes, documented in --help and the README.
+const (
+	ExitOK       = 0
+	ExitFindings = 1
+	ExitInput    = 2
+)
+
+const exitCodeHelp = `Exit codes:
+  0  success (no finding at or above --fail-on)
+  1  findings at or above the --fail-on severity
+  2  usage or input error (missing path, bad flag; with --strict, any warning)`
+
+// ExitError carries the exit code a command wants.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string { return e.Err.Error() }
+func (e *ExitError) Unwrap() error { return e.Err }
+
+func inputError(format string, args ...any) error {
+	return &ExitError{Code: ExitInput, Err: fmt.Errorf(format, args...)}
+}
+
+// IO bundles the streams a command uses.
+type IO struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+}
+
+// globalOptions are the flags every command shares.
+type globalOptions struct {
+	namespace string
+	strict    bool
+	quiet     bool
+}
+
+// Execute runs the CLI with args and returns the process exit code.
+func Execute(args []string, streams IO, version string) int {
+	root := newRootCommand(streams, version)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	var exit *ExitError
+	if errors.As(err, &exit) {
+		if exit.Code != ExitFindings {
+			fmt.Fprintln(streams.Err, "error:", exit.Err)
+		}
+		return exit.Code
+	}
+	// Cobra's own errors are usage errors (unknown flag, bad args).
+	fmt.Fprintln(streams.Err, "error:", err)
+	return ExitInput
+}
+
+func newRootCommand(streams IO, version string) *cobra.Command {
+	g := &globalOptions{}
+	root := &cobra.Command{
+		Use:   "shadowroute",
+		Short: "Find shadow routes: internet paths to databases that bypass mesh authentication",
+		Long: `shadowroute reads Kubernetes and Istio configuration (manifest files and
+directories, or - for stdin), builds a reachability graph from Ingresses,
+Services, workloads, NetworkPolicies and Istio Gateways, VirtualServices,
+DestinationRules, PeerAuthentications and AuthorizationPolicies, and finds
+paths from the internet to database workloads that are not mesh-authenticated.
+
+` + exitCodeHelp,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       version,
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.Err)
+	pf := root.PersistentFlags()
+	pf.StringVarP(&g.namespace, "namespace", "n", "", `namespace given to namespaced objects that have none (default "default")`)
+	pf.BoolVar(&g.strict, "strict", false, "treat any input warning as an error (exit 2)")
+	pf.BoolVar(&g.quiet, "quiet", false, "do not print warnings on stderr")
+	root.AddCommand(
+		newInventoryCommand(g, streams),
+		newVersionCommand(streams, version),
+	)
+	return root
+}
+
+// load reads the paths with the global options and prints warnings.
+func load(g *globalOptions, streams IO, paths []string) (*inventory.Inventory, error) {
+	if len(paths) == 0 {
+		return nil, inputError("no input: name manifest files or directories, or - for stdin")
+	}
+	loader, err := manifest.NewLoader(manifest.Options{DefaultNamespace: g.namespace, Stdin: streams.In})
+	if err != nil {
+		return nil, err
+	}
+	inv, err := loader.Load(paths)
+	if err != nil {
+		return nil, &ExitError{Code: ExitInput, Err: err}
+	}
+	if !g.quiet {
+		for _, w := range inv.Warnings {
+			fmt.Fprintln(streams.Err, "warning:", w)
+		}
+	}
+	return inv, nil
+}
+
+// strictCheck turns warnings into an input error when --strict is set.
+func strictCheck(g *globalOptions, inv *inventory.Inventory) error {
+	if g.strict && len(inv.Warnings) > 0 {
+		return inputError("--strict: %d input warning(s)", len(inv.Warnings))
+	}
+	return nil
+}
+
+// outputTarget opens -o FILE or returns stdout.
+func outputTarget(path string, stdout io.Writer) (io.Writer, func() error, error) {
+	if path == "" || path == "-" {
+		return stdout, func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, nil, inputError("cannot write %s: %v", path, err)
+	}
+	return f, f.Close, nil
+}
+
+func checkFormat(format string, allowed ...string) error {
+	for _, a := range allowed {
+		if format == a {
+			return nil
+		}
+	}
+	return inputError("unknown --format %q (one of: %s)", format, strings.Join(allowed, ", "))
+}
+
+func newVersionCommand(streams IO, version string) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the shadowroute version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintln(streams.Out, "shadowroute", version)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,114 @@
+// Package inventoryreport prints what a source loaded: object counts by kind,
+// workloads, skipped kinds and warnings, as a table or as JSON.
+package inventoryreport
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"text/tabwriter"
+
+	"github.com/shadowroute/shadowroute/sources/inventory"
+)
+
+// Report is the JSON shape of `shadowroute inventory --format json`.
+type Report struct {
+	Sources   []string              `json:"sources"`
+	Kinds     []inventory.KindCount `json:"kinds"`
+	Workloads []Workload            `json:"workloads"`
+	Skipped   []Skipped             `json:"skipped"`
+	Warnings  []inventory.Warning   `json:"warnings"`
+}
+
+// Workload is one workload line.
+type Workload struct {
+	Kind           string           `json:"kind"`
+	Namespace      string           `json:"namespace"`
+	Name           string           `json:"name"`
+	Replicas       int32            `json:"replicas"`
+	ServiceAccount string           `json:"serviceAccount"`
+	OwnerMissing   bool             `json:"ownerMissing,omitempty"`
+	Origin         inventory.Origin `json:"origin"`
+}
+
+// Skipped counts documents of one unmodelled apiVersion/kind.
+type Skipped struct {
+	APIVersionKind string `json:"apiVersionKind"`
+	Count          int    `json:"count"`
+}
+
+// Build collects the report from an inventory; every list is sorted.
+func Build(inv *inventory.Inventory) Report {
+	r := Report{Sources: inv.Sources, Kinds: inv.Counts(), Warnings: inv.Warnings}
+	if r.Sources == nil {
+		r.Sources = []string{}
+	}
+	if r.Warnings == nil {
+		r.Warnings = []inventory.Warning{}
+	}
+	r.Workloads = []Workload{}
+	for _, w := range inv.Workloads() {
+		r.Workloads = append(r.Workloads, Workload{Kind: w.Kind, Namespace: w.Namespace, Name: w.Name, Replicas: w.Replicas,
+			ServiceAccount: w.ServiceAccount(), OwnerMissing: w.OwnerMissing, Origin: w.Origin})
+	}
+	r.Skipped = []Skipped{}
+	for k, n := range inv.Skipped {
+		r.Skipped = append(r.Skipped, Skipped{APIVersionKind: k, Count: n})
+	}
+	sort.Slice(r.Skipped, func(i, j int) bool { return r.Skipped[i].APIVersionKind < r.Skipped[j].APIVersionKind })
+	return r
+}
+
+// JSON writes the report as indented JSON.
+func JSON(w io.Writer, r Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// Text writes the report as aligned tables.
+func Text(w io.Writer, r Report) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "KIND\tGROUP\tCOUNT")
+	total := 0
+	for _, k := range r.Kinds {
+		group := k.Group
+		if group == "" {
+			group = "core"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\n", k.Kind, group, k.Count)
+		total += k.Count
+	}
+	fmt.Fprintf(tw, "total\t\t%d\n", total)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nWorkloads: %d\n", len(r.Workloads))
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAMESPACE\tNAME\tKIND\tREPLICAS\tSERVICE ACCOUNT")
+	for _, wl := range r.Workloads {
+		kind := wl.Kind
+		if wl.OwnerMissing {
+			kind += " (owner not in input)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", wl.Namespace, wl.Name, kind, wl.Replicas, wl.ServiceAccount)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(r.Skipped) > 0 {
+		fmt.Fprintln(w, "\nSkipped (kinds shadowroute does not model):")
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, s := range r.Skipped {
+			fmt.Fprintf(tw, "  %s\t%d\n", s.APIVersionKind, s.Count)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if len(r.Warnings) > 0 {
+		fmt.Fprintf(w, "\nWarnings: %d (details on stderr)\n", len(r.Warnings))
+	}
+	return nil
+}

@@ -1,0 +1,210 @@
+// Package inventory holds the objects a source loaded, indexed by kind and
+// namespace/name, together with what could not be loaded (warnings) and what
+// was deliberately skipped (unmodelled kinds). It is the single hand-off point
+// between sources (files, a live cluster) and the graph builder.
+package inventory
+
+import (
+	"fmt"
+	"sort"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// Origin says where an object came from: the file and the line of its
+// document's first content line. ListIndex is the item's position when the
+// document was a List, or -1.
+type Origin struct {
+	File      string `json:"file"`
+	Line      int    `json:"line"`
+	ListIndex *int   `json:"listIndex,omitempty"`
+}
+
+// String renders the origin as file:line (plus the List item index when set).
+func (o Origin) String() string {
+	if o.File == "" {
+		return "<unknown>"
+	}
+	if o.ListIndex != nil {
+		return fmt.Sprintf("%s:%d[%d]", o.File, o.Line, *o.ListIndex)
+	}
+	return fmt.Sprintf("%s:%d", o.File, o.Line)
+}
+
+// InList returns a copy of the origin for item i of the List document.
+func (o Origin) InList(i int) Origin {
+	o.ListIndex = &i
+	return o
+}
+
+// Key identifies an object the way the API server does: group, kind,
+// namespace and name. Cluster-scoped objects have an empty namespace.
+type Key struct {
+	Group     string
+	Kind      string
+	Namespace string
+	Name      string
+}
+
+// String renders the key as Kind namespace/name.
+func (k Key) String() string {
+	if k.Namespace == "" {
+		return k.Kind + " " + k.Name
+	}
+	return k.Kind + " " + k.Namespace + "/" + k.Name
+}
+
+// GroupKind returns the key's group and kind.
+func (k Key) GroupKind() schema.GroupKind { return schema.GroupKind{Group: k.Group, Kind: k.Kind} }
+
+// KubeObject is what every typed API struct implements.
+type KubeObject interface {
+	metav1.Object
+	runtime.Object
+}
+
+// Object is one loaded object with its origin. Obj is always one of the
+// official typed structs (k8s.io/api or istio.io/client-go).
+type Object struct {
+	Key    Key
+	Origin Origin
+	Obj    KubeObject
+}
+
+// Warning is a problem with the input that did not stop the load.
+type Warning struct {
+	Origin  Origin `json:"origin"`
+	Message string `json:"message"`
+}
+
+// String renders the warning as file:line: message.
+func (w Warning) String() string { return w.Origin.String() + ": " + w.Message }
+
+// Inventory is everything a source produced.
+type Inventory struct {
+	objects  map[Key]*Object
+	byKind   map[schema.GroupKind][]*Object
+	sorted   bool
+	Warnings []Warning
+	// Skipped counts documents of kinds shadowroute does not model, keyed by
+	// apiVersion/kind.
+	Skipped map[string]int
+	// Sources lists the paths that were read, in order.
+	Sources []string
+
+	workloads []*Workload
+}
+
+// New returns an empty inventory.
+func New() *Inventory {
+	return &Inventory{
+		objects: map[Key]*Object{},
+		byKind:  map[schema.GroupKind][]*Object{},
+		Skipped: map[string]int{},
+	}
+}
+
+// Add stores an object. A later object with the same key replaces the earlier
+// one, and the replaced object is returned so the caller can warn.
+func (inv *Inventory) Add(obj *Object) (replaced *Object) {
+	if old, ok := inv.objects[obj.Key]; ok {
+		list := inv.byKind[obj.Key.GroupKind()]
+		for i, o := range list {
+			if o == old {
+				list[i] = obj
+			}
+		}
+		inv.objects[obj.Key] = obj
+		inv.workloads = nil
+		return old
+	}
+	inv.objects[obj.Key] = obj
+	inv.byKind[obj.Key.GroupKind()] = append(inv.byKind[obj.Key.GroupKind()], obj)
+	inv.sorted = false
+	inv.workloads = nil
+	return nil
+}
+
+// Warn records a warning.
+func (inv *Inventory) Warn(origin Origin, format string, args ...any) {
+	inv.Warnings = append(inv.Warnings, Warning{Origin: origin, Message: fmt.Sprintf(format, args...)})
+}
+
+// Skip counts a document of an unmodelled kind.
+func (inv *Inventory) Skip(apiVersion, kind string) {
+	inv.Skipped[apiVersion+"/"+kind]++
+}
+
+func (inv *Inventory) sortAll() {
+	if inv.sorted {
+		return
+	}
+	for _, list := range inv.byKind {
+		sort.Slice(list, func(i, j int) bool {
+			if list[i].Key.Namespace != list[j].Key.Namespace {
+				return list[i].Key.Namespace < list[j].Key.Namespace
+			}
+			return list[i].Key.Name < list[j].Key.Name
+		})
+	}
+	inv.sorted = true
+}
+
+// Objects returns the objects of one kind sorted by namespace and name.
+func (inv *Inventory) Objects(gk schema.GroupKind) []*Object {
+	inv.sortAll()
+	return inv.byKind[gk]
+}
+
+// Get returns one object or nil.
+func (inv *Inventory) Get(gk schema.GroupKind, namespace, name string) *Object {
+	return inv.objects[Key{Group: gk.Group, Kind: gk.Kind, Namespace: namespace, Name: name}]
+}
+
+// Len is the number of objects held.
+func (inv *Inventory) Len() int { return len(inv.objects) }
+
+// KindCount is how many objects of one kind were loaded.
+type KindCount struct {
+	Group string `json:"group"`
+	Kind  string `json:"kind"`
+	Count int    `json:"count"`
+}
+
+// Counts returns the per-kind counts sorted by kind then group.
+func (inv *Inventory) Counts() []KindCount {
+	out := make([]KindCount, 0, len(inv.byKind))
+	for gk, list := range inv.byKind {
+		if len(list) > 0 {
+			out = append(out, KindCount{Group: gk.Group, Kind: gk.Kind, Count: len(list)})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Kind != out[j].Kind {
+			return out[i].Kind < out[j].Kind
+		}
+		return out[i].Group < out[j].Group
+	})
+	return out
+}
+
+// Typed returns the objects of one kind as their typed structs, sorted by
+// namespace and name, each paired with its inventory entry.
+func Typed[T runtime.Object](inv *Inventory, gk schema.GroupKind) []TypedObject[T] {
+	list := inv.Objects(gk)
+	out := make([]TypedObject[T], 0, len(list))
+	for _, o := range list {
+		if t, ok := o.Obj.(T); ok {
+			out = append(out, TypedObject[T]{Obj: t, Entry: o})
+		}
+	}
+	return out
+}
+
+// TypedObject pairs a typed struct with its inventory entry (key, origin).
+type TypedObject[T runtime.Object] struct {
+	Obj   T
+	Entry *Object
+}
