@@ -24,7 +24,8 @@ bench:
 # The main job on the bundled example: a report on stdout and in demo-out/.
 demo: build
 	@mkdir -p demo-out
-	./$(BIN) inventory testdata/demo
+	./$(BIN) analyze testdata/demo --format json -o demo-out/findings.json || [ $$? -eq 1 ]
+	./$(BIN) analyze testdata/demo | tee demo-out/report.txt
 
 fmt:
 	gofmt -w $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')

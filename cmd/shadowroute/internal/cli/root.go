@@ -99,6 +99,7 @@ paths from the internet to database workloads that are not mesh-authenticated.
 	pf.BoolVar(&g.strict, "strict", false, "treat any input warning as an error (exit 2)")
 	pf.BoolVar(&g.quiet, "quiet", false, "do not print warnings on stderr")
 	root.AddCommand(
+		newAnalyzeCommand(g, streams),
 		newInventoryCommand(g, streams),
 		newVersionCommand(streams, version),
 	)

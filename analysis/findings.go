@@ -1,0 +1,171 @@
+// Package analysis runs path analysis over the reachability graph and turns
+// what it finds into findings: data (rule, severity, target, witness path,
+// evidence, assumptions) that renderers print.
+package analysis
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/shadowroute/shadowroute/graph"
+)
+
+// Severity levels, highest first.
+type Severity string
+
+// Severities.
+const (
+	Critical Severity = "critical"
+	High     Severity = "high"
+	Medium   Severity = "medium"
+	Low      Severity = "low"
+	Info     Severity = "info"
+)
+
+// Rank orders severities: critical is 4, info 0, unknown -1.
+func (s Severity) Rank() int {
+	switch s {
+	case Critical:
+		return 4
+	case High:
+		return 3
+	case Medium:
+		return 2
+	case Low:
+		return 1
+	case Info:
+		return 0
+	}
+	return -1
+}
+
+// ParseSeverity validates a severity name ("none" is accepted by callers
+// that mean "never").
+func ParseSeverity(s string) (Severity, error) {
+	sev := Severity(strings.ToLower(s))
+	if sev.Rank() < 0 {
+		return "", fmt.Errorf("unknown severity %q (critical, high, medium, low, info)", s)
+	}
+	return sev, nil
+}
+
+// Rule describes a finding class.
+type Rule struct {
+	Slug     string
+	Severity Severity
+	Title    string
+	Doc      string
+}
+
+// The path rules.
+var (
+	RuleShadowRoute = Rule{Slug: "shadow-route", Severity: Critical, Title: "Internet path to a database bypasses mesh authentication",
+		Doc: "docs/rules/shadow-route.md"}
+	RuleDirectExposure = Rule{Slug: "direct-exposure", Severity: Critical, Title: "Database exposed without an intermediate workload",
+		Doc: "docs/rules/direct-exposure.md"}
+	RuleMeshUnrestricted = Rule{Slug: "mesh-unrestricted", Severity: Medium, Title: "Any mesh workload may connect to a reachable database",
+		Doc: "docs/rules/mesh-unrestricted.md"}
+	RuleBrokenRoute = Rule{Slug: "broken-route", Severity: Medium, Title: "Route can never deliver",
+		Doc: "docs/rules/broken-route.md"}
+)
+
+// Rules lists the rules in catalogue order.
+func Rules() []Rule {
+	return []Rule{RuleShadowRoute, RuleDirectExposure, RuleMeshUnrestricted, RuleBrokenRoute}
+}
+
+// Ref names an object.
+type Ref struct {
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+}
+
+func (r Ref) String() string {
+	if r.Namespace == "" {
+		return r.Kind + " " + r.Name
+	}
+	return r.Kind + " " + r.Namespace + "/" + r.Name
+}
+
+// Hop is one step of a witness path: the node reached and the edge taken to
+// reach it (nil for the first node).
+type Hop struct {
+	Node HopNode  `json:"node"`
+	Edge *HopEdge `json:"edge,omitempty"`
+}
+
+// HopNode is a node on a path.
+type HopNode struct {
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+	Label     string `json:"label"`
+	Port      int32  `json:"port,omitempty"`
+}
+
+// HopEdge holds the attributes of the edge into a hop.
+type HopEdge struct {
+	Kind          string   `json:"kind"`
+	Port          int32    `json:"port,omitempty"`
+	Protocol      string   `json:"protocol,omitempty"`
+	Match         string   `json:"match,omitempty"`
+	TLS           string   `json:"tls,omitempty"`
+	Auth          string   `json:"auth,omitempty"`
+	AuthReason    string   `json:"authReason,omitempty"`
+	Authz         string   `json:"authz,omitempty"`
+	AuthzPolicies []string `json:"authzPolicies,omitempty"`
+	Narrowing     []string `json:"narrowing,omitempty"`
+	NetworkPolicy string   `json:"networkPolicy,omitempty"`
+}
+
+// Finding is one result.
+type Finding struct {
+	Rule        string           `json:"rule"`
+	Severity    Severity         `json:"severity"`
+	Title       string           `json:"title"`
+	Message     string           `json:"message"`
+	Target      Ref              `json:"target"`
+	Source      string           `json:"source,omitempty"`
+	Path        []Hop            `json:"path"`
+	Evidence    []graph.Evidence `json:"evidence"`
+	Assumptions []string         `json:"assumptions"`
+}
+
+// Target is a database or sensitive workload the analysis searched for.
+type Target struct {
+	Ref
+	Reason               string `json:"reason"`
+	ReachableFromNet     bool   `json:"reachableFromInternet"`
+	ReachableFromPrivate bool   `json:"reachableFromPrivateNetwork"`
+	Findings             int    `json:"findings"`
+}
+
+// Summary counts.
+type Summary struct {
+	Targets    int            `json:"targets"`
+	Findings   int            `json:"findings"`
+	BySeverity map[string]int `json:"bySeverity"`
+	NotSeen    int            `json:"notSeen"`
+}
+
+// Result is the analysis output; its JSON form is the documented contract
+// (docs/json-format.md).
+type Result struct {
+	SchemaVersion string    `json:"schemaVersion"`
+	Findings      []Finding `json:"findings"`
+	Targets       []Target  `json:"targets"`
+	NotSeen       []string  `json:"notSeen"`
+	Summary       Summary   `json:"summary"`
+}
+
+// MaxSeverity returns the highest severity among the findings, or "".
+func (r *Result) MaxSeverity() Severity {
+	best := Severity("")
+	for _, f := range r.Findings {
+		if f.Severity.Rank() > best.Rank() {
+			best = f.Severity
+		}
+	}
+	return best
+}

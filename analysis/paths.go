@@ -1,0 +1,270 @@
+package analysis
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	gonum "gonum.org/v1/gonum/graph"
+	"gonum.org/v1/gonum/graph/path"
+	"gonum.org/v1/gonum/graph/simple"
+
+	"github.com/shadowroute/shadowroute/graph"
+)
+
+// stateGraph is the graph the path search runs on: each node of the
+// reachability graph appears twice, once for "every workload-to-workload hop
+// so far was mesh-authenticated" and once for "some hop was plaintext", so
+// one shortest-path tree answers both questions. Only hops that carry
+// traffic are followed: exposure, entrypoint-to-pod forwarding and network
+// connections (routed ones stand for their route and Service).
+type stateGraph struct {
+	g     *simple.WeightedDirectedGraph
+	edges map[[2]int64]*graph.Edge
+	nodes map[int64]*graph.Node
+}
+
+func stateID(n *graph.Node, tainted bool) int64 {
+	if tainted {
+		return n.ID()*2 + 1
+	}
+	return n.ID() * 2
+}
+
+// carries reports whether an edge carries traffic toward a workload.
+func carries(e *graph.Edge) bool {
+	switch e.Kind {
+	case graph.EdgeExposes, graph.EdgeNetwork:
+		return true
+	case graph.EdgeForwards:
+		return e.FromNode().Kind == graph.KindEntrypoint && e.ToNode().Kind == graph.KindWorkload
+	}
+	return false
+}
+
+// bypasses reports whether a hop is a workload-to-workload connection that
+// is not mesh-authenticated. A hop into an Istio gateway is not: a gateway's
+// listeners are the mesh's front door, built to take client traffic.
+func bypasses(e *graph.Edge) bool {
+	if e.Kind != graph.EdgeNetwork || e.Auth != graph.AuthPlaintext {
+		return false
+	}
+	to := e.ToNode().Workload
+	return to == nil || !to.Mesh.Gateway
+}
+
+func newStateGraph(g *graph.Graph) *stateGraph {
+	s := &stateGraph{g: simple.NewWeightedDirectedGraph(0, math.Inf(1)), edges: map[[2]int64]*graph.Edge{}, nodes: map[int64]*graph.Node{}}
+	for _, n := range g.SortedNodes() {
+		for _, t := range []bool{false, true} {
+			id := stateID(n, t)
+			s.g.AddNode(simple.Node(id))
+			s.nodes[id] = n
+		}
+	}
+	for i, e := range g.Edges() {
+		if !carries(e) {
+			continue
+		}
+		// Every hop costs 1; the tiny per-edge increment (edges are numbered
+		// in the builder's sorted order) breaks ties between equally short
+		// paths the same way on every run.
+		weight := 1 + float64(i)*1e-9
+		for _, t := range []bool{false, true} {
+			from := stateID(e.FromNode(), t)
+			to := stateID(e.ToNode(), t || bypasses(e))
+			key := [2]int64{from, to}
+			if old, ok := s.edges[key]; ok && preferEdge(old, e) {
+				continue
+			}
+			s.edges[key] = e
+			s.g.SetWeightedEdge(simple.WeightedEdge{F: simple.Node(from), T: simple.Node(to), W: weight})
+		}
+	}
+	return s
+}
+
+// preferEdge keeps the first of two parallel edges unless the second is
+// routed (configured routing is the better explanation of a path).
+func preferEdge(old, candidate *graph.Edge) bool {
+	return old.Routed || !candidate.Routed
+}
+
+// search holds the shortest-path tree from one source.
+type search struct {
+	s    *stateGraph
+	tree path.Shortest
+	src  *graph.Node
+}
+
+func (s *stateGraph) from(src *graph.Node) *search {
+	return &search{s: s, tree: path.DijkstraFrom(simple.Node(stateID(src, false)), s.g), src: src}
+}
+
+func (q *search) reaches(n *graph.Node, tainted bool) bool {
+	return !math.IsInf(q.tree.WeightTo(stateID(n, tainted)), 1)
+}
+
+func (q *search) dist(n *graph.Node, tainted bool) float64 {
+	return q.tree.WeightTo(stateID(n, tainted))
+}
+
+// pathTo returns the hops of the shortest path to a state.
+func (q *search) pathTo(n *graph.Node, tainted bool) []step {
+	nodes, _ := q.tree.To(stateID(n, tainted))
+	return q.steps(nodes)
+}
+
+// step is a node of a path and the edge that led to it.
+type step struct {
+	node *graph.Node
+	edge *graph.Edge
+}
+
+func (q *search) steps(nodes []gonum.Node) []step {
+	var out []step
+	for i, gn := range nodes {
+		st := step{node: q.s.nodes[gn.ID()]}
+		if i > 0 {
+			st.edge = q.s.edges[[2]int64{nodes[i-1].ID(), gn.ID()}]
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// pathVia returns the shortest path to the edge's source (in any taint
+// state) followed by the edge itself.
+func (q *search) pathVia(e *graph.Edge) ([]step, bool) {
+	best, bestT := math.Inf(1), false
+	for _, t := range []bool{false, true} {
+		if d := q.dist(e.FromNode(), t); d < best {
+			best, bestT = d, t
+		}
+	}
+	if math.IsInf(best, 1) {
+		return nil, false
+	}
+	p := q.pathTo(e.FromNode(), bestT)
+	return append(p, step{node: e.ToNode(), edge: e}), true
+}
+
+// toHops renders a path, expanding routed edges into their route and
+// Service nodes.
+func toHops(steps []step) []Hop {
+	var out []Hop
+	for _, st := range steps {
+		if st.edge != nil && st.edge.Routed {
+			for _, via := range st.edge.Via {
+				out = append(out, Hop{Node: hopNode(via, 0), Edge: &HopEdge{Kind: string(graph.EdgeForwards), Match: viaMatch(via)}})
+			}
+		}
+		port := int32(0)
+		if st.edge != nil && st.node.Kind == graph.KindWorkload {
+			port = st.edge.Port
+		}
+		if st.node.Kind == graph.KindEntrypoint {
+			port = st.node.Entrypoint.Port
+		}
+		h := Hop{Node: hopNode(st.node, port)}
+		if st.edge != nil {
+			h.Edge = hopEdge(st.edge)
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+func viaMatch(n *graph.Node) string {
+	if n.Route != nil {
+		return n.Route.Host + n.Route.Path
+	}
+	return ""
+}
+
+func hopNode(n *graph.Node, port int32) HopNode {
+	return HopNode{Kind: string(n.Kind), Namespace: n.Namespace, Name: n.Name, Label: n.Label, Port: port}
+}
+
+func hopEdge(e *graph.Edge) *HopEdge {
+	h := &HopEdge{Kind: string(e.Kind), Port: e.Port, Protocol: e.Protocol, Match: e.Match, TLS: e.TLS, Auth: e.Auth, AuthReason: e.AuthReason, NetworkPolicy: e.NetworkPolicy}
+	if e.Authz != nil {
+		h.Authz, h.AuthzPolicies, h.Narrowing = e.Authz.State, e.Authz.Policies, e.Authz.Narrowing
+	} else if e.Auth != "" && e.ToNode().Kind == graph.KindWorkload && e.ToNode().Workload != nil && e.ToNode().Workload.Mesh.Member {
+		h.Authz = graph.AuthzUnrestricted
+	}
+	return h
+}
+
+// evidenceOf collects the evidence of a path's nodes and edges, deduplicated
+// and in path order.
+func evidenceOf(steps []step) []graph.Evidence {
+	seen := map[string]bool{}
+	var out []graph.Evidence
+	add := func(list []graph.Evidence) {
+		for _, e := range list {
+			k := e.String()
+			if e.Name == "" || seen[k] {
+				continue
+			}
+			seen[k] = true
+			out = append(out, e)
+		}
+	}
+	for _, st := range steps {
+		if st.edge != nil {
+			add(st.edge.Evidence)
+			for _, v := range st.edge.Via {
+				add(v.Evidence)
+			}
+		}
+		add(st.node.Evidence)
+	}
+	return out
+}
+
+// assumptionsOf lists what a path rests on that the input did not show.
+func assumptionsOf(steps []step) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, st := range steps {
+		n := st.node
+		var a string
+		switch {
+		case n.Assumed:
+			a = n.Label + ": not in the input; assumed outside the mesh and exposed to the internet"
+		case n.Workload != nil && n.Workload.Mesh.Unknown:
+			a = n.Label + ": " + n.Workload.Mesh.Reason
+		}
+		if a != "" && !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	sort.Strings(out)
+	if out == nil {
+		out = []string{}
+	}
+	return out
+}
+
+// describeHop names a hop for messages: "a → b:port".
+func describeHop(e *graph.Edge) string {
+	return fmt.Sprintf("%s → %s:%d", e.FromNode().Label, e.ToNode().Label, e.Port)
+}
+
+// firstBypass returns the first plaintext workload-to-workload hop of a path.
+func firstBypass(steps []step) *graph.Edge {
+	for _, st := range steps {
+		if st.edge != nil && bypasses(st.edge) {
+			return st.edge
+		}
+	}
+	return nil
+}
+
+// trimmed shortens a list for messages.
+func trimmed(list []string) string {
+	return strings.Join(list, ", ")
+}

@@ -1,0 +1,420 @@
+// Package build turns an inventory into the reachability graph: workloads,
+// services, entrypoints and routes as nodes; exposure, forwarding, selection
+// and network connections as edges, each hop into a workload evaluated for
+// NetworkPolicy, mesh authentication and authorization.
+package build
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/shadowroute/shadowroute/graph"
+	"github.com/shadowroute/shadowroute/graph/classify"
+	"github.com/shadowroute/shadowroute/graph/hosts"
+	"github.com/shadowroute/shadowroute/graph/ipspace"
+	"github.com/shadowroute/shadowroute/graph/mesh"
+	"github.com/shadowroute/shadowroute/graph/netpol"
+	"github.com/shadowroute/shadowroute/sources/inventory"
+)
+
+// Options configure the build.
+type Options struct {
+	// RootNamespace is Istio's mesh root namespace (default istio-system).
+	RootNamespace string
+	// TrustDomain of SPIFFE principals (default cluster.local).
+	TrustDomain string
+	// IngressControllers maps an IngressClass name to the workloads that
+	// implement it, overriding the built-in recognition.
+	IngressControllers map[string]ControllerSelector
+	// GatewayScopeNamespace mirrors istiod's PILOT_SCOPE_GATEWAY_TO_NAMESPACE:
+	// a Gateway selects workloads in its own namespace only.
+	GatewayScopeNamespace bool
+	// Classify configures database detection.
+	Classify classify.Options
+}
+
+// ControllerSelector names workloads by namespace and label selector.
+type ControllerSelector struct {
+	Namespace string
+	Selector  labels.Selector
+}
+
+// workload is the builder's view of one workload.
+type workload struct {
+	src       *inventory.Workload
+	node      *graph.Node
+	mesh      mesh.Status
+	peer      netpol.Peer
+	principal string
+	// ports the workload can be reached on: declared container ports plus
+	// numeric targetPorts of Services selecting it.
+	ports map[int32]corev1.Protocol
+	// assumed marks an abstract controller standing in for pods not in the
+	// input.
+	assumed bool
+}
+
+// portRef is a Service port as routes address it.
+type portRef = corev1.ServicePort
+
+type service struct {
+	obj      *corev1.Service
+	entry    *inventory.Object
+	node     *graph.Node
+	selected []*workload
+}
+
+type builder struct {
+	inv  *inventory.Inventory
+	opts Options
+	g    *graph.Graph
+	env  mesh.Env
+	np   *netpol.Evaluator
+
+	workloads []*workload
+	byNode    map[*graph.Node]*workload
+	services  map[string]*service // ns/name
+}
+
+// Build constructs the graph. Problems with the input that do not stop the
+// build are recorded in the graph's NotSeen list.
+func Build(inv *inventory.Inventory, opts Options) (*graph.Graph, error) {
+	if opts.RootNamespace == "" {
+		opts.RootNamespace = "istio-system"
+	}
+	if opts.TrustDomain == "" {
+		opts.TrustDomain = "cluster.local"
+	}
+	np, problems := netpol.NewEvaluator(inv)
+	b := &builder{
+		inv: inv, opts: opts, g: graph.New(), np: np,
+		env:      mesh.Env{Inv: inv, RootNamespace: opts.RootNamespace, TrustDomain: opts.TrustDomain},
+		byNode:   map[*graph.Node]*workload{},
+		services: map[string]*service{},
+	}
+	for _, p := range problems {
+		b.g.AddNotSeen("%s", p)
+	}
+	b.addWorkloads()
+	b.addServices()
+	b.addEntrypoints()
+	b.addIngresses()
+	b.addGateways()
+	b.addPivots()
+	sort.Strings(b.g.NotSeen)
+	return b.g, nil
+}
+
+func (b *builder) addWorkloads() {
+	for _, w := range b.inv.Workloads() {
+		status := b.env.InjectionStatus(w)
+		if status.Unknown {
+			b.g.AddNotSeen("Namespace %s: not in the input, so sidecar injection for its workloads is unknown (treated as not injected)", w.Namespace)
+		}
+		nsLabels, _ := mesh.NamespaceLabels(b.inv, w.Namespace)
+		info := &graph.WorkloadInfo{
+			Kind: w.Kind, Labels: w.Labels(), ServiceAccount: w.ServiceAccount(), Ports: map[string]int32{},
+			Mesh:        graph.MeshStatus{Member: status.Member, Gateway: status.Gateway, Reason: status.Reason, Unknown: status.Unknown},
+			HostNetwork: w.Template.Spec.HostNetwork, Source: w,
+		}
+		wl := &workload{
+			src: w, mesh: status, principal: b.env.Principal(w.Namespace, w.ServiceAccount()),
+			ports: map[int32]corev1.Protocol{},
+			peer:  netpol.Peer{Namespace: w.Namespace, PodLabels: w.Labels(), NSLabels: nsLabels, HostNetwork: w.Template.Spec.HostNetwork, Workload: w},
+		}
+		for _, p := range w.Ports() {
+			if p.Name != "" {
+				info.Ports[p.Name] = p.Port
+			}
+			wl.ports[p.Port] = p.Protocol
+		}
+		if reason := classify.Database(w, b.opts.Classify); reason != "" {
+			info.Database = &graph.DatabaseClass{Reason: reason}
+		}
+		wl.node = b.g.AddNode(&graph.Node{
+			Kind: graph.KindWorkload, Namespace: w.Namespace, Name: w.Name,
+			Label: w.Namespace + "/" + w.Name, UID: w.ID(),
+			Evidence: []graph.Evidence{graph.EvidenceOf(w.Object)}, Workload: info,
+		})
+		b.workloads = append(b.workloads, wl)
+		b.byNode[wl.node] = wl
+	}
+}
+
+func (b *builder) addServices() {
+	for _, s := range inventory.Typed[*corev1.Service](b.inv, inventory.Service) {
+		svc := &service{obj: s.Obj, entry: s.Entry}
+		info := &graph.ServiceInfo{Type: string(s.Obj.Spec.Type)}
+		if info.Type == "" {
+			info.Type = string(corev1.ServiceTypeClusterIP)
+		}
+		for _, p := range s.Obj.Spec.Ports {
+			info.Ports = append(info.Ports, graph.ServicePort{Name: p.Name, Port: p.Port, TargetPort: targetPortString(p), Protocol: string(protocolOf(p.Protocol)), AppProtocol: deref(p.AppProtocol)})
+		}
+		svc.node = b.g.AddNode(&graph.Node{
+			Kind: graph.KindService, Namespace: s.Obj.Namespace, Name: s.Obj.Name, Label: s.Obj.Namespace + "/" + s.Obj.Name,
+			Evidence: []graph.Evidence{graph.EvidenceOf(s.Entry)}, Service: info,
+		})
+		if len(s.Obj.Spec.Selector) > 0 {
+			sel := labels.SelectorFromSet(s.Obj.Spec.Selector)
+			for _, w := range b.workloads {
+				if w.src.Namespace == s.Obj.Namespace && sel.Matches(labels.Set(w.src.Labels())) {
+					svc.selected = append(svc.selected, w)
+				}
+			}
+		}
+		for _, w := range svc.selected {
+			for _, p := range s.Obj.Spec.Ports {
+				target, ok := resolveTargetPort(p, w.src)
+				if !ok {
+					continue
+				}
+				if _, known := w.ports[target]; !known {
+					w.ports[target] = protocolOf(p.Protocol)
+				}
+				b.g.Connect(svc.node, w.node, &graph.Edge{Kind: graph.EdgeSelects, Port: target, Protocol: string(protocolOf(p.Protocol)),
+					Evidence: []graph.Evidence{graph.EvidenceOf(s.Entry)}})
+			}
+		}
+		b.services[s.Obj.Namespace+"/"+s.Obj.Name] = svc
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func protocolOf(p corev1.Protocol) corev1.Protocol {
+	if p == "" {
+		return corev1.ProtocolTCP
+	}
+	return p
+}
+
+func targetPortString(p corev1.ServicePort) string {
+	if p.TargetPort.Type == intstr.String && p.TargetPort.StrVal != "" {
+		return p.TargetPort.StrVal
+	}
+	if p.TargetPort.IntVal != 0 {
+		return fmt.Sprint(p.TargetPort.IntVal)
+	}
+	return fmt.Sprint(p.Port)
+}
+
+// resolveTargetPort resolves a Service port's targetPort on one workload: a
+// number as is (an unset targetPort defaults to the port), a name through the
+// workload's container ports.
+func resolveTargetPort(p corev1.ServicePort, w *inventory.Workload) (int32, bool) {
+	if p.TargetPort.Type == intstr.String && p.TargetPort.StrVal != "" {
+		return w.NamedPort(p.TargetPort.StrVal)
+	}
+	if p.TargetPort.IntVal != 0 {
+		return p.TargetPort.IntVal, true
+	}
+	return p.Port, true
+}
+
+// isHTTPPort applies Istio's protocol selection to a Service port: the
+// appProtocol field, else the port name prefix
+// (https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/).
+func isHTTPPort(p corev1.ServicePort) bool {
+	proto := strings.ToLower(deref(p.AppProtocol))
+	if proto == "" {
+		proto = strings.ToLower(p.Name)
+		if i := strings.Index(proto, "-"); i >= 0 {
+			proto = proto[:i]
+		}
+	}
+	switch proto {
+	case "http", "http2", "grpc", "grpc-web", "kubernetes.io/h2c":
+		return true
+	}
+	return false
+}
+
+// peerName names a hop's source for messages.
+func (w *workload) describe() string {
+	if w.assumed {
+		return w.node.Label
+	}
+	return w.src.Namespace + "/" + w.src.Name
+}
+
+// hop is the outcome of evaluating one connection into a workload port.
+type hop struct {
+	edge    graph.Edge
+	refused string
+	// strictRefusal: refused because the destination requires mTLS and the
+	// source cannot present it.
+	strictRefusal bool
+}
+
+// hopInput describes a connection attempt.
+type hopInput struct {
+	src      *workload     // nil for traffic from outside the cluster
+	class    ipspace.Class // for src == nil
+	dst      *workload
+	port     int32
+	protocol corev1.Protocol
+	svc      *service // the Service the client addressed, if any
+	http     bool
+}
+
+// evaluate applies NetworkPolicy (egress of the source, ingress of the
+// destination), mesh authentication and authorization to a connection.
+func (b *builder) evaluate(in hopInput) hop {
+	var h hop
+	dst := in.dst
+	srcPeer := netpol.Peer{External: true, Class: in.class}
+	if in.src != nil {
+		srcPeer = in.src.peer
+	}
+	dstPeer := dst.peer
+	if in.src != nil && !in.src.assumed {
+		if v := b.np.Egress(srcPeer, dstPeer, in.port, in.protocol); !v.Allowed {
+			h.refused = v.Describe("source (egress)")
+			return h
+		}
+	}
+	ingress := b.np.Ingress(srcPeer, dstPeer, in.port, in.protocol)
+	if !ingress.Allowed {
+		h.refused = ingress.Describe("destination")
+		return h
+	}
+	h.edge.NetworkPolicy = ingress.Describe("destination")
+	h.edge.Port, h.edge.Protocol = in.port, string(in.protocol)
+
+	srcInMesh := in.src != nil && in.src.mesh.Member
+	srcName := "traffic from outside the cluster"
+	if in.src != nil {
+		srcName = in.src.describe()
+	}
+	authzApplies := false
+	switch {
+	case !dst.mesh.Member:
+		h.edge.Auth, h.edge.AuthReason = graph.AuthPlaintext, "destination not in mesh: "+dst.mesh.Reason
+	case dst.mesh.Gateway:
+		// Gateway listeners terminate client traffic themselves; they do not
+		// take mesh mTLS on their server ports.
+		h.edge.Auth, h.edge.AuthReason = graph.AuthPlaintext, "Istio gateway listener (not mesh mTLS)"
+		authzApplies = true
+	default:
+		if captured, why := mesh.Capture(dst.src, in.port); !captured {
+			h.edge.Auth, h.edge.AuthReason = graph.AuthPlaintext, why+": the sidecar neither authenticates nor authorizes it"
+			break
+		}
+		authzApplies = true
+		pa := b.env.PeerAuthMode(dst.src, in.port)
+		if pa.Policy != nil {
+			h.edge.Evidence = append(h.edge.Evidence, graph.EvidenceOf(pa.Policy))
+		}
+		if srcInMesh {
+			if disabled, dr := b.drDisablesTLS(in); disabled {
+				h.edge.Evidence = append(h.edge.Evidence, graph.EvidenceOf(dr))
+				if pa.Mode == mesh.ModeStrict {
+					h.refused, h.strictRefusal = fmt.Sprintf("%s, and %s refuses plaintext", mesh.DescribeDR(dr), pa), true
+					return h
+				}
+				h.edge.Auth, h.edge.AuthReason = graph.AuthPlaintext, mesh.DescribeDR(dr)
+				break
+			}
+			if pa.Mode == mesh.ModeDisable {
+				h.edge.Auth, h.edge.AuthReason = graph.AuthPlaintext, "mTLS disabled: "+pa.String()
+				break
+			}
+			h.edge.Auth, h.edge.TLS = graph.AuthMTLS, "mtls"
+			break
+		}
+		if pa.Mode == mesh.ModeStrict {
+			reason := "outside the mesh"
+			if in.src != nil && !in.src.assumed {
+				reason = "not in mesh: " + in.src.mesh.Reason
+			}
+			h.refused, h.strictRefusal = fmt.Sprintf("%s refuses plaintext from %s (%s)", pa, srcName, reason), true
+			return h
+		}
+		if in.src == nil {
+			h.edge.Auth, h.edge.AuthReason = graph.AuthPlaintext, fmt.Sprintf("traffic from outside the cluster accepted by %s", pa)
+		} else {
+			h.edge.Auth, h.edge.AuthReason = graph.AuthPlaintext, fmt.Sprintf("source %s is outside the mesh and the destination accepts plaintext: %s", srcName, pa)
+		}
+	}
+	if authzApplies {
+		req := mesh.Request{MTLS: h.edge.Auth == graph.AuthMTLS, Port: in.port, HTTP: in.http, SourceClass: ipspace.Private}
+		if in.src == nil {
+			req.SourceClass = in.class
+		}
+		if req.MTLS {
+			req.Principal = in.src.principal
+			req.Namespace = in.src.src.Namespace
+			req.ServiceAccount = in.src.src.Namespace + "/" + in.src.src.ServiceAccount()
+		}
+		d := b.env.Authorize(dst.src, req)
+		if !d.Allowed {
+			h.refused = "AuthorizationPolicy: " + d.Reason
+			return h
+		}
+		if d.Applied {
+			state := graph.AuthzUnrestricted
+			if d.Restricted {
+				state = graph.AuthzRestricted
+			}
+			h.edge.Authz = &graph.Authz{State: state, Policies: d.Policies, Narrowing: d.Narrowing, Custom: d.Custom}
+			for _, name := range d.Policies {
+				ns, n, _ := strings.Cut(strings.TrimSuffix(name, " (CUSTOM)"), "/")
+				if o := b.inv.Get(inventory.AuthorizationPolicy, ns, n); o != nil {
+					h.edge.Evidence = append(h.edge.Evidence, graph.EvidenceOf(o))
+				}
+			}
+		}
+	}
+	return h
+}
+
+// drDisablesTLS looks for a DestinationRule turning TLS off for the Service
+// the client addressed; for direct pod connections, for any Service that
+// selects the destination on that port.
+func (b *builder) drDisablesTLS(in hopInput) (bool, *inventory.Object) {
+	clientNS := in.src.src.Namespace
+	var candidates []*service
+	if in.svc != nil {
+		candidates = []*service{in.svc}
+	} else {
+		for _, key := range sortedServiceKeys(b.services) {
+			s := b.services[key]
+			for _, w := range s.selected {
+				if w == in.dst {
+					candidates = append(candidates, s)
+				}
+			}
+		}
+	}
+	for _, s := range candidates {
+		for _, p := range s.obj.Spec.Ports {
+			if t, ok := resolveTargetPort(p, in.dst.src); !ok || t != in.port {
+				continue
+			}
+			if disabled, dr := b.env.DestinationRuleTLS(clientNS, s.obj.Namespace, hosts.ServiceFQDN(s.obj.Name, s.obj.Namespace), p.Port); disabled {
+				return true, dr
+			}
+		}
+	}
+	return false, nil
+}
+
+func sortedServiceKeys(m map[string]*service) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,256 @@
+package build
+
+import (
+	"fmt"
+	"strings"
+
+	networkingapi "istio.io/api/networking/v1alpha3"
+	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/shadowroute/shadowroute/graph"
+	"github.com/shadowroute/shadowroute/graph/hosts"
+	"github.com/shadowroute/shadowroute/sources/inventory"
+)
+
+type gatewayRef = inventory.TypedObject[*istionetv1.Gateway]
+
+// gatewayWorkloads returns the proxies a Gateway configures: its selector
+// matches pod labels in every namespace (or only its own with
+// PILOT_SCOPE_GATEWAY_TO_NAMESPACE); a nil selector selects all workloads
+// (https://istio.io/latest/docs/reference/config/networking/gateway/).
+func (b *builder) gatewayWorkloads(gw gatewayRef) []*workload {
+	sel := labels.SelectorFromSet(gw.Obj.Spec.GetSelector())
+	var out []*workload
+	for _, w := range b.workloads {
+		if b.opts.GatewayScopeNamespace && w.src.Namespace != gw.Obj.Namespace {
+			continue
+		}
+		if sel.Matches(labels.Set(w.src.Labels())) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// addGateways binds VirtualServices to Gateway servers and adds a route per
+// server × VirtualService route, forwarding edges from the gateway proxies
+// and routed hops to the destination pods.
+func (b *builder) addGateways() {
+	gateways := inventory.Typed[*istionetv1.Gateway](b.inv, inventory.Gateway)
+	byName := map[string]gatewayRef{}
+	proxies := map[string][]*workload{}
+	for _, gw := range gateways {
+		key := gw.Obj.Namespace + "/" + gw.Obj.Name
+		byName[key] = gw
+		proxies[key] = b.gatewayWorkloads(gw)
+		if len(proxies[key]) == 0 {
+			b.g.AddNotSeen("Gateway %s (%s): its selector matches no workload in the input, so its routes are not analysed", key, gw.Entry.Origin)
+		}
+		for _, w := range proxies[key] {
+			if w.node.Workload.Controller == "" {
+				w.node.Workload.Controller = "Gateway " + key
+			}
+		}
+	}
+	for _, vs := range inventory.Typed[*istionetv1.VirtualService](b.inv, inventory.VirtualService) {
+		for _, ref := range vs.Obj.Spec.GetGateways() {
+			if ref == "mesh" {
+				continue
+			}
+			key := ref
+			if !strings.Contains(ref, "/") {
+				key = vs.Obj.Namespace + "/" + ref
+			}
+			gw, ok := byName[key]
+			if !ok {
+				continue
+			}
+			// exportTo is checked against the namespace of each gateway
+			// proxy, not of the Gateway object (istio/istio
+			// pilot/pkg/model/push_context.go VirtualServicesForGateway).
+			var visible []*workload
+			for _, p := range proxies[key] {
+				if hosts.Visible(vs.Obj.Spec.GetExportTo(), vs.Obj.Namespace, p.src.Namespace) {
+					visible = append(visible, p)
+				}
+			}
+			if len(visible) == 0 {
+				continue
+			}
+			for _, server := range gw.Obj.Spec.GetServers() {
+				if matched := boundHost(server, vs.Obj, gw.Obj.Namespace); matched != "" {
+					b.bindServer(gw, server, vs, visible, matched)
+				}
+			}
+		}
+	}
+}
+
+// boundHost returns the first VirtualService host that a server host admits
+// (namespace part and DNS overlap), or "".
+func boundHost(server *networkingapi.Server, vs *istionetv1.VirtualService, gatewayNS string) string {
+	for _, sh := range server.GetHosts() {
+		h := hosts.ParseServerHost(sh)
+		if !h.AllowsNamespace(vs.Namespace, gatewayNS) {
+			continue
+		}
+		for _, vh := range vs.Spec.GetHosts() {
+			if hosts.Match(h.DNS, vh) {
+				return vh
+			}
+		}
+	}
+	return ""
+}
+
+func (b *builder) bindServer(gw gatewayRef, server *networkingapi.Server, vs inventory.TypedObject[*istionetv1.VirtualService], proxies []*workload, host string) {
+	proto := strings.ToUpper(server.GetPort().GetProtocol())
+	tlsMode := server.GetTls().GetMode()
+	tlsState := "none"
+	switch {
+	case server.GetTls() == nil:
+	case tlsMode == networkingapi.ServerTLSSettings_PASSTHROUGH || tlsMode == networkingapi.ServerTLSSettings_AUTO_PASSTHROUGH:
+		tlsState = "passthrough"
+	case tlsMode == networkingapi.ServerTLSSettings_ISTIO_MUTUAL:
+		tlsState = "mtls"
+	default:
+		tlsState = "terminated"
+	}
+	if (proto == "HTTP" || proto == "HTTP2") && server.GetTls().GetHttpsRedirect() {
+		// The server answers every request with a redirect to HTTPS.
+		return
+	}
+	owner := graph.EvidenceOf(vs.Entry)
+	gwEv := graph.EvidenceOf(gw.Entry)
+	port := int32(server.GetPort().GetNumber())
+	label := func(kind string, i int) string {
+		return fmt.Sprintf("VirtualService %s/%s %s[%d] via Gateway %s/%s:%d", vs.Obj.Namespace, vs.Obj.Name, kind, i, gw.Obj.Namespace, gw.Obj.Name, port)
+	}
+	type dest struct {
+		host string
+		port uint32
+	}
+	add := func(kind string, i int, match string, dests []dest, http bool) {
+		route := b.g.AddNode(&graph.Node{Kind: graph.KindRoute, Namespace: vs.Obj.Namespace, Name: vs.Obj.Name, Label: label(kind, i),
+			Evidence: []graph.Evidence{owner, gwEv},
+			Route:    &graph.RouteInfo{Type: "VirtualService", Host: host, Path: match, Protocol: proto, TLS: tlsState, Port: port, Owner: owner}})
+		for _, p := range proxies {
+			b.g.Connect(p.node, route, &graph.Edge{Kind: graph.EdgeForwards, Port: port, Match: host + match, TLS: tlsState, Evidence: []graph.Evidence{gwEv, owner}})
+		}
+		for _, d := range dests {
+			b.gatewayDestination(route, owner, vs.Obj.Namespace, d.host, d.port, proxies, http)
+		}
+	}
+	httpServer := proto == "HTTP" || proto == "HTTPS" || proto == "HTTP2" || proto == "GRPC"
+	switch {
+	case httpServer && tlsState != "passthrough":
+		for i, r := range vs.Obj.Spec.GetHttp() {
+			if len(r.GetRoute()) == 0 {
+				continue // redirect or direct response: nothing forwarded
+			}
+			var ds []dest
+			for _, d := range r.GetRoute() {
+				ds = append(ds, dest{d.GetDestination().GetHost(), d.GetDestination().GetPort().GetNumber()})
+			}
+			add("http", i, httpMatch(r), ds, true)
+		}
+	case tlsState == "passthrough":
+		for i, r := range vs.Obj.Spec.GetTls() {
+			var ds []dest
+			for _, d := range r.GetRoute() {
+				ds = append(ds, dest{d.GetDestination().GetHost(), d.GetDestination().GetPort().GetNumber()})
+			}
+			add("tls", i, "", ds, false)
+		}
+	default:
+		for i, r := range vs.Obj.Spec.GetTcp() {
+			if !tcpMatchesPort(r, uint32(port)) {
+				continue
+			}
+			var ds []dest
+			for _, d := range r.GetRoute() {
+				ds = append(ds, dest{d.GetDestination().GetHost(), d.GetDestination().GetPort().GetNumber()})
+			}
+			add("tcp", i, "", ds, false)
+		}
+	}
+}
+
+func tcpMatchesPort(r *networkingapi.TCPRoute, port uint32) bool {
+	if len(r.GetMatch()) == 0 {
+		return true
+	}
+	for _, m := range r.GetMatch() {
+		if m.GetPort() == 0 || m.GetPort() == port {
+			return true
+		}
+	}
+	return false
+}
+
+// httpMatch summarises the first URI match of an HTTP route.
+func httpMatch(r *networkingapi.HTTPRoute) string {
+	for _, m := range r.GetMatch() {
+		u := m.GetUri()
+		switch {
+		case u.GetPrefix() != "":
+			return u.GetPrefix()
+		case u.GetExact() != "":
+			return u.GetExact() + " (exact)"
+		case u.GetRegex() != "":
+			return "~" + u.GetRegex()
+		}
+	}
+	return "/"
+}
+
+// gatewayDestination resolves a VirtualService destination: a Service FQDN
+// (short names resolve in the VirtualService's namespace) or a ServiceEntry
+// host (an external node).
+func (b *builder) gatewayDestination(route *graph.Node, owner graph.Evidence, vsNS, host string, port uint32, proxies []*workload, http bool) {
+	fqdn := hosts.Qualify(host, vsNS)
+	if name, ns, ok := hosts.ParseServiceFQDN(fqdn); ok {
+		svc := b.services[ns+"/"+name]
+		if svc == nil {
+			if b.externalDestination(route, owner, fqdn, port) {
+				return
+			}
+			b.broken(route, owner, fmt.Sprintf("destination host %s: Service %s/%s not found", host, ns, name))
+			return
+		}
+		var sp *corev1.ServicePort
+		for i, p := range svc.obj.Spec.Ports {
+			if uint32(p.Port) == port || (port == 0 && len(svc.obj.Spec.Ports) == 1) {
+				sp = &svc.obj.Spec.Ports[i]
+				break
+			}
+		}
+		if sp == nil {
+			b.broken(route, owner, fmt.Sprintf("destination %s: Service %s/%s has no port %d", host, ns, name, port))
+			return
+		}
+		b.g.Connect(route, svc.node, &graph.Edge{Kind: graph.EdgeForwards, Port: sp.Port, Protocol: string(protocolOf(sp.Protocol)), Evidence: []graph.Evidence{owner}})
+		b.routedHops(proxies, route, owner, svc, *sp, http)
+		return
+	}
+	if !b.externalDestination(route, owner, fqdn, port) {
+		b.broken(route, owner, fmt.Sprintf("destination host %s is neither a Service nor a ServiceEntry host", host))
+	}
+}
+
+// externalDestination links a route to a ServiceEntry host.
+func (b *builder) externalDestination(route *graph.Node, owner graph.Evidence, host string, port uint32) bool {
+	for _, se := range inventory.Typed[*istionetv1.ServiceEntry](b.inv, inventory.ServiceEntry) {
+		for _, h := range se.Obj.Spec.GetHosts() {
+			if hosts.Match(h, host) {
+				ext := b.g.AddNode(&graph.Node{Kind: graph.KindExternal, Namespace: se.Obj.Namespace, Name: h, Label: h,
+					Evidence: []graph.Evidence{graph.EvidenceOf(se.Entry)}})
+				b.g.Connect(route, ext, &graph.Edge{Kind: graph.EdgeForwards, Port: int32(port), Evidence: []graph.Evidence{owner, graph.EvidenceOf(se.Entry)}})
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,338 @@
+package build
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/shadowroute/shadowroute/graph"
+	"github.com/shadowroute/shadowroute/graph/mesh"
+	"github.com/shadowroute/shadowroute/sources/inventory"
+)
+
+const (
+	annDefaultClass = "ingressclass.kubernetes.io/is-default-class"
+	annLegacyClass  = "kubernetes.io/ingress.class"
+)
+
+// wellKnownClassControllers maps legacy class annotation values to
+// IngressClass controller strings, for Ingresses whose class has no
+// IngressClass object.
+var wellKnownClassControllers = map[string]string{
+	"nginx":   "k8s.io/ingress-nginx",
+	"istio":   "istio.io/ingress-controller",
+	"traefik": "traefik.io/ingress-controller",
+	"haproxy": "haproxy.org/ingress-controller",
+	"contour": "projectcontour.io/ingress-controller",
+	"kong":    "ingress-controllers.konghq.com/kong",
+}
+
+// controllerMatchers recognise controller pods by IngressClass controller
+// string: image substrings and labels the upstream charts set.
+var controllerMatchers = []struct {
+	controllerPrefix string
+	images           []string
+	labels           map[string]string
+}{
+	{"k8s.io/ingress-nginx", []string{"ingress-nginx/controller", "nginx-ingress-controller"}, map[string]string{"app.kubernetes.io/name": "ingress-nginx"}},
+	{"traefik.io/", []string{"traefik"}, map[string]string{"app.kubernetes.io/name": "traefik"}},
+	{"haproxy", []string{"haproxy"}, map[string]string{"app.kubernetes.io/name": "kubernetes-ingress"}},
+	{"projectcontour.io/", []string{"envoyproxy/envoy"}, map[string]string{"app.kubernetes.io/component": "envoy"}},
+	{"ingress-controllers.konghq.com/", []string{"kong"}, map[string]string{"app.kubernetes.io/name": "kong"}},
+}
+
+// ingressClass is a resolved class: its name, controller string and the
+// workloads implementing it.
+type ingressClass struct {
+	name        string
+	controller  string
+	controllers []*workload
+	evidence    []graph.Evidence
+}
+
+// resolveClass finds the class an Ingress uses: spec.ingressClassName, the
+// legacy annotation, or the default IngressClass
+// (https://kubernetes.io/docs/concepts/services-networking/ingress/#default-ingress-class).
+func (b *builder) resolveClass(ing *networkingv1.Ingress) (name string, obj *inventory.Object, how string) {
+	if ing.Spec.IngressClassName != nil && *ing.Spec.IngressClassName != "" {
+		name = *ing.Spec.IngressClassName
+		return name, b.inv.Get(inventory.IngressClass, "", name), "spec.ingressClassName"
+	}
+	if v := ing.Annotations[annLegacyClass]; v != "" {
+		return v, b.inv.Get(inventory.IngressClass, "", v), "annotation " + annLegacyClass
+	}
+	var defaults []*inventory.Object
+	for _, c := range b.inv.Objects(inventory.IngressClass) {
+		if c.Obj.GetAnnotations()[annDefaultClass] == "true" {
+			defaults = append(defaults, c)
+		}
+	}
+	if len(defaults) > 0 {
+		// Several defaults are refused by the admission plugin; take the
+		// first by name and say so.
+		if len(defaults) > 1 {
+			b.g.AddNotSeen("several IngressClasses are marked default; %s assumed for Ingresses without a class", defaults[0].Key.Name)
+		}
+		return defaults[0].Key.Name, defaults[0], "default IngressClass"
+	}
+	return "", nil, ""
+}
+
+func (b *builder) classFor(name string, obj *inventory.Object, cache map[string]*ingressClass) *ingressClass {
+	if c, ok := cache[name]; ok {
+		return c
+	}
+	c := &ingressClass{name: name}
+	if obj != nil {
+		c.controller = obj.Obj.(*networkingv1.IngressClass).Spec.Controller
+		c.evidence = append(c.evidence, graph.EvidenceOf(obj))
+	} else {
+		c.controller = wellKnownClassControllers[name]
+	}
+	if sel, ok := b.opts.IngressControllers[name]; ok {
+		for _, w := range b.workloads {
+			if (sel.Namespace == "" || sel.Namespace == "*" || sel.Namespace == w.src.Namespace) && sel.Selector.Matches(labels.Set(w.src.Labels())) {
+				c.controllers = append(c.controllers, w)
+			}
+		}
+	} else {
+		c.controllers = b.recogniseControllers(c)
+	}
+	if len(c.controllers) == 0 {
+		c.controllers = []*workload{b.assumedController(c)}
+	}
+	for _, w := range c.controllers {
+		if w.node.Workload != nil && w.node.Workload.Controller == "" {
+			w.node.Workload.Controller = "IngressClass " + name
+		}
+	}
+	cache[name] = c
+	return c
+}
+
+// recogniseControllers finds workloads implementing a controller string by
+// image and labels; ingress-nginx's --ingress-class/--controller-class
+// arguments narrow which installation serves which class.
+func (b *builder) recogniseControllers(c *ingressClass) []*workload {
+	var out []*workload
+	if c.controller == "istio.io/ingress-controller" {
+		for _, w := range b.workloads {
+			if w.mesh.Gateway && w.src.Labels()["istio"] == "ingressgateway" {
+				out = append(out, w)
+			}
+		}
+		return out
+	}
+	for _, m := range controllerMatchers {
+		if !strings.HasPrefix(c.controller, m.controllerPrefix) {
+			continue
+		}
+		for _, w := range b.workloads {
+			if matchesController(w, m.images, m.labels) && argsAllowClass(w, c) {
+				out = append(out, w)
+			}
+		}
+	}
+	return out
+}
+
+func matchesController(w *workload, images []string, lbls map[string]string) bool {
+	for _, img := range w.src.Images() {
+		for _, want := range images {
+			if strings.Contains(img, want) {
+				return true
+			}
+		}
+	}
+	for k, v := range lbls {
+		if w.src.Labels()[k] == v && (k != "app.kubernetes.io/name" || w.src.Labels()["app.kubernetes.io/component"] == "" || w.src.Labels()["app.kubernetes.io/component"] == "controller") {
+			return true
+		}
+	}
+	return false
+}
+
+func argsAllowClass(w *workload, c *ingressClass) bool {
+	for _, ctr := range w.src.Template.Spec.Containers {
+		for _, a := range append(append([]string{}, ctr.Command...), ctr.Args...) {
+			if v, ok := strings.CutPrefix(a, "--ingress-class="); ok && v != c.name {
+				return false
+			}
+			if v, ok := strings.CutPrefix(a, "--controller-class="); ok && c.controller != "" && v != c.controller {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// assumedController stands for a controller whose pods are not in the input:
+// outside the mesh, reachable from the internet (an Ingress is published to be
+// reached), with unknown labels.
+func (b *builder) assumedController(c *ingressClass) *workload {
+	label := fmt.Sprintf("assumed controller of IngressClass %s", c.name)
+	node := b.g.AddNode(&graph.Node{Kind: graph.KindWorkload, Name: "controller-" + c.name, Label: label, Assumed: true,
+		Evidence: c.evidence, Workload: &graph.WorkloadInfo{Kind: "Controller", Controller: "IngressClass " + c.name, Mesh: graph.MeshStatus{Reason: "assumed outside the mesh", Unknown: true}}})
+	w := &workload{node: node, assumed: true, mesh: mesh.Status{Reason: "assumed outside the mesh", Unknown: true}}
+	// Unknown pods: a namespace selector {} matches them; nothing else can.
+	w.peer.NSLabels = map[string]string{}
+	w.peer.PodLabels = map[string]string{}
+	w.peer.Namespace = "<unknown>"
+	b.byNode[node] = w
+	b.g.Connect(b.g.Internet, node, &graph.Edge{Kind: graph.EdgeExposes, Evidence: c.evidence})
+	ctrl := c.controller
+	if ctrl == "" {
+		ctrl = "unknown controller"
+	}
+	b.g.AddNotSeen("IngressClass %s (%s): no controller pods in the input; its Ingresses are analysed from an assumed controller outside the mesh, exposed to the internet (use --ingress-controller %s=NAMESPACE/SELECTOR)", c.name, ctrl, c.name)
+	return w
+}
+
+// addIngresses adds a route node per Ingress rule path (and default
+// backend), forwarding edges from the class's controllers, and routed hops
+// from each controller to the backend Service's pods.
+func (b *builder) addIngresses() {
+	cache := map[string]*ingressClass{}
+	for _, ing := range inventory.Typed[*networkingv1.Ingress](b.inv, inventory.Ingress) {
+		name, obj, how := b.resolveClass(ing.Obj)
+		owner := graph.EvidenceOf(ing.Entry)
+		if name == "" {
+			b.g.AddNotSeen("Ingress %s/%s (%s): no ingressClassName, no class annotation and no default IngressClass: no controller serves it", ing.Obj.Namespace, ing.Obj.Name, ing.Entry.Origin)
+			continue
+		}
+		class := b.classFor(name, obj, cache)
+		if obj == nil && class.controller == "" {
+			b.g.AddNotSeen("Ingress %s/%s (%s): class %q (from %s) has no IngressClass object and is not a well-known class name", ing.Obj.Namespace, ing.Obj.Name, ing.Entry.Origin, name, how)
+		}
+		tlsHosts := map[string]bool{}
+		for _, t := range ing.Obj.Spec.TLS {
+			for _, h := range t.Hosts {
+				tlsHosts[h] = true
+			}
+		}
+		if be := ing.Obj.Spec.DefaultBackend; be != nil {
+			label := fmt.Sprintf("Ingress %s/%s default backend", ing.Obj.Namespace, ing.Obj.Name)
+			b.ingressRoute(class, ing.Obj, owner, label, "*", "/", "", len(ing.Obj.Spec.TLS) > 0, *be)
+		}
+		for _, rule := range ing.Obj.Spec.Rules {
+			host := rule.Host
+			if host == "" {
+				host = "*"
+			}
+			if rule.HTTP == nil {
+				continue
+			}
+			for _, p := range rule.HTTP.Paths {
+				path := p.Path
+				if path == "" {
+					path = "/"
+				}
+				pathType := ""
+				if p.PathType != nil {
+					pathType = string(*p.PathType)
+				}
+				label := fmt.Sprintf("Ingress %s/%s %s%s", ing.Obj.Namespace, ing.Obj.Name, host, path)
+				b.ingressRoute(class, ing.Obj, owner, label, host, path, pathType, tlsHosts[rule.Host] || (rule.Host == "" && len(ing.Obj.Spec.TLS) > 0), p.Backend)
+			}
+		}
+	}
+}
+
+func (b *builder) ingressRoute(class *ingressClass, ing *networkingv1.Ingress, owner graph.Evidence, label, host, path, pathType string, tls bool, be networkingv1.IngressBackend) {
+	tlsState, proto := "none", "HTTP"
+	if tls {
+		tlsState, proto = "terminated", "HTTPS"
+	}
+	route := b.g.AddNode(&graph.Node{Kind: graph.KindRoute, Namespace: ing.Namespace, Name: ing.Name, Label: label,
+		Evidence: append([]graph.Evidence{owner}, class.evidence...),
+		Route:    &graph.RouteInfo{Type: "Ingress", Host: host, Path: path, PathType: pathType, Protocol: proto, TLS: tlsState, Owner: owner}})
+	for _, c := range class.controllers {
+		b.g.Connect(c.node, route, &graph.Edge{Kind: graph.EdgeForwards, Match: host + path, TLS: tlsState, Evidence: []graph.Evidence{owner}})
+	}
+	if be.Service == nil {
+		// Resource backends (e.g. storage buckets) do not reach workloads.
+		return
+	}
+	svc := b.services[ing.Namespace+"/"+be.Service.Name]
+	if svc == nil {
+		b.broken(route, owner, fmt.Sprintf("backend Service %s/%s not found", ing.Namespace, be.Service.Name))
+		return
+	}
+	var sp *int
+	for i, p := range svc.obj.Spec.Ports {
+		if (be.Service.Port.Name != "" && p.Name == be.Service.Port.Name) || (be.Service.Port.Name == "" && p.Port == be.Service.Port.Number) {
+			sp = &i
+			break
+		}
+	}
+	if sp == nil {
+		b.broken(route, owner, fmt.Sprintf("Service %s/%s has no port %s", ing.Namespace, be.Service.Name, backendPort(be)))
+		return
+	}
+	port := svc.obj.Spec.Ports[*sp]
+	b.g.Connect(route, svc.node, &graph.Edge{Kind: graph.EdgeForwards, Port: port.Port, Protocol: string(protocolOf(port.Protocol)), Evidence: []graph.Evidence{owner}})
+	b.routedHops(class.controllers, route, owner, svc, port, true)
+}
+
+func backendPort(be networkingv1.IngressBackend) string {
+	if be.Service.Port.Name != "" {
+		return be.Service.Port.Name
+	}
+	return fmt.Sprint(be.Service.Port.Number)
+}
+
+// broken records a route that cannot deliver.
+func (b *builder) broken(route *graph.Node, owner graph.Evidence, reason string) {
+	b.g.Broken = append(b.g.Broken, graph.BrokenRoute{Route: route, Owner: owner, Reason: reason})
+}
+
+// routedHops evaluates every (source proxy, backend pod) pair of a route and
+// adds a routed network edge for each allowed one. A route none of whose
+// pairs can deliver is broken when the cause is structural (no pods, no such
+// port) or STRICT mTLS refusing a plaintext controller.
+func (b *builder) routedHops(sources []*workload, route *graph.Node, owner graph.Evidence, svc *service, port portRef, http bool) {
+	if len(svc.selected) == 0 {
+		if len(svc.obj.Spec.Selector) == 0 {
+			b.g.AddNotSeen("Service %s/%s (%s) has no selector: its endpoints are managed outside Kubernetes and not analysed", svc.obj.Namespace, svc.obj.Name, svc.entry.Origin)
+			return
+		}
+		b.broken(route, owner, fmt.Sprintf("backend Service %s/%s selects no workload", svc.obj.Namespace, svc.obj.Name))
+		return
+	}
+	delivered := false
+	var strictReasons, portMissing []string
+	for _, dst := range svc.selected {
+		target, ok := resolveTargetPort(port, dst.src)
+		if !ok {
+			portMissing = append(portMissing, fmt.Sprintf("%s has no container port named %q", dst.describe(), port.TargetPort.StrVal))
+			continue
+		}
+		for _, src := range sources {
+			h := b.evaluate(hopInput{src: src, dst: dst, port: target, protocol: protocolOf(port.Protocol), svc: svc, http: http || isHTTPPort(port)})
+			if h.refused != "" {
+				if h.strictRefusal {
+					strictReasons = append(strictReasons, h.refused)
+				}
+				continue
+			}
+			delivered = true
+			e := h.edge
+			e.Kind, e.Routed, e.Via = graph.EdgeNetwork, true, []*graph.Node{route, svc.node}
+			e.Evidence = append([]graph.Evidence{owner, graph.EvidenceOf(svc.entry)}, e.Evidence...)
+			b.g.Connect(src.node, dst.node, &e)
+		}
+	}
+	if delivered {
+		return
+	}
+	switch {
+	case len(strictReasons) > 0:
+		sort.Strings(strictReasons)
+		b.broken(route, owner, strictReasons[0])
+	case len(portMissing) > 0:
+		b.broken(route, owner, "target port does not exist: "+portMissing[0])
+	}
+}

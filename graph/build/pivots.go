@@ -1,0 +1,89 @@
+package build
+
+import (
+	"sort"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/shadowroute/shadowroute/graph"
+)
+
+// addPivots adds the network edges out of every workload reachable from the
+// internet or the private network: a reachable pod is a foothold, and may open
+// connections to any workload port that NetworkPolicy, mesh authentication
+// and authorization let it reach. Only reachable workloads get outgoing
+// network edges, so the graph never holds all workload pairs.
+func (b *builder) addPivots() {
+	httpPorts := b.httpPorts()
+	reached := map[*workload]bool{}
+	var queue []*workload
+	visit := func(n *graph.Node) {
+		if w, ok := b.byNode[n]; ok && !reached[w] {
+			reached[w] = true
+			queue = append(queue, w)
+		}
+	}
+	for _, source := range []*graph.Node{b.g.Internet, b.g.PrivateNetwork} {
+		for _, e := range b.g.EdgesFrom(source) {
+			visit(e.ToNode())
+			for _, e2 := range b.g.EdgesFrom(e.ToNode()) {
+				if e2.ToNode().Kind == graph.KindWorkload {
+					visit(e2.ToNode())
+				}
+			}
+		}
+	}
+	for len(queue) > 0 {
+		src := queue[0]
+		queue = queue[1:]
+		// Routed hops already present from this source.
+		for _, e := range b.g.EdgesFrom(src.node) {
+			if e.Kind == graph.EdgeNetwork {
+				visit(e.ToNode())
+			}
+		}
+		for _, dst := range b.workloads {
+			if dst == src {
+				continue
+			}
+			for _, port := range sortedPorts(dst.ports) {
+				h := b.evaluate(hopInput{src: src, dst: dst, port: port, protocol: dst.ports[port], http: httpPorts[dst][port]})
+				if h.refused != "" {
+					continue
+				}
+				e := h.edge
+				e.Kind = graph.EdgeNetwork
+				b.g.Connect(src.node, dst.node, &e)
+				visit(dst.node)
+			}
+		}
+	}
+}
+
+// httpPorts marks workload ports that some Service names as HTTP.
+func (b *builder) httpPorts() map[*workload]map[int32]bool {
+	out := map[*workload]map[int32]bool{}
+	for _, key := range sortedServiceKeys(b.services) {
+		svc := b.services[key]
+		for _, w := range svc.selected {
+			for _, p := range svc.obj.Spec.Ports {
+				if t, ok := resolveTargetPort(p, w.src); ok && isHTTPPort(p) {
+					if out[w] == nil {
+						out[w] = map[int32]bool{}
+					}
+					out[w][t] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+func sortedPorts(m map[int32]corev1.Protocol) []int32 {
+	out := make([]int32, 0, len(m))
+	for p := range m {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}

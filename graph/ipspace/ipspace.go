@@ -1,0 +1,198 @@
+// Package ipspace answers the one question NetworkPolicy ipBlocks and
+// AuthorizationPolicy ipBlocks pose for sources shadowroute models as a whole:
+// does a CIDR (minus its exceptions) contain public addresses, private ones,
+// or both?
+package ipspace
+
+import (
+	"fmt"
+	"math/big"
+	"net/netip"
+)
+
+// Class is a source address class.
+type Class int
+
+// Address classes.
+const (
+	// Public is the internet: anything not private and not special.
+	Public Class = iota
+	// Private is RFC 1918, RFC 6598 shared space and IPv6 ULA.
+	Private
+)
+
+func (c Class) String() string {
+	if c == Private {
+		return "private"
+	}
+	return "public"
+}
+
+var (
+	privateRanges = mustPrefixes("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+	// special ranges are neither internet nor private network sources.
+	specialRanges = mustPrefixes("0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "240.0.0.0/4",
+		"::/128", "::1/128", "fe80::/10", "ff00::/8")
+)
+
+func mustPrefixes(cidrs ...string) []netip.Prefix {
+	out := make([]netip.Prefix, len(cidrs))
+	for i, c := range cidrs {
+		out[i] = netip.MustParsePrefix(c)
+	}
+	return out
+}
+
+// IsPrivate reports whether every address of p is in private space.
+func IsPrivate(p netip.Prefix) bool {
+	for _, r := range privateRanges {
+		if r.Bits() <= p.Bits() && r.Contains(p.Addr()) {
+			return true
+		}
+	}
+	return false
+}
+
+// interval is a closed range of addresses of one family as big integers.
+type interval struct{ lo, hi *big.Int }
+
+func toInterval(p netip.Prefix) interval {
+	p = p.Masked()
+	lo := new(big.Int).SetBytes(p.Addr().AsSlice())
+	size := new(big.Int).Lsh(big.NewInt(1), uint(p.Addr().BitLen()-p.Bits()))
+	hi := new(big.Int).Sub(new(big.Int).Add(lo, size), big.NewInt(1))
+	return interval{lo, hi}
+}
+
+// subtract removes b from every interval of set.
+func subtract(set []interval, b interval) []interval {
+	var out []interval
+	one := big.NewInt(1)
+	for _, a := range set {
+		if b.hi.Cmp(a.lo) < 0 || b.lo.Cmp(a.hi) > 0 {
+			out = append(out, a)
+			continue
+		}
+		if a.lo.Cmp(b.lo) < 0 {
+			out = append(out, interval{a.lo, new(big.Int).Sub(b.lo, one)})
+		}
+		if a.hi.Cmp(b.hi) > 0 {
+			out = append(out, interval{new(big.Int).Add(b.hi, one), a.hi})
+		}
+	}
+	return out
+}
+
+// Block is a CIDR with exceptions, as in a NetworkPolicy ipBlock.
+type Block struct {
+	CIDR   string
+	Except []string
+}
+
+// Contains reports whether the block (minus its exceptions) holds any address
+// of class c.
+func (b Block) Contains(c Class) (bool, error) {
+	p, err := parsePrefix(b.CIDR)
+	if err != nil {
+		return false, err
+	}
+	set := []interval{toInterval(p)}
+	for _, e := range b.Except {
+		ep, err := parsePrefix(e)
+		if err != nil {
+			return false, err
+		}
+		if ep.Addr().Is4() == p.Addr().Is4() {
+			set = subtract(set, toInterval(ep))
+		}
+	}
+	is4 := p.Addr().Is4()
+	if c == Private {
+		for _, r := range privateRanges {
+			if r.Addr().Is4() != is4 {
+				continue
+			}
+			if intersects(set, toInterval(r)) {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	for _, r := range append(append([]netip.Prefix{}, privateRanges...), specialRanges...) {
+		if r.Addr().Is4() == is4 {
+			set = subtract(set, toInterval(r))
+		}
+	}
+	return len(set) > 0, nil
+}
+
+// CoversAll reports whether the block (minus exceptions) holds every address
+// of class c (used for notIpBlocks: a "not" block excludes a whole class only
+// when it covers all of it).
+func (b Block) CoversAll(c Class) (bool, error) {
+	p, err := parsePrefix(b.CIDR)
+	if err != nil {
+		return false, err
+	}
+	set := []interval{toInterval(p)}
+	for _, e := range b.Except {
+		ep, err := parsePrefix(e)
+		if err != nil {
+			return false, err
+		}
+		if ep.Addr().Is4() == p.Addr().Is4() {
+			set = subtract(set, toInterval(ep))
+		}
+	}
+	// The block covers class c of its family when nothing of c is left after
+	// removing the block from the whole family.
+	var family interval
+	if p.Addr().Is4() {
+		family = toInterval(netip.MustParsePrefix("0.0.0.0/0"))
+	} else {
+		family = toInterval(netip.MustParsePrefix("::/0"))
+	}
+	rest := []interval{family}
+	for _, iv := range set {
+		rest = subtract(rest, iv)
+	}
+	if c == Private {
+		for _, r := range privateRanges {
+			if r.Addr().Is4() == p.Addr().Is4() && intersects(rest, toInterval(r)) {
+				return false, nil
+			}
+		}
+		return true, nil
+	}
+	for _, r := range append(append([]netip.Prefix{}, privateRanges...), specialRanges...) {
+		if r.Addr().Is4() == p.Addr().Is4() {
+			rest = subtract(rest, toInterval(r))
+		}
+	}
+	return len(rest) == 0, nil
+}
+
+func intersects(set []interval, b interval) bool {
+	for _, a := range set {
+		if !(b.hi.Cmp(a.lo) < 0 || b.lo.Cmp(a.hi) > 0) {
+			return true
+		}
+	}
+	return false
+}
+
+// parsePrefix accepts a CIDR or a bare address (Istio ipBlocks allow both).
+func parsePrefix(s string) (netip.Prefix, error) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p, nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("invalid CIDR %q", s)
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// ParsePrefix is parsePrefix for callers that classify load-balancer source
+// ranges.
+func ParsePrefix(s string) (netip.Prefix, error) { return parsePrefix(s) }

@@ -1,0 +1,38 @@
+package ipspace
+
+import "testing"
+
+func TestBlockContains(t *testing.T) {
+	tests := []struct {
+		block            Block
+		public, private  bool
+		coversAllPublic  bool
+		coversAllPrivate bool
+	}{
+		{Block{CIDR: "0.0.0.0/0"}, true, true, true, true},
+		{Block{CIDR: "10.0.0.0/8"}, false, true, false, false},
+		{Block{CIDR: "0.0.0.0/0", Except: []string{"10.0.0.0/8"}}, true, true, true, false},
+		{Block{CIDR: "203.0.113.0/24"}, true, false, false, false},
+		{Block{CIDR: "192.168.1.7"}, false, true, false, false},
+		{Block{CIDR: "10.0.0.0/8", Except: []string{"10.0.0.0/8"}}, false, false, false, false},
+		{Block{CIDR: "::/0"}, true, true, true, true},
+		{Block{CIDR: "fd00::/8"}, false, true, false, false},
+		{Block{CIDR: "0.0.0.0/1"}, true, true, false, false},
+	}
+	for _, tt := range tests {
+		pub, err := tt.block.Contains(Public)
+		if err != nil {
+			t.Fatal(err)
+		}
+		priv, _ := tt.block.Contains(Private)
+		allPub, _ := tt.block.CoversAll(Public)
+		allPriv, _ := tt.block.CoversAll(Private)
+		if pub != tt.public || priv != tt.private || allPub != tt.coversAllPublic || allPriv != tt.coversAllPrivate {
+			t.Errorf("%+v: public=%v private=%v coversAllPublic=%v coversAllPrivate=%v, want %v %v %v %v",
+				tt.block, pub, priv, allPub, allPriv, tt.public, tt.private, tt.coversAllPublic, tt.coversAllPrivate)
+		}
+	}
+	if _, err := (Block{CIDR: "nope"}).Contains(Public); err == nil {
+		t.Error("invalid CIDR accepted")
+	}
+}

@@ -1,0 +1,382 @@
+package mesh
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	securityapi "istio.io/api/security/v1beta1"
+	istiosecv1 "istio.io/client-go/pkg/apis/security/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/shadowroute/shadowroute/graph/ipspace"
+	"github.com/shadowroute/shadowroute/sources/inventory"
+)
+
+// Request is a connection as the destination's proxy sees it.
+type Request struct {
+	// MTLS is set when the hop is mesh-authenticated; only then do
+	// principals, namespaces and service accounts exist.
+	MTLS      bool
+	Principal string
+	Namespace string
+	// ServiceAccount is "namespace/name" of the source.
+	ServiceAccount string
+	// SourceClass is the source address class: public for the internet,
+	// private for the private network and for pods.
+	SourceClass ipspace.Class
+	// Port is the destination container port.
+	Port int32
+	// HTTP is set when the port carries HTTP, so HTTP-only rule fields apply.
+	HTTP bool
+}
+
+// Decision is the authorization outcome for a connection.
+type Decision struct {
+	Allowed bool
+	// Restricted: an ALLOW policy limits the sources to specific
+	// identities, namespaces or addresses.
+	Restricted bool
+	// Applied is false when no policy applies to the workload at all.
+	Applied bool
+	// Custom: a CUSTOM policy (external authorizer) may still deny.
+	Custom bool
+	// Policies names the deciding policies (ns/name).
+	Policies []string
+	// Narrowing lists request conditions the outcome depends on.
+	Narrowing []string
+	// Reason explains a denial.
+	Reason string
+}
+
+type authzPolicy = inventory.TypedObject[*istiosecv1.AuthorizationPolicy]
+
+// policiesFor returns the AuthorizationPolicies that apply to the workload:
+// root-namespace policies mesh-wide, namespace policies without selector,
+// and selector policies matching the pod labels
+// (https://istio.io/latest/docs/reference/config/security/authorization-policy/).
+// targetRef(s) bind policies to Gateway API gateways and services; they apply
+// to a workload carrying the gateway-name label of the referenced Gateway.
+func (e Env) policiesFor(w *inventory.Workload) []authzPolicy {
+	var out []authzPolicy
+	podLabels := labels.Set(w.Labels())
+	for _, ap := range inventory.Typed[*istiosecv1.AuthorizationPolicy](e.Inv, inventory.AuthorizationPolicy) {
+		ns := ap.Obj.Namespace
+		if ns != e.RootNamespace && ns != w.Namespace {
+			continue
+		}
+		spec := &ap.Obj.Spec
+		refs := spec.GetTargetRefs()
+		if r := spec.GetTargetRef(); r != nil {
+			refs = append(refs, r)
+		}
+		if len(refs) > 0 {
+			for _, r := range refs {
+				if r.GetKind() == "Gateway" && w.Labels()["gateway.networking.k8s.io/gateway-name"] == r.GetName() &&
+					(r.GetNamespace() == "" || r.GetNamespace() == w.Namespace) {
+					out = append(out, ap)
+					break
+				}
+			}
+			continue
+		}
+		if sel := spec.GetSelector(); sel != nil {
+			if !labels.SelectorFromSet(sel.GetMatchLabels()).Matches(podLabels) {
+				continue
+			}
+		}
+		out = append(out, ap)
+	}
+	return out
+}
+
+// Authorize evaluates the policies that apply to w for the request in
+// Istio's order: CUSTOM, then DENY (any match denies), then ALLOW (if any
+// ALLOW policy applies, one must match). AUDIT never decides.
+// (https://istio.io/latest/docs/concepts/security/#implicit-enablement)
+func (e Env) Authorize(w *inventory.Workload, req Request) Decision {
+	policies := e.policiesFor(w)
+	d := Decision{Allowed: true}
+	if len(policies) == 0 {
+		return d
+	}
+	var allows []authzPolicy
+	for _, ap := range policies {
+		name := ap.Obj.Namespace + "/" + ap.Obj.Name
+		spec := &ap.Obj.Spec
+		switch spec.GetAction() {
+		case securityapi.AuthorizationPolicy_CUSTOM:
+			for _, r := range spec.GetRules() {
+				if m := matchRule(r, req, false); m.matches {
+					d.Custom, d.Applied = true, true
+					d.Policies = append(d.Policies, name+" (CUSTOM)")
+					break
+				}
+			}
+		case securityapi.AuthorizationPolicy_DENY:
+			d.Applied = true
+			for i, r := range spec.GetRules() {
+				m := matchRule(r, req, true)
+				if !m.matches {
+					continue
+				}
+				if len(m.conditions) == 0 {
+					return Decision{Applied: true, Policies: []string{name}, Reason: fmt.Sprintf("denied by DENY policy %s rule %d", name, i)}
+				}
+				d.Narrowing = append(d.Narrowing, fmt.Sprintf("DENY %s rule %d denies requests with %s", name, i, strings.Join(m.conditions, ", ")))
+			}
+		case securityapi.AuthorizationPolicy_ALLOW:
+			allows = append(allows, ap)
+		}
+	}
+	if len(allows) == 0 {
+		return d
+	}
+	d.Applied = true
+	var matched bool
+	restrictedAll := true
+	for _, ap := range allows {
+		name := ap.Obj.Namespace + "/" + ap.Obj.Name
+		for i, r := range ap.Obj.Spec.GetRules() {
+			m := matchRule(r, req, false)
+			if !m.matches {
+				continue
+			}
+			matched = true
+			d.Policies = append(d.Policies, name)
+			if len(m.conditions) > 0 {
+				d.Narrowing = append(d.Narrowing, fmt.Sprintf("ALLOW %s rule %d only for requests with %s", name, i, strings.Join(m.conditions, ", ")))
+			}
+			if !m.restrictsSource {
+				restrictedAll = false
+			}
+		}
+	}
+	if !matched {
+		var names []string
+		for _, ap := range allows {
+			names = append(names, ap.Obj.Namespace+"/"+ap.Obj.Name)
+		}
+		reason := "no ALLOW rule matches"
+		if !req.MTLS {
+			reason += " (plaintext: the source has no mesh identity)"
+		}
+		return Decision{Applied: true, Policies: names, Reason: fmt.Sprintf("%s in %s", reason, strings.Join(names, ", "))}
+	}
+	d.Restricted = restrictedAll
+	return d
+}
+
+// ruleMatch is the result of matching one rule against a connection.
+type ruleMatch struct {
+	matches bool
+	// conditions are request-level conditions (paths, methods, JWT, when)
+	// that cannot be decided for a whole connection: the rule matches some
+	// requests only.
+	conditions []string
+	// restrictsSource: every `from` entry names specific identities,
+	// namespaces or addresses.
+	restrictsSource bool
+}
+
+// matchRule matches a rule. For DENY rules on non-HTTP ports, HTTP-only fields
+// are ignored (the rule becomes broader); for ALLOW rules they make the rule
+// match nothing (istio/istio pilot/pkg/security/authz/model/model.go).
+func matchRule(r *securityapi.Rule, req Request, deny bool) ruleMatch {
+	m := ruleMatch{matches: true}
+	if r == nil {
+		return m
+	}
+	froms := r.GetFrom()
+	if len(froms) > 0 {
+		found := false
+		restricts := true
+		for _, f := range froms {
+			ok, conds, specific, httpOnly := matchSource(f.GetSource(), req)
+			if httpOnly && !req.HTTP && !deny {
+				continue
+			}
+			if ok {
+				found = true
+				m.conditions = append(m.conditions, conds...)
+			}
+			if !specific {
+				restricts = false
+			}
+		}
+		if !found {
+			return ruleMatch{}
+		}
+		m.restrictsSource = restricts
+	}
+	tos := r.GetTo()
+	if len(tos) > 0 {
+		found := false
+		for _, t := range tos {
+			ok, conds := matchOperation(t.GetOperation(), req, deny)
+			if ok {
+				found = true
+				m.conditions = append(m.conditions, conds...)
+				break
+			}
+		}
+		if !found {
+			return ruleMatch{}
+		}
+	}
+	for _, c := range r.GetWhen() {
+		key := c.GetKey()
+		if strings.HasPrefix(key, "request.") || strings.HasPrefix(key, "experimental.") {
+			if !req.HTTP {
+				if deny {
+					continue
+				}
+				return ruleMatch{}
+			}
+		}
+		m.conditions = append(m.conditions, "when "+key)
+	}
+	return m
+}
+
+// matchSource matches a `from.source`. It returns whether it can match,
+// request-level conditions, whether it names specific sources, and whether
+// it uses HTTP-only fields.
+func matchSource(s *securityapi.Source, req Request) (ok bool, conds []string, specific bool, httpOnly bool) {
+	if s == nil {
+		return true, nil, false, false
+	}
+	identity := func(values []string, actual string) bool {
+		if !req.MTLS {
+			return false
+		}
+		for _, v := range values {
+			if matchString(v, actual) {
+				return true
+			}
+		}
+		return false
+	}
+	if v := s.GetPrincipals(); len(v) > 0 {
+		specific = true
+		if !identity(v, req.Principal) {
+			return false, nil, specific, false
+		}
+	}
+	if v := s.GetNotPrincipals(); len(v) > 0 && identity(v, req.Principal) {
+		return false, nil, specific, false
+	}
+	if v := s.GetNamespaces(); len(v) > 0 {
+		specific = true
+		if !identity(v, req.Namespace) {
+			return false, nil, specific, false
+		}
+	}
+	if v := s.GetNotNamespaces(); len(v) > 0 && identity(v, req.Namespace) {
+		return false, nil, specific, false
+	}
+	if v := s.GetServiceAccounts(); len(v) > 0 {
+		specific = true
+		if !identity(v, req.ServiceAccount) {
+			return false, nil, specific, false
+		}
+	}
+	if v := s.GetNotServiceAccounts(); len(v) > 0 && identity(v, req.ServiceAccount) {
+		return false, nil, specific, false
+	}
+	for _, pair := range [][2][]string{{s.GetIpBlocks(), s.GetNotIpBlocks()}, {s.GetRemoteIpBlocks(), s.GetNotRemoteIpBlocks()}} {
+		if len(pair[0]) > 0 {
+			specific = true
+			if !anyBlockContains(pair[0], req.SourceClass) {
+				return false, nil, specific, false
+			}
+		}
+		if len(pair[1]) > 0 && anyBlockCoversAll(pair[1], req.SourceClass) {
+			return false, nil, specific, false
+		}
+	}
+	if v := s.GetRequestPrincipals(); len(v) > 0 {
+		specific, httpOnly = true, true
+		conds = append(conds, "a JWT (requestPrincipals "+strings.Join(v, ",")+")")
+	}
+	if v := s.GetNotRequestPrincipals(); len(v) > 0 {
+		httpOnly = true
+		conds = append(conds, "no JWT principal in "+strings.Join(v, ","))
+	}
+	return true, conds, specific, httpOnly
+}
+
+func anyBlockContains(blocks []string, c ipspace.Class) bool {
+	for _, b := range blocks {
+		if ok, err := (ipspace.Block{CIDR: b}).Contains(c); err == nil && ok {
+			return true
+		}
+	}
+	return false
+}
+
+func anyBlockCoversAll(blocks []string, c ipspace.Class) bool {
+	for _, b := range blocks {
+		if ok, err := (ipspace.Block{CIDR: b}).CoversAll(c); err == nil && ok {
+			return true
+		}
+	}
+	return false
+}
+
+// matchOperation matches a `to.operation`: ports decide, HTTP fields narrow.
+func matchOperation(op *securityapi.Operation, req Request, deny bool) (bool, []string) {
+	if op == nil {
+		return true, nil
+	}
+	if ports := op.GetPorts(); len(ports) > 0 && !containsPort(ports, req.Port) {
+		return false, nil
+	}
+	if ports := op.GetNotPorts(); len(ports) > 0 && containsPort(ports, req.Port) {
+		return false, nil
+	}
+	var conds []string
+	for _, f := range []struct {
+		name   string
+		values []string
+	}{
+		{"hosts", op.GetHosts()}, {"notHosts", op.GetNotHosts()},
+		{"methods", op.GetMethods()}, {"notMethods", op.GetNotMethods()},
+		{"paths", op.GetPaths()}, {"notPaths", op.GetNotPaths()},
+	} {
+		if len(f.values) == 0 {
+			continue
+		}
+		if !req.HTTP {
+			if deny {
+				continue
+			}
+			return false, nil
+		}
+		conds = append(conds, f.name+" "+strings.Join(f.values, ","))
+	}
+	return true, conds
+}
+
+func containsPort(ports []string, port int32) bool {
+	for _, p := range ports {
+		if n, err := strconv.Atoi(strings.TrimSpace(p)); err == nil && int32(n) == port {
+			return true
+		}
+	}
+	return false
+}
+
+// matchString implements Istio's string match: exact, "*", prefix "abc*",
+// suffix "*abc".
+func matchString(pattern, value string) bool {
+	switch {
+	case pattern == "*":
+		return value != ""
+	case strings.HasSuffix(pattern, "*"):
+		return strings.HasPrefix(value, strings.TrimSuffix(pattern, "*"))
+	case strings.HasPrefix(pattern, "*"):
+		return strings.HasSuffix(value, strings.TrimPrefix(pattern, "*"))
+	}
+	return pattern == value
+}

@@ -1,0 +1,198 @@
+// Package mesh implements Istio sidecar-mode semantics over the inventory:
+// sidecar injection, inbound capture, PeerAuthentication precedence,
+// AuthorizationPolicy evaluation and DestinationRule TLS. Each function cites
+// the Istio source or document it follows.
+package mesh
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/shadowroute/shadowroute/sources/inventory"
+)
+
+// Injection labels and annotations.
+const (
+	labelInjection   = "istio-injection"
+	labelRevision    = "istio.io/rev"
+	labelSidecar     = "sidecar.istio.io/inject"
+	annExcludeIn     = "traffic.sidecar.istio.io/excludeInboundPorts"
+	annIncludeIn     = "traffic.sidecar.istio.io/includeInboundPorts"
+	annTemplates     = "inject.istio.io/templates"
+	proxyContainer   = "istio-proxy"
+	statusPort       = 15021
+	prometheusPort   = 15090
+	gatewayTemplate  = "gateway"
+	ingressGatewayLb = "ingressgateway"
+)
+
+// Status is a workload's sidecar membership.
+type Status struct {
+	Member  bool
+	Gateway bool
+	Reason  string
+	// Unknown: the workload's namespace was not in the input, so its
+	// injection labels are unknown; the workload is treated as outside the
+	// mesh (the unsafe answer is never assumed).
+	Unknown bool
+}
+
+// Env is what the mesh functions read: the inventory and mesh settings.
+type Env struct {
+	Inv *inventory.Inventory
+	// RootNamespace is the mesh config root namespace (istio-system).
+	RootNamespace string
+	// TrustDomain builds SPIFFE principals (cluster.local).
+	TrustDomain string
+}
+
+// NamespaceLabels returns the labels of a namespace and whether the
+// Namespace object was in the input. Kubernetes sets
+// kubernetes.io/metadata.name on every namespace, so it is always present.
+func NamespaceLabels(inv *inventory.Inventory, ns string) (map[string]string, bool) {
+	labels := map[string]string{"kubernetes.io/metadata.name": ns}
+	o := inv.Get(inventory.Namespace, "", ns)
+	if o == nil {
+		return labels, false
+	}
+	for k, v := range o.Obj.GetLabels() {
+		labels[k] = v
+	}
+	return labels, true
+}
+
+// IsGatewayProxy reports whether the workload is an Istio gateway: the
+// gateway injection template, or the proxyv2 image running as the
+// ingress/egress gateway.
+func IsGatewayProxy(w *inventory.Workload) bool {
+	if w.Annotations()[annTemplates] == gatewayTemplate {
+		return true
+	}
+	for _, c := range w.Template.Spec.Containers {
+		if strings.Contains(c.Image, "proxyv2") || strings.Contains(c.Image, "istio/proxy") {
+			for _, a := range c.Args {
+				if a == "router" {
+					return true
+				}
+			}
+			if w.Labels()["istio"] != "" || strings.Contains(w.Name, "gateway") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// InjectionStatus decides whether the workload's pods run a sidecar, following
+// istio/istio pkg/kube/inject/inject.go injectRequired and the istiod chart's
+// mutating webhook selectors
+// (https://istio.io/latest/docs/setup/additional-setup/sidecar-injection/).
+func (e Env) InjectionStatus(w *inventory.Workload) Status {
+	spec := w.Template.Spec
+	if IsGatewayProxy(w) {
+		return Status{Member: true, Gateway: true, Reason: "Istio gateway proxy"}
+	}
+	for _, c := range spec.Containers {
+		if c.Name == proxyContainer {
+			return Status{Member: true, Reason: "pod spec already has an istio-proxy container"}
+		}
+	}
+	if spec.HostNetwork {
+		return Status{Reason: "hostNetwork pods are never injected"}
+	}
+	nsLabels, seen := NamespaceLabels(e.Inv, w.Namespace)
+	// The pod label wins over the deprecated annotation.
+	podValue, hasPodValue := w.Labels()[labelSidecar]
+	if !hasPodValue {
+		podValue, hasPodValue = w.Annotations()[labelSidecar]
+	}
+	podSays := func(v string) bool { return hasPodValue && strings.EqualFold(podValue, v) }
+	nsInjection, hasNSInjection := nsLabels[labelInjection]
+	switch {
+	case hasNSInjection && nsInjection == "enabled":
+		if podSays("false") {
+			return Status{Reason: fmt.Sprintf("%s=false on the pod (namespace %s has istio-injection=enabled)", labelSidecar, w.Namespace)}
+		}
+		return Status{Member: true, Reason: fmt.Sprintf("namespace %s has istio-injection=enabled", w.Namespace)}
+	case hasNSInjection:
+		return Status{Reason: fmt.Sprintf("namespace %s has istio-injection=%s", w.Namespace, nsInjection)}
+	case nsLabels[labelRevision] != "":
+		if podSays("false") {
+			return Status{Reason: fmt.Sprintf("%s=false on the pod", labelSidecar)}
+		}
+		return Status{Member: true, Reason: fmt.Sprintf("namespace %s has istio.io/rev=%s", w.Namespace, nsLabels[labelRevision])}
+	case w.Labels()[labelSidecar] == "true":
+		return Status{Member: true, Reason: fmt.Sprintf("pod label %s=true", labelSidecar)}
+	case w.Labels()[labelRevision] != "":
+		if podSays("false") {
+			return Status{Reason: fmt.Sprintf("%s=false on the pod", labelSidecar)}
+		}
+		return Status{Member: true, Reason: fmt.Sprintf("pod label istio.io/rev=%s", w.Labels()[labelRevision])}
+	}
+	if !seen {
+		return Status{Unknown: true, Reason: fmt.Sprintf("namespace %s not in the input: injection unknown, assumed not injected", w.Namespace)}
+	}
+	return Status{Reason: fmt.Sprintf("namespace %s has no injection label", w.Namespace)}
+}
+
+// Capture says whether the sidecar intercepts inbound traffic on a port
+// (istio-iptables: includeInboundPorts default "*", excludeInboundPorts; the
+// status and Prometheus ports are always excluded).
+func Capture(w *inventory.Workload, port int32) (bool, string) {
+	if port == statusPort || port == prometheusPort {
+		return false, fmt.Sprintf("port %d is never captured by the sidecar", port)
+	}
+	ann := w.Annotations()
+	if portList(ann[annExcludeIn])[port] {
+		return false, fmt.Sprintf("port %d excluded by %s", port, annExcludeIn)
+	}
+	include, set := ann[annIncludeIn]
+	if !set || strings.TrimSpace(include) == "*" {
+		return true, ""
+	}
+	if portList(include)[port] {
+		return true, ""
+	}
+	return false, fmt.Sprintf("port %d not in %s=%q", port, annIncludeIn, include)
+}
+
+func portList(s string) map[int32]bool {
+	out := map[int32]bool{}
+	for _, f := range strings.Split(s, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil {
+			out[int32(n)] = true
+		}
+	}
+	return out
+}
+
+// Principal is the SPIFFE identity of a workload's service account.
+func (e Env) Principal(namespace, serviceAccount string) string {
+	return fmt.Sprintf("%s/ns/%s/sa/%s", e.TrustDomain, namespace, serviceAccount)
+}
+
+// sortedKeys returns map keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// hasContainerPort reports whether any container declares the port.
+func hasContainerPort(spec corev1.PodSpec, port int32) bool {
+	for _, c := range spec.Containers {
+		for _, p := range c.Ports {
+			if p.ContainerPort == port {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,373 @@
+// Package graph is shadowroute's reachability graph: nodes for the internet,
+// entrypoints, workloads, services, routes and external hosts, and edges for
+// exposure, forwarding, service selection and network connections, each with
+// the attributes and evidence that make it exist. It is a gonum multigraph,
+// so gonum's algorithms (path, traverse) run on it directly.
+//
+// The model is documented in docs/graph-model.md.
+package graph
+
+import (
+	"fmt"
+	"sort"
+
+	gonum "gonum.org/v1/gonum/graph"
+	"gonum.org/v1/gonum/graph/multi"
+
+	"github.com/shadowroute/shadowroute/sources/inventory"
+)
+
+// NodeKind is the kind of a node.
+type NodeKind string
+
+// Node kinds.
+const (
+	KindInternet       NodeKind = "internet"
+	KindPrivateNetwork NodeKind = "private-network"
+	KindEntrypoint     NodeKind = "entrypoint"
+	KindWorkload       NodeKind = "workload"
+	KindService        NodeKind = "service"
+	KindRoute          NodeKind = "route"
+	KindExternal       NodeKind = "external"
+)
+
+// EdgeKind is the kind of an edge.
+type EdgeKind string
+
+// Edge kinds.
+const (
+	// EdgeExposes: a source (internet, private network) reaches an entrypoint.
+	EdgeExposes EdgeKind = "exposes"
+	// EdgeForwards: configured forwarding (entrypoint to pods, controller to
+	// route, route to service or external host).
+	EdgeForwards EdgeKind = "forwards"
+	// EdgeSelects: a Service selects a workload's pods on a port.
+	EdgeSelects EdgeKind = "selects"
+	// EdgeNetwork: a workload opens a connection to another workload's port.
+	// Routed network edges carry the route and service they go through.
+	EdgeNetwork EdgeKind = "network"
+)
+
+// Evidence names an object that makes a node or edge exist, with its origin.
+type Evidence struct {
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+	File      string `json:"file,omitempty"`
+	Line      int    `json:"line,omitempty"`
+}
+
+// EvidenceOf builds evidence from an inventory entry.
+func EvidenceOf(o *inventory.Object) Evidence {
+	if o == nil {
+		return Evidence{}
+	}
+	return Evidence{Kind: o.Key.Kind, Namespace: o.Key.Namespace, Name: o.Key.Name, File: o.Origin.File, Line: o.Origin.Line}
+}
+
+// String renders evidence as "Kind ns/name (file:line)".
+func (e Evidence) String() string {
+	name := e.Name
+	if e.Namespace != "" {
+		name = e.Namespace + "/" + e.Name
+	}
+	if e.File == "" {
+		return e.Kind + " " + name
+	}
+	return fmt.Sprintf("%s %s (%s:%d)", e.Kind, name, e.File, e.Line)
+}
+
+// Node is a vertex of the graph. Which of the optional parts is set depends
+// on Kind.
+type Node struct {
+	id int64
+	// ID is the stable identifier (see Key); the builder sets it when the
+	// label alone is not unique.
+	UID       string
+	Kind      NodeKind
+	Namespace string
+	Name      string
+	// Label is the human-readable name used in paths and diagrams.
+	Label string
+	// Assumed marks a node that stands for something not in the input (an
+	// Ingress controller with no pods, say).
+	Assumed  bool
+	Evidence []Evidence
+
+	Entrypoint *EntrypointInfo
+	Workload   *WorkloadInfo
+	Service    *ServiceInfo
+	Route      *RouteInfo
+}
+
+// ID implements gonum's graph.Node.
+func (n *Node) ID() int64 { return n.id }
+
+// Key is a stable identifier, unique in the graph, used for sorting and as
+// the node's ID in JSON and DOT output.
+func (n *Node) Key() string {
+	if n.UID != "" {
+		return string(n.Kind) + ":" + n.UID
+	}
+	return string(n.Kind) + ":" + n.Label
+}
+
+// EntrypointInfo describes a way in from outside the cluster.
+type EntrypointInfo struct {
+	// Type is LoadBalancer, NodePort, ExternalIP, HostPort or HostNetwork.
+	Type     string
+	Port     int32
+	Protocol string
+	// Internal is set when only the private network reaches it.
+	Internal bool
+	// InternalReason says why (annotation, source ranges).
+	InternalReason string
+}
+
+// WorkloadInfo holds a workload's attributes.
+type WorkloadInfo struct {
+	Kind           string
+	Labels         map[string]string
+	ServiceAccount string
+	Ports          map[string]int32
+	Mesh           MeshStatus
+	Database       *DatabaseClass
+	HostNetwork    bool
+	// Controller is set when the workload implements Ingresses or Istio
+	// Gateways.
+	Controller string
+	Source     *inventory.Workload `json:"-"`
+}
+
+// MeshStatus is a workload's sidecar membership.
+type MeshStatus struct {
+	Member bool
+	// Gateway marks Istio gateway proxies (members with their own identity,
+	// whose listeners take traffic from outside the mesh).
+	Gateway bool
+	// Reason explains the decision (which label, which namespace).
+	Reason string
+	// Unknown is set when the decision rests on something not in the input.
+	Unknown bool
+}
+
+// DatabaseClass says why a workload counts as a database.
+type DatabaseClass struct {
+	Reason string
+}
+
+// ServiceInfo holds a Service's ports.
+type ServiceInfo struct {
+	Type  string
+	Ports []ServicePort
+}
+
+// ServicePort is one Service port.
+type ServicePort struct {
+	Name        string
+	Port        int32
+	TargetPort  string
+	Protocol    string
+	AppProtocol string
+}
+
+// RouteInfo describes one routing rule.
+type RouteInfo struct {
+	// Type is Ingress or VirtualService.
+	Type     string
+	Host     string
+	Path     string
+	PathType string
+	// Protocol is HTTP, HTTPS, TCP or TLS.
+	Protocol string
+	// TLS is none, terminated or passthrough.
+	TLS string
+	// Port is the gateway server port, 0 for Ingress rules.
+	Port int32
+	// Owner is the routing object to fix when the route is broken.
+	Owner Evidence
+}
+
+// Edge is a directed multigraph line with its attributes.
+type Edge struct {
+	id       int64
+	from, to *Node
+	Kind     EdgeKind
+	Port     int32
+	Protocol string
+	// Match is the L7 match of a forwarding edge (host, path).
+	Match string
+	// TLS is none, terminated, passthrough or mtls.
+	TLS string
+	// Auth is the mesh authentication of a hop into a workload: mtls or
+	// plaintext. Empty on edges that are not hops into a workload.
+	Auth string
+	// AuthReason explains a plaintext hop (not injected, PERMISSIVE, ...).
+	AuthReason string
+	// Authz is the destination's authorization decision.
+	Authz *Authz
+	// NetworkPolicy says what allowed the hop.
+	NetworkPolicy string
+	// Routed marks a network edge that follows configured routing; Via
+	// holds the route and service nodes it passes.
+	Routed   bool
+	Via      []*Node
+	Evidence []Evidence
+}
+
+// Authz is the outcome of AuthorizationPolicy evaluation on a hop.
+type Authz struct {
+	// State is restricted, unrestricted or none (no policy applies).
+	State string
+	// Policies are the policies that decided.
+	Policies []string
+	// Narrowing lists request conditions (paths, methods, JWT) an ALLOW or a
+	// partial DENY depends on: the edge exists for some requests only.
+	Narrowing []string
+	// Custom is set when a CUSTOM (external) policy may still deny.
+	Custom bool
+}
+
+// Authz states.
+const (
+	AuthzRestricted   = "restricted"
+	AuthzUnrestricted = "unrestricted"
+)
+
+// Auth values.
+const (
+	AuthMTLS      = "mtls"
+	AuthPlaintext = "plaintext"
+)
+
+// From implements gonum's graph.Line.
+func (e *Edge) From() gonum.Node { return e.from }
+
+// To implements gonum's graph.Line.
+func (e *Edge) To() gonum.Node { return e.to }
+
+// ID implements gonum's graph.Line.
+func (e *Edge) ID() int64 { return e.id }
+
+// ReversedLine implements gonum's graph.Line.
+func (e *Edge) ReversedLine() gonum.Line {
+	r := *e
+	r.from, r.to = e.to, e.from
+	return &r
+}
+
+// FromNode and ToNode return the typed endpoints.
+func (e *Edge) FromNode() *Node { return e.from }
+
+// ToNode returns the edge's destination.
+func (e *Edge) ToNode() *Node { return e.to }
+
+// Graph is the reachability graph.
+type Graph struct {
+	*multi.DirectedGraph
+	nodes  map[string]*Node
+	edges  []*Edge
+	nextID int64
+
+	// Internet and PrivateNetwork are the two sources.
+	Internet       *Node
+	PrivateNetwork *Node
+	// Broken lists routes that can never deliver.
+	Broken []BrokenRoute
+	// NotSeen lists what the input lacked that the answer depends on.
+	NotSeen []string
+}
+
+// BrokenRoute is a route that cannot deliver, with the reason.
+type BrokenRoute struct {
+	Route  *Node
+	Owner  Evidence
+	Reason string
+	Path   []*Node
+}
+
+// New returns a graph holding the two source nodes.
+func New() *Graph {
+	g := &Graph{DirectedGraph: multi.NewDirectedGraph(), nodes: map[string]*Node{}}
+	g.Internet = g.AddNode(&Node{Kind: KindInternet, Label: "internet", Name: "internet"})
+	g.PrivateNetwork = g.AddNode(&Node{Kind: KindPrivateNetwork, Label: "private-network", Name: "private-network"})
+	return g
+}
+
+// AddNode adds n unless a node with the same key exists, and returns the
+// node held by the graph.
+func (g *Graph) AddNode(n *Node) *Node {
+	if old, ok := g.nodes[n.Key()]; ok {
+		return old
+	}
+	n.id = g.nextID
+	g.nextID++
+	g.nodes[n.Key()] = n
+	g.DirectedGraph.AddNode(n)
+	return n
+}
+
+// Lookup returns the node with the given key, or nil.
+func (g *Graph) Lookup(key string) *Node { return g.nodes[key] }
+
+// Connect adds an edge from→to with the given attributes.
+func (g *Graph) Connect(from, to *Node, e *Edge) *Edge {
+	e.from, e.to = from, to
+	e.id = int64(len(g.edges))
+	g.edges = append(g.edges, e)
+	g.SetLine(e)
+	return e
+}
+
+// Nodes returns every node sorted by key.
+func (g *Graph) SortedNodes() []*Node {
+	out := make([]*Node, 0, len(g.nodes))
+	for _, n := range g.nodes {
+		out = append(out, n)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+	return out
+}
+
+// Edges returns every edge in insertion order (deterministic: the builder
+// walks sorted inputs).
+func (g *Graph) Edges() []*Edge { return g.edges }
+
+// EdgesFrom returns the edges leaving n.
+func (g *Graph) EdgesFrom(n *Node) []*Edge {
+	var out []*Edge
+	to := g.From(n.ID())
+	for to.Next() {
+		lines := g.Lines(n.ID(), to.Node().ID())
+		for lines.Next() {
+			out = append(out, lines.Line().(*Edge))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out
+}
+
+// EdgesTo returns the edges entering n.
+func (g *Graph) EdgesTo(n *Node) []*Edge {
+	var out []*Edge
+	from := g.To(n.ID())
+	for from.Next() {
+		lines := g.Lines(from.Node().ID(), n.ID())
+		for lines.Next() {
+			out = append(out, lines.Line().(*Edge))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out
+}
+
+// AddNotSeen records something missing from the input, once.
+func (g *Graph) AddNotSeen(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	for _, s := range g.NotSeen {
+		if s == msg {
+			return
+		}
+	}
+	g.NotSeen = append(g.NotSeen, msg)
+}

@@ -1,0 +1,248 @@
+// Package netpol evaluates Kubernetes NetworkPolicies for a connection
+// between two peers, with the standard semantics
+// (https://kubernetes.io/docs/concepts/services-networking/network-policies/):
+// a pod is isolated in a direction only when a policy of that policyType
+// selects it; allowed traffic is the union of the selecting policies' rules;
+// within one peer podSelector AND namespaceSelector, across peers OR; ipBlock
+// (with except) for addresses outside the pod network; ports by number or by
+// name (resolved on the destination pod), endPort ranges, protocols.
+// Pods of hostNetwork workloads are not subject to pod NetworkPolicies.
+package netpol
+
+import (
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/shadowroute/shadowroute/graph/ipspace"
+	"github.com/shadowroute/shadowroute/sources/inventory"
+)
+
+// Peer is one end of a connection.
+type Peer struct {
+	// External peers (the internet, the private network) have no pod;
+	// Class is their address class.
+	External bool
+	Class    ipspace.Class
+	// Pod peers.
+	Namespace   string
+	PodLabels   map[string]string
+	NSLabels    map[string]string
+	HostNetwork bool
+	// Workload resolves named ports when this peer is the destination.
+	Workload *inventory.Workload
+}
+
+// Verdict is the outcome for one direction.
+type Verdict struct {
+	Allowed bool
+	// Isolated: some policy selects the pod in this direction.
+	Isolated bool
+	// Policies that allowed the connection (ns/name), or the isolating
+	// policies when denied.
+	Policies []string
+}
+
+// Describe renders the verdict for edges and messages.
+func (v Verdict) Describe(direction string) string {
+	switch {
+	case !v.Isolated:
+		return "no NetworkPolicy selects the " + direction
+	case v.Allowed:
+		return "allowed by NetworkPolicy " + strings.Join(v.Policies, ", ")
+	default:
+		return "denied: NetworkPolicy " + strings.Join(v.Policies, ", ") + " isolates the " + direction
+	}
+}
+
+// Evaluator caches compiled selectors of the inventory's policies.
+type Evaluator struct {
+	byNamespace map[string][]*compiled
+}
+
+type compiled struct {
+	policy   *networkingv1.NetworkPolicy
+	name     string
+	selector labels.Selector
+	ingress  bool
+	egress   bool
+}
+
+// NewEvaluator compiles every NetworkPolicy of the inventory. Policies with
+// an invalid selector are reported as warnings and select nothing.
+func NewEvaluator(inv *inventory.Inventory) (*Evaluator, []string) {
+	e := &Evaluator{byNamespace: map[string][]*compiled{}}
+	var problems []string
+	for _, np := range inventory.Typed[*networkingv1.NetworkPolicy](inv, inventory.NetworkPolicy) {
+		sel, err := metav1.LabelSelectorAsSelector(&np.Obj.Spec.PodSelector)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: NetworkPolicy %s/%s: invalid podSelector: %v", np.Entry.Origin, np.Obj.Namespace, np.Obj.Name, err))
+			continue
+		}
+		c := &compiled{policy: np.Obj, name: np.Obj.Namespace + "/" + np.Obj.Name, selector: sel}
+		// policyTypes defaults to Ingress, plus Egress when egress rules exist.
+		types := np.Obj.Spec.PolicyTypes
+		if len(types) == 0 {
+			c.ingress = true
+			c.egress = len(np.Obj.Spec.Egress) > 0
+		}
+		for _, t := range types {
+			switch t {
+			case networkingv1.PolicyTypeIngress:
+				c.ingress = true
+			case networkingv1.PolicyTypeEgress:
+				c.egress = true
+			}
+		}
+		e.byNamespace[np.Obj.Namespace] = append(e.byNamespace[np.Obj.Namespace], c)
+	}
+	return e, problems
+}
+
+// Ingress decides whether dst (a pod) accepts the connection from src on
+// port/protocol.
+func (e *Evaluator) Ingress(src, dst Peer, port int32, protocol corev1.Protocol) Verdict {
+	if dst.External || dst.HostNetwork {
+		return Verdict{Allowed: true}
+	}
+	var v Verdict
+	var isolating []string
+	for _, c := range e.byNamespace[dst.Namespace] {
+		if !c.ingress || !c.selector.Matches(labels.Set(dst.PodLabels)) {
+			continue
+		}
+		v.Isolated = true
+		isolating = append(isolating, c.name)
+		for _, rule := range c.policy.Spec.Ingress {
+			if peersMatch(rule.From, c.policy.Namespace, src) && portsMatch(rule.Ports, port, protocol, dst.Workload) {
+				v.Allowed = true
+				v.Policies = append(v.Policies, c.name)
+				break
+			}
+		}
+	}
+	if !v.Isolated {
+		v.Allowed = true
+	} else if !v.Allowed {
+		v.Policies = isolating
+	}
+	return v
+}
+
+// Egress decides whether src (a pod) may open the connection to dst.
+func (e *Evaluator) Egress(src, dst Peer, port int32, protocol corev1.Protocol) Verdict {
+	if src.External || src.HostNetwork {
+		return Verdict{Allowed: true}
+	}
+	var v Verdict
+	var isolating []string
+	for _, c := range e.byNamespace[src.Namespace] {
+		if !c.egress || !c.selector.Matches(labels.Set(src.PodLabels)) {
+			continue
+		}
+		v.Isolated = true
+		isolating = append(isolating, c.name)
+		for _, rule := range c.policy.Spec.Egress {
+			if peersMatch(rule.To, c.policy.Namespace, dst) && portsMatch(rule.Ports, port, protocol, dst.Workload) {
+				v.Allowed = true
+				v.Policies = append(v.Policies, c.name)
+				break
+			}
+		}
+	}
+	if !v.Isolated {
+		v.Allowed = true
+	} else if !v.Allowed {
+		v.Policies = isolating
+	}
+	return v
+}
+
+// peersMatch: an empty list matches every peer; otherwise any peer matches.
+func peersMatch(peers []networkingv1.NetworkPolicyPeer, policyNS string, p Peer) bool {
+	if len(peers) == 0 {
+		return true
+	}
+	for _, peer := range peers {
+		if peerMatches(peer, policyNS, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func peerMatches(peer networkingv1.NetworkPolicyPeer, policyNS string, p Peer) bool {
+	if peer.IPBlock != nil {
+		// ipBlocks describe addresses outside the pod network: they match the
+		// internet and private-network sources, never pods (whose IPs are
+		// ephemeral and unknown here).
+		if !p.External {
+			return false
+		}
+		ok, err := ipspace.Block{CIDR: peer.IPBlock.CIDR, Except: peer.IPBlock.Except}.Contains(p.Class)
+		return err == nil && ok
+	}
+	if p.External {
+		return false
+	}
+	if peer.NamespaceSelector != nil {
+		sel, err := metav1.LabelSelectorAsSelector(peer.NamespaceSelector)
+		if err != nil || !sel.Matches(labels.Set(p.NSLabels)) {
+			return false
+		}
+	} else if p.Namespace != policyNS {
+		// A podSelector alone selects pods in the policy's namespace.
+		return false
+	}
+	if peer.PodSelector != nil {
+		sel, err := metav1.LabelSelectorAsSelector(peer.PodSelector)
+		if err != nil || !sel.Matches(labels.Set(p.PodLabels)) {
+			return false
+		}
+	}
+	return true
+}
+
+// portsMatch: an empty list matches every port; named ports resolve on the
+// destination pod; endPort makes a range.
+func portsMatch(ports []networkingv1.NetworkPolicyPort, port int32, protocol corev1.Protocol, dst *inventory.Workload) bool {
+	if len(ports) == 0 {
+		return true
+	}
+	for _, p := range ports {
+		proto := corev1.ProtocolTCP
+		if p.Protocol != nil {
+			proto = *p.Protocol
+		}
+		if proto != protocol {
+			continue
+		}
+		if p.Port == nil {
+			return true
+		}
+		if p.Port.IntVal != 0 || p.Port.StrVal == "" {
+			lo := p.Port.IntVal
+			hi := lo
+			if p.EndPort != nil {
+				hi = *p.EndPort
+			}
+			if port >= lo && port <= hi {
+				return true
+			}
+			continue
+		}
+		if dst == nil {
+			continue
+		}
+		for _, cp := range dst.Ports() {
+			if cp.Name == p.Port.StrVal && cp.Port == port && cp.Protocol == protocol {
+				return true
+			}
+		}
+	}
+	return false
+}

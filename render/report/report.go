@@ -1,0 +1,116 @@
+// Package report prints analysis results: a human-readable text report and
+// the JSON contract described in docs/json-format.md.
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/shadowroute/shadowroute/analysis"
+)
+
+// JSON writes the result as indented JSON.
+func JSON(w io.Writer, r *analysis.Result) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r)
+}
+
+// Text writes the summary, the findings with their witness paths and
+// evidence, and what the input did not show.
+func Text(w io.Writer, r *analysis.Result) error {
+	p := &printer{w: w}
+	s := r.Summary
+	p.f("shadowroute: %d database/sensitive target(s), %d finding(s)", s.Targets, s.Findings)
+	var parts []string
+	for _, sev := range []analysis.Severity{analysis.Critical, analysis.High, analysis.Medium, analysis.Low, analysis.Info} {
+		if n := s.BySeverity[string(sev)]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, sev))
+		}
+	}
+	if len(parts) > 0 {
+		p.f(" (%s)", strings.Join(parts, ", "))
+	}
+	p.f("\n")
+	if len(r.Targets) > 0 {
+		p.f("\nTargets:\n")
+		for _, t := range r.Targets {
+			reach := "not reachable from outside"
+			switch {
+			case t.ReachableFromNet:
+				reach = "reachable from the internet"
+			case t.ReachableFromPrivate:
+				reach = "reachable from the private network"
+			}
+			p.f("  %s — %s; %s\n", t.Ref, t.Reason, reach)
+		}
+	}
+	if len(r.Findings) == 0 {
+		if len(r.NotSeen) > 0 {
+			p.f("\nNo shadow routes found in what was loaded — but see \"Not seen\" below: the answer depends on it.\n")
+		} else {
+			p.f("\nNo findings.\n")
+		}
+	}
+	for i, f := range r.Findings {
+		p.f("\n%d. [%s] %s — %s\n", i+1, strings.ToUpper(string(f.Severity)), f.Rule, f.Target)
+		p.f("   %s\n", f.Message)
+		if len(f.Path) > 1 {
+			p.f("   path: %s\n", Path(f.Path))
+		}
+		if len(f.Evidence) > 0 {
+			p.f("   evidence:\n")
+			for _, e := range f.Evidence {
+				p.f("     - %s\n", e)
+			}
+		}
+		for _, a := range f.Assumptions {
+			p.f("   assumption: %s\n", a)
+		}
+	}
+	if len(r.NotSeen) > 0 {
+		p.f("\nNot seen (the input lacks what these depend on):\n")
+		for _, n := range r.NotSeen {
+			p.f("  - %s\n", n)
+		}
+	}
+	return p.err
+}
+
+// Path draws a witness path hop by hop:
+// internet → LoadBalancer ns/svc:443 → ns/controller:443 → … → ns/db:5432 [plaintext: PERMISSIVE].
+func Path(hops []analysis.Hop) string {
+	var parts []string
+	for _, h := range hops {
+		s := h.Node.Label
+		if h.Node.Kind == "workload" && h.Node.Port != 0 {
+			s = fmt.Sprintf("%s:%d", s, h.Node.Port)
+		}
+		if e := h.Edge; e != nil && e.Auth != "" && h.Node.Kind == "workload" {
+			tag := e.Auth
+			if e.Auth == "plaintext" && e.AuthReason != "" {
+				tag += ": " + e.AuthReason
+			}
+			if e.Authz != "" {
+				tag += ", " + e.Authz
+			}
+			s += " [" + tag + "]"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, " → ")
+}
+
+type printer struct {
+	w   io.Writer
+	err error
+}
+
+func (p *printer) f(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, args...)
+	}
+}
