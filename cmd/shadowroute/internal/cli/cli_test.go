@@ -42,6 +42,17 @@ func TestCommands(t *testing.T) {
 		{name: "quiet hides warnings", args: []string{"inventory", "--quiet", tabErr}, code: 0, stderrNone: true},
 		{name: "stdin", args: []string{"inventory", "-", "-n", "team"}, stdin: "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n", code: 0, stdoutHas: "Service  core   1"},
 		{name: "version", args: []string{"version"}, code: 0, stdoutHas: "shadowroute test"},
+		{name: "analyze demo", args: []string{"analyze", demo}, code: 0, golden: "analyze-demo.txt"},
+		{name: "analyze demo json", args: []string{"analyze", demo, "--format", "json"}, code: 0, golden: "analyze-demo.json"},
+		{name: "fail-on critical trips", args: []string{"analyze", demo, "--fail-on", "critical"}, code: 1, stdoutHas: "[CRITICAL] shadow-route"},
+		{name: "fail-on is case-insensitive", args: []string{"analyze", demo, "--fail-on", "HIGH"}, code: 1},
+		{name: "fail-on none", args: []string{"analyze", demo, "--fail-on", "none"}, code: 0},
+		{name: "fail-on bogus", args: []string{"analyze", demo, "--fail-on", "severe"}, code: 2, stderrHas: `unknown severity "severe"`},
+		{name: "bad sensitive flag", args: []string{"analyze", demo, "--sensitive", "nonamespace"}, code: 2, stderrHas: "want NAMESPACE/LABEL-SELECTOR"},
+		{name: "bad ingress-controller flag", args: []string{"analyze", demo, "--ingress-controller", "nginx"}, code: 2, stderrHas: "want CLASS=NAMESPACE/LABELSELECTOR"},
+		{name: "no default databases", args: []string{"analyze", demo, "--no-default-databases", "--fail-on", "info"}, code: 0, stdoutHas: "0 database/sensitive target(s)"},
+		{name: "sensitive workload becomes a target", args: []string{"analyze", demo, "--no-default-databases", "--sensitive", "payments/app.kubernetes.io/name=payments-api"}, code: 0, stdoutHas: "Deployment payments/payments-api — matches --sensitive"},
+		{name: "analyze clean scenario", args: []string{"analyze", filepath.Join(testdata, "scenarios", "canonical-istio-strict-allow"), "--fail-on", "info"}, code: 0, stdoutHas: "0 finding(s)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

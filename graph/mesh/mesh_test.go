@@ -1,0 +1,223 @@
+package mesh
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/shadowroute/shadowroute/graph/ipspace"
+	"github.com/shadowroute/shadowroute/sources/inventory"
+	"github.com/shadowroute/shadowroute/sources/manifest"
+)
+
+func envFrom(t *testing.T, yaml string) Env {
+	t.Helper()
+	l, err := manifest.NewLoader(manifest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := inventory.New()
+	l.LoadBytes(inv, "test.yaml", []byte(yaml))
+	if len(inv.Warnings) > 0 {
+		t.Fatalf("warnings: %v", inv.Warnings)
+	}
+	return Env{Inv: inv, RootNamespace: "istio-system", TrustDomain: "cluster.local"}
+}
+
+func workload(t *testing.T, e Env, ns, name string) *inventory.Workload {
+	t.Helper()
+	for _, w := range e.Inv.Workloads() {
+		if w.Namespace == ns && w.Name == name {
+			return w
+		}
+	}
+	t.Fatalf("workload %s/%s not found", ns, name)
+	return nil
+}
+
+const dbPod = `
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: data, labels: {app: db}}
+spec: {containers: [{name: db, image: postgres:16, ports: [{containerPort: 5432}, {containerPort: 9187}]}]}
+`
+
+func pa(name, ns, selector, mode, created string, extra string) string {
+	s := "---\napiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: " + name + ", namespace: " + ns
+	if created != "" {
+		s += ", creationTimestamp: \"" + created + "\""
+	}
+	s += "}\nspec:\n"
+	if selector != "" {
+		s += "  selector: {matchLabels: {" + selector + "}}\n"
+	}
+	if mode != "" {
+		s += "  mtls: {mode: " + mode + "}\n"
+	}
+	return s + extra
+}
+
+func TestPeerAuthMode(t *testing.T) {
+	tests := []struct {
+		name     string
+		policies string
+		port     int32
+		want     string
+	}{
+		{"no policy is PERMISSIVE", "", 5432, "PERMISSIVE (no PeerAuthentication applies: Istio's default)"},
+		{"mesh policy", pa("default", "istio-system", "", "STRICT", "", ""), 5432, "STRICT (PeerAuthentication istio-system/default, mesh level)"},
+		{"namespace beats mesh", pa("default", "istio-system", "", "STRICT", "", "") + pa("ns", "data", "", "DISABLE", "", ""), 5432, "DISABLE (PeerAuthentication data/ns, namespace level)"},
+		{"workload beats namespace", pa("ns", "data", "", "STRICT", "", "") + pa("wl", "data", "app: db", "PERMISSIVE", "", ""), 5432, "PERMISSIVE (PeerAuthentication data/wl, workload level)"},
+		{"selector in root namespace is ignored", pa("ns", "data", "", "STRICT", "", "") + pa("root-sel", "istio-system", "app: db", "DISABLE", "", ""), 5432, "STRICT (PeerAuthentication data/ns, namespace level)"},
+		{"UNSET inherits", pa("ns", "data", "", "DISABLE", "", "") + pa("wl", "data", "app: db", "UNSET", "", ""), 5432, "DISABLE (PeerAuthentication data/ns, namespace level)"},
+		{"no mtls block inherits", pa("default", "istio-system", "", "STRICT", "", "") + pa("wl", "data", "app: db", "", "", ""), 5432, "STRICT (PeerAuthentication istio-system/default, mesh level)"},
+		{"oldest wins", pa("b-new", "data", "", "STRICT", "2024-05-01T00:00:00Z", "") + pa("a-old", "data", "", "DISABLE", "2023-01-01T00:00:00Z", ""), 5432, "DISABLE (PeerAuthentication data/a-old, namespace level)"},
+		{"same age: name decides", pa("b", "data", "", "STRICT", "", "") + pa("a", "data", "", "PERMISSIVE", "", ""), 5432, "PERMISSIVE (PeerAuthentication data/a, namespace level)"},
+		{"port level on the container port", pa("wl", "data", "app: db", "STRICT", "", "  portLevelMtls: {5432: {mode: PERMISSIVE}}\n"), 5432, "PERMISSIVE (PeerAuthentication data/wl, workload, port 5432 level)"},
+		{"port level on another port", pa("wl", "data", "app: db", "STRICT", "", "  portLevelMtls: {9187: {mode: DISABLE}}\n"), 5432, "STRICT (PeerAuthentication data/wl, workload level)"},
+		{"other namespace does not apply", pa("ns", "shop", "", "DISABLE", "", ""), 5432, "PERMISSIVE (no PeerAuthentication applies: Istio's default)"},
+		{"selector not matching", pa("wl", "data", "app: other", "DISABLE", "", ""), 5432, "PERMISSIVE (no PeerAuthentication applies: Istio's default)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := envFrom(t, dbPod+tt.policies)
+			got := e.PeerAuthMode(workload(t, e, "data", "db"), tt.port).String()
+			if got != tt.want {
+				t.Errorf("got %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestInjectionStatus(t *testing.T) {
+	ns := func(labels string) string {
+		return "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: data, labels: {" + labels + "}}\n"
+	}
+	pod := func(labels, annotations, extraSpec string) string {
+		return "---\napiVersion: v1\nkind: Pod\nmetadata: {name: db, namespace: data, labels: {" + labels + "}, annotations: {" + annotations + "}}\nspec: {" + extraSpec + "containers: [{name: db, image: postgres}]}\n"
+	}
+	tests := []struct {
+		name   string
+		yaml   string
+		member bool
+		unk    bool
+	}{
+		{"ns enabled", ns("istio-injection: enabled") + pod("", "", ""), true, false},
+		{"ns enabled, pod label false", ns("istio-injection: enabled") + pod(`sidecar.istio.io/inject: "false"`, "", ""), false, false},
+		{"ns enabled, pod annotation false", ns("istio-injection: enabled") + pod("", `sidecar.istio.io/inject: "false"`, ""), false, false},
+		{"pod label wins over annotation", ns("istio-injection: enabled") + pod(`sidecar.istio.io/inject: "true"`, `sidecar.istio.io/inject: "false"`, ""), true, false},
+		{"ns disabled beats pod label true", ns("istio-injection: disabled") + pod(`sidecar.istio.io/inject: "true"`, "", ""), false, false},
+		{"ns revision", ns("istio.io/rev: canary") + pod("", "", ""), true, false},
+		{"ns revision, pod false", ns("istio.io/rev: canary") + pod(`sidecar.istio.io/inject: "false"`, "", ""), false, false},
+		{"unlabeled ns, pod label true", ns("team: a") + pod(`sidecar.istio.io/inject: "true"`, "", ""), true, false},
+		{"unlabeled ns, pod annotation true only", ns("team: a") + pod("", `sidecar.istio.io/inject: "true"`, ""), false, false},
+		{"unlabeled ns", ns("team: a") + pod("", "", ""), false, false},
+		{"hostNetwork never", ns("istio-injection: enabled") + pod("", "", "hostNetwork: true, "), false, false},
+		{"missing namespace", pod("", "", ""), false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := envFrom(t, tt.yaml)
+			s := e.InjectionStatus(workload(t, e, "data", "db"))
+			if s.Member != tt.member || s.Unknown != tt.unk {
+				t.Errorf("member=%v unknown=%v (%s), want member=%v unknown=%v", s.Member, s.Unknown, s.Reason, tt.member, tt.unk)
+			}
+		})
+	}
+}
+
+func TestCapture(t *testing.T) {
+	tests := []struct {
+		annotations string
+		port        int32
+		want        bool
+	}{
+		{"", 5432, true},
+		{"", 15021, false},
+		{"", 15090, false},
+		{`traffic.sidecar.istio.io/excludeInboundPorts: "5432,9187"`, 5432, false},
+		{`traffic.sidecar.istio.io/excludeInboundPorts: "9187"`, 5432, true},
+		{`traffic.sidecar.istio.io/includeInboundPorts: "8080"`, 5432, false},
+		{`traffic.sidecar.istio.io/includeInboundPorts: "8080, 5432"`, 5432, true},
+		{`traffic.sidecar.istio.io/includeInboundPorts: "*"`, 5432, true},
+		{`traffic.sidecar.istio.io/includeInboundPorts: ""`, 5432, false},
+	}
+	for _, tt := range tests {
+		e := envFrom(t, "apiVersion: v1\nkind: Pod\nmetadata: {name: db, namespace: data, annotations: {"+tt.annotations+"}}\nspec: {containers: [{name: db, image: postgres}]}\n")
+		if got, _ := Capture(workload(t, e, "data", "db"), tt.port); got != tt.want {
+			t.Errorf("%s port %d: captured=%v, want %v", tt.annotations, tt.port, got, tt.want)
+		}
+	}
+}
+
+func ap(name, action, selector, rules string) string {
+	s := "---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: " + name + ", namespace: data}\nspec:\n"
+	if action != "" {
+		s += "  action: " + action + "\n"
+	}
+	if selector != "" {
+		s += "  selector: {matchLabels: {" + selector + "}}\n"
+	}
+	return s + rules
+}
+
+func TestAuthorize(t *testing.T) {
+	mtlsShop := Request{MTLS: true, Principal: "cluster.local/ns/shop/sa/api", Namespace: "shop", ServiceAccount: "shop/api", SourceClass: ipspace.Private, Port: 5432}
+	plaintext := Request{SourceClass: ipspace.Private, Port: 5432}
+	internet := Request{SourceClass: ipspace.Public, Port: 5432}
+	httpMTLS := mtlsShop
+	httpMTLS.HTTP = true
+	tests := []struct {
+		name     string
+		policies string
+		req      Request
+		want     string // allowed/restricted/denied
+	}{
+		{"no policy", "", plaintext, "allowed unrestricted"},
+		{"allow nothing", "---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: nothing, namespace: data}\nspec: {}\n", mtlsShop, "denied"},
+		{"allow all", ap("all", "", "", "  rules: [{}]\n"), plaintext, "allowed unrestricted"},
+		{"deny all", ap("deny", "DENY", "", "  rules: [{}]\n"), mtlsShop, "denied"},
+		{"allow principal, mtls", ap("p", "", "app: db", "  rules: [{from: [{source: {principals: [cluster.local/ns/shop/sa/api]}}]}]\n"), mtlsShop, "allowed restricted"},
+		{"allow principal, plaintext", ap("p", "", "app: db", "  rules: [{from: [{source: {principals: [cluster.local/ns/shop/sa/api]}}]}]\n"), plaintext, "denied"},
+		{"allow principal prefix wildcard", ap("p", "", "", "  rules: [{from: [{source: {principals: [cluster.local/ns/shop/*]}}]}]\n"), mtlsShop, "allowed restricted"},
+		{"allow namespaces, plaintext", ap("ns-allow", "", "", "  rules: [{from: [{source: {namespaces: [shop]}}]}]\n"), plaintext, "denied"},
+		{"deny namespaces bypassed by plaintext", ap("d", "DENY", "", "  rules: [{from: [{source: {namespaces: [shop]}}]}]\n"), plaintext, "allowed unrestricted"},
+		{"deny namespaces applies to mtls", ap("d", "DENY", "", "  rules: [{from: [{source: {namespaces: [shop]}}]}]\n"), mtlsShop, "denied"},
+		{"deny notNamespaces matches plaintext", ap("d", "DENY", "", "  rules: [{from: [{source: {notNamespaces: [shop]}}]}]\n"), plaintext, "denied"},
+		{"deny notNamespaces spares listed ns", ap("d", "DENY", "", "  rules: [{from: [{source: {notNamespaces: [shop]}}]}]\n"), mtlsShop, "allowed unrestricted"},
+		{"deny beats allow", ap("a", "", "", "  rules: [{}]\n") + ap("d", "DENY", "", "  rules: [{from: [{source: {principals: [\"*\"]}}]}]\n"), mtlsShop, "denied"},
+		{"allow on other port", ap("a", "", "", "  rules: [{to: [{operation: {ports: [\"8080\"]}}]}]\n"), mtlsShop, "denied"},
+		{"allow on this port", ap("a", "", "", "  rules: [{to: [{operation: {ports: [\"5432\"]}}]}]\n"), mtlsShop, "allowed unrestricted"},
+		{"http fields in allow on tcp match nothing", ap("a", "", "", "  rules: [{to: [{operation: {methods: [GET]}}]}]\n"), mtlsShop, "denied"},
+		{"http fields in allow on http narrow", ap("a", "", "", "  rules: [{to: [{operation: {methods: [GET]}}]}]\n"), httpMTLS, "allowed unrestricted narrowed"},
+		{"http fields in deny on tcp are ignored", ap("d", "DENY", "", "  rules: [{to: [{operation: {paths: [/admin]}}]}]\n"), mtlsShop, "denied"},
+		{"http fields in deny on http are partial", ap("d", "DENY", "", "  rules: [{to: [{operation: {paths: [/admin]}}]}]\n"), httpMTLS, "allowed unrestricted narrowed"},
+		{"ipBlocks from internet", ap("a", "", "", "  rules: [{from: [{source: {ipBlocks: [203.0.113.0/24]}}]}]\n"), internet, "allowed restricted"},
+		{"private ipBlocks do not admit internet", ap("a", "", "", "  rules: [{from: [{source: {ipBlocks: [10.0.0.0/8]}}]}]\n"), internet, "denied"},
+		{"custom keeps the edge", ap("c", "CUSTOM", "", "  provider: {name: ext-authz}\n  rules: [{}]\n"), plaintext, "allowed unrestricted custom"},
+		{"audit never decides", ap("au", "AUDIT", "", "  rules: [{}]\n"), plaintext, "allowed unrestricted"},
+		{"selector not matching", ap("p", "", "app: other", "  rules: [{from: [{source: {principals: [x]}}]}]\n"), plaintext, "allowed unrestricted"},
+		{"requestPrincipals need a JWT", ap("j", "", "", "  rules: [{from: [{source: {requestPrincipals: [\"*\"]}}]}]\n"), httpMTLS, "allowed restricted narrowed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := envFrom(t, dbPod+tt.policies)
+			d := e.Authorize(workload(t, e, "data", "db"), tt.req)
+			got := "denied"
+			if d.Allowed {
+				got = "allowed unrestricted"
+				if d.Restricted {
+					got = "allowed restricted"
+				}
+				if len(d.Narrowing) > 0 {
+					got += " narrowed"
+				}
+				if d.Custom {
+					got += " custom"
+				}
+			}
+			if got != tt.want {
+				t.Errorf("got %q (%s %s), want %q", got, d.Reason, strings.Join(d.Narrowing, "; "), tt.want)
+			}
+		})
+	}
+}
