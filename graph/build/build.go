@@ -54,6 +54,8 @@ type workload struct {
 	// ports the workload can be reached on: declared container ports plus
 	// numeric targetPorts of Services selecting it.
 	ports map[int32]corev1.Protocol
+	// portList is ports in ascending order, filled once Services are known.
+	portList []int32
 	// assumed marks an abstract controller standing in for pods not in the
 	// input.
 	assumed bool
@@ -79,6 +81,15 @@ type builder struct {
 	workloads []*workload
 	byNode    map[*graph.Node]*workload
 	services  map[string]*service // ns/name
+	// servicesOf lists, per workload, the Services selecting it (sorted).
+	servicesOf map[*workload][]*service
+	// peerAuth caches PeerAuthentication decisions per workload port.
+	peerAuth map[peerAuthKey]mesh.PeerAuthDecision
+}
+
+type peerAuthKey struct {
+	w    *workload
+	port int32
 }
 
 // Build constructs the graph. Problems with the input that do not stop the
@@ -93,9 +104,11 @@ func Build(inv *inventory.Inventory, opts Options) (*graph.Graph, error) {
 	np, problems := netpol.NewEvaluator(inv)
 	b := &builder{
 		inv: inv, opts: opts, g: graph.New(), np: np,
-		env:      mesh.Env{Inv: inv, RootNamespace: opts.RootNamespace, TrustDomain: opts.TrustDomain},
-		byNode:   map[*graph.Node]*workload{},
-		services: map[string]*service{},
+		env:        mesh.Env{Inv: inv, RootNamespace: opts.RootNamespace, TrustDomain: opts.TrustDomain},
+		byNode:     map[*graph.Node]*workload{},
+		services:   map[string]*service{},
+		servicesOf: map[*workload][]*service{},
+		peerAuth:   map[peerAuthKey]mesh.PeerAuthDecision{},
 	}
 	for _, p := range problems {
 		b.g.AddNotSeen("%s", p)
@@ -169,6 +182,7 @@ func (b *builder) addServices() {
 			}
 		}
 		for _, w := range svc.selected {
+			b.servicesOf[w] = append(b.servicesOf[w], svc)
 			for _, p := range s.Obj.Spec.Ports {
 				target, ok := resolveTargetPort(p, w.src)
 				if !ok {
@@ -255,6 +269,9 @@ type hop struct {
 	// strictRefusal: refused because the destination requires mTLS and the
 	// source cannot present it.
 	strictRefusal bool
+	// netpolRefusal holds the ingress verdict of a NetworkPolicy refusal
+	// (described only when a caller reports it: pivots refuse millions).
+	netpolRefusal *netpol.Verdict
 }
 
 // hopInput describes a connection attempt.
@@ -280,13 +297,14 @@ func (b *builder) evaluate(in hopInput) hop {
 	dstPeer := dst.peer
 	if in.src != nil && !in.src.assumed {
 		if v := b.np.Egress(srcPeer, dstPeer, in.port, in.protocol); !v.Allowed {
-			h.refused = v.Describe("source (egress)")
+			h.refused = "NetworkPolicy (egress)"
 			return h
 		}
 	}
 	ingress := b.np.Ingress(srcPeer, dstPeer, in.port, in.protocol)
 	if !ingress.Allowed {
-		h.refused = ingress.Describe("destination")
+		h.refused = "NetworkPolicy"
+		h.netpolRefusal = &ingress
 		return h
 	}
 	h.edge.NetworkPolicy = ingress.Describe("destination")
@@ -312,7 +330,11 @@ func (b *builder) evaluate(in hopInput) hop {
 			break
 		}
 		authzApplies = true
-		pa := b.env.PeerAuthMode(dst.src, in.port)
+		pa, ok := b.peerAuth[peerAuthKey{dst, in.port}]
+		if !ok {
+			pa = b.env.PeerAuthMode(dst.src, in.port)
+			b.peerAuth[peerAuthKey{dst, in.port}] = pa
+		}
 		if pa.Policy != nil {
 			h.edge.Evidence = append(h.edge.Evidence, graph.EvidenceOf(pa.Policy))
 		}
@@ -388,14 +410,7 @@ func (b *builder) drDisablesTLS(in hopInput) (bool, *inventory.Object) {
 	if in.svc != nil {
 		candidates = []*service{in.svc}
 	} else {
-		for _, key := range sortedServiceKeys(b.services) {
-			s := b.services[key]
-			for _, w := range s.selected {
-				if w == in.dst {
-					candidates = append(candidates, s)
-				}
-			}
-		}
+		candidates = b.servicesOf[in.dst]
 	}
 	for _, s := range candidates {
 		for _, p := range s.obj.Spec.Ports {

@@ -15,6 +15,9 @@ import (
 // network edges, so the graph never holds all workload pairs.
 func (b *builder) addPivots() {
 	httpPorts := b.httpPorts()
+	for _, w := range b.workloads {
+		w.portList = sortedPorts(w.ports)
+	}
 	reached := map[*workload]bool{}
 	var queue []*workload
 	visit := func(n *graph.Node) {
@@ -46,7 +49,7 @@ func (b *builder) addPivots() {
 			if dst == src {
 				continue
 			}
-			for _, port := range sortedPorts(dst.ports) {
+			for _, port := range dst.portList {
 				h := b.evaluate(hopInput{src: src, dst: dst, port: port, protocol: dst.ports[port], http: httpPorts[dst][port]})
 				if h.refused != "" {
 					continue

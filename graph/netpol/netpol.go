@@ -70,6 +70,21 @@ type compiled struct {
 	selector labels.Selector
 	ingress  bool
 	egress   bool
+	// peerSelectors caches compiled peer selectors by pointer.
+	peerSelectors map[*metav1.LabelSelector]labels.Selector
+}
+
+// sel compiles a peer selector once; an invalid selector matches nothing.
+func (c *compiled) sel(ls *metav1.LabelSelector) labels.Selector {
+	if s, ok := c.peerSelectors[ls]; ok {
+		return s
+	}
+	s, err := metav1.LabelSelectorAsSelector(ls)
+	if err != nil {
+		s = labels.Nothing()
+	}
+	c.peerSelectors[ls] = s
+	return s
 }
 
 // NewEvaluator compiles every NetworkPolicy of the inventory. Policies with
@@ -83,7 +98,7 @@ func NewEvaluator(inv *inventory.Inventory) (*Evaluator, []string) {
 			problems = append(problems, fmt.Sprintf("%s: NetworkPolicy %s/%s: invalid podSelector: %v", np.Entry.Origin, np.Obj.Namespace, np.Obj.Name, err))
 			continue
 		}
-		c := &compiled{policy: np.Obj, name: np.Obj.Namespace + "/" + np.Obj.Name, selector: sel}
+		c := &compiled{policy: np.Obj, name: np.Obj.Namespace + "/" + np.Obj.Name, selector: sel, peerSelectors: map[*metav1.LabelSelector]labels.Selector{}}
 		// policyTypes defaults to Ingress, plus Egress when egress rules exist.
 		types := np.Obj.Spec.PolicyTypes
 		if len(types) == 0 {
@@ -118,7 +133,7 @@ func (e *Evaluator) Ingress(src, dst Peer, port int32, protocol corev1.Protocol)
 		v.Isolated = true
 		isolating = append(isolating, c.name)
 		for _, rule := range c.policy.Spec.Ingress {
-			if peersMatch(rule.From, c.policy.Namespace, src) && portsMatch(rule.Ports, port, protocol, dst.Workload) {
+			if c.peersMatch(rule.From, src) && portsMatch(rule.Ports, port, protocol, dst.Workload) {
 				v.Allowed = true
 				v.Policies = append(v.Policies, c.name)
 				break
@@ -147,7 +162,7 @@ func (e *Evaluator) Egress(src, dst Peer, port int32, protocol corev1.Protocol) 
 		v.Isolated = true
 		isolating = append(isolating, c.name)
 		for _, rule := range c.policy.Spec.Egress {
-			if peersMatch(rule.To, c.policy.Namespace, dst) && portsMatch(rule.Ports, port, protocol, dst.Workload) {
+			if c.peersMatch(rule.To, dst) && portsMatch(rule.Ports, port, protocol, dst.Workload) {
 				v.Allowed = true
 				v.Policies = append(v.Policies, c.name)
 				break
@@ -163,19 +178,19 @@ func (e *Evaluator) Egress(src, dst Peer, port int32, protocol corev1.Protocol) 
 }
 
 // peersMatch: an empty list matches every peer; otherwise any peer matches.
-func peersMatch(peers []networkingv1.NetworkPolicyPeer, policyNS string, p Peer) bool {
+func (c *compiled) peersMatch(peers []networkingv1.NetworkPolicyPeer, p Peer) bool {
 	if len(peers) == 0 {
 		return true
 	}
-	for _, peer := range peers {
-		if peerMatches(peer, policyNS, p) {
+	for i := range peers {
+		if c.peerMatches(&peers[i], p) {
 			return true
 		}
 	}
 	return false
 }
 
-func peerMatches(peer networkingv1.NetworkPolicyPeer, policyNS string, p Peer) bool {
+func (c *compiled) peerMatches(peer *networkingv1.NetworkPolicyPeer, p Peer) bool {
 	if peer.IPBlock != nil {
 		// ipBlocks describe addresses outside the pod network: they match the
 		// internet and private-network sources, never pods (whose IPs are
@@ -190,19 +205,15 @@ func peerMatches(peer networkingv1.NetworkPolicyPeer, policyNS string, p Peer) b
 		return false
 	}
 	if peer.NamespaceSelector != nil {
-		sel, err := metav1.LabelSelectorAsSelector(peer.NamespaceSelector)
-		if err != nil || !sel.Matches(labels.Set(p.NSLabels)) {
+		if !c.sel(peer.NamespaceSelector).Matches(labels.Set(p.NSLabels)) {
 			return false
 		}
-	} else if p.Namespace != policyNS {
+	} else if p.Namespace != c.policy.Namespace {
 		// A podSelector alone selects pods in the policy's namespace.
 		return false
 	}
-	if peer.PodSelector != nil {
-		sel, err := metav1.LabelSelectorAsSelector(peer.PodSelector)
-		if err != nil || !sel.Matches(labels.Set(p.PodLabels)) {
-			return false
-		}
+	if peer.PodSelector != nil && !c.sel(peer.PodSelector).Matches(labels.Set(p.PodLabels)) {
+		return false
 	}
 	return true
 }
