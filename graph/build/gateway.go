@@ -106,19 +106,25 @@ func boundHost(server *networkingapi.Server, vs *istionetv1.VirtualService, gate
 }
 
 func (b *builder) bindServer(gw gatewayRef, server *networkingapi.Server, vs inventory.TypedObject[*istionetv1.VirtualService], proxies []*workload, host string) {
+	// The protocol decides first; the TLS mode matters only for HTTPS and
+	// TLS servers (istio/istio pilot/pkg/model/gateway.go: an HTTP server
+	// with a tls block is an HTTPS-redirect server, never a TLS one).
 	proto := strings.ToUpper(server.GetPort().GetProtocol())
+	httpServer := proto == "HTTP" || proto == "HTTP2" || proto == "GRPC"
+	tlsServer := proto == "HTTPS" || proto == "TLS"
 	tlsMode := server.GetTls().GetMode()
 	tlsState := "none"
-	switch {
-	case server.GetTls() == nil:
-	case tlsMode == networkingapi.ServerTLSSettings_PASSTHROUGH || tlsMode == networkingapi.ServerTLSSettings_AUTO_PASSTHROUGH:
-		tlsState = "passthrough"
-	case tlsMode == networkingapi.ServerTLSSettings_ISTIO_MUTUAL:
-		tlsState = "mtls"
-	default:
-		tlsState = "terminated"
+	if tlsServer {
+		switch tlsMode {
+		case networkingapi.ServerTLSSettings_PASSTHROUGH, networkingapi.ServerTLSSettings_AUTO_PASSTHROUGH:
+			tlsState = "passthrough"
+		case networkingapi.ServerTLSSettings_ISTIO_MUTUAL:
+			tlsState = "mtls"
+		default:
+			tlsState = "terminated"
+		}
 	}
-	if (proto == "HTTP" || proto == "HTTP2") && server.GetTls().GetHttpsRedirect() {
+	if httpServer && server.GetTls().GetHttpsRedirect() {
 		// The server answers every request with a redirect to HTTPS.
 		return
 	}
@@ -143,9 +149,8 @@ func (b *builder) bindServer(gw gatewayRef, server *networkingapi.Server, vs inv
 			b.gatewayDestination(route, owner, vs.Obj.Namespace, d.host, d.port, proxies, http)
 		}
 	}
-	httpServer := proto == "HTTP" || proto == "HTTPS" || proto == "HTTP2" || proto == "GRPC"
 	switch {
-	case httpServer && tlsState != "passthrough":
+	case httpServer || (proto == "HTTPS" && tlsState != "passthrough"):
 		for i, r := range vs.Obj.Spec.GetHttp() {
 			if len(r.GetRoute()) == 0 {
 				continue // redirect or direct response: nothing forwarded

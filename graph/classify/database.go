@@ -79,7 +79,12 @@ func Database(w *inventory.Workload, opts Options) string {
 			return fmt.Sprintf("image %s (%s)", image, fam)
 		}
 	}
+	// Proxies (gateways, ingress controllers) listen on whatever port they
+	// forward: a 5432 listener does not make a gateway a database.
 	for _, p := range w.Ports() {
+		if isProxy(w) {
+			break
+		}
 		if name, ok := dbPorts[p.Port]; ok {
 			return fmt.Sprintf("container port %d (%s)", p.Port, name)
 		}
@@ -133,4 +138,19 @@ func imageFamily(image string) string {
 		}
 	}
 	return ""
+}
+
+// proxyImages are data-plane proxies and ingress controllers.
+var proxyImages = []string{"proxyv2", "envoy", "ingress-nginx", "nginx-ingress", "haproxy", "traefik", "kong", "contour"}
+
+func isProxy(w *inventory.Workload) bool {
+	for _, image := range w.Images() {
+		repo := repository(image)
+		for _, p := range proxyImages {
+			if strings.Contains(repo, p) {
+				return true
+			}
+		}
+	}
+	return false
 }

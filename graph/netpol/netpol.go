@@ -18,6 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/shadowroute/shadowroute/graph/conns"
 	"github.com/shadowroute/shadowroute/graph/ipspace"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
@@ -119,25 +120,36 @@ func NewEvaluator(inv *inventory.Inventory) (*Evaluator, []string) {
 }
 
 // Ingress decides whether dst (a pod) accepts the connection from src on
-// port/protocol.
+// port/protocol: IngressConns narrowed to one port, computed without
+// building sets because the graph builder asks it for every pivot pair
+// (TestSinglePortAgreesWithConns holds the two together).
 func (e *Evaluator) Ingress(src, dst Peer, port int32, protocol corev1.Protocol) Verdict {
 	if dst.External || dst.HostNetwork {
 		return Verdict{Allowed: true}
 	}
+	return e.verdict(dst, dst.Namespace, true, src, dst, port, protocol)
+}
+
+// Egress decides whether src (a pod) may open the connection to dst.
+func (e *Evaluator) Egress(src, dst Peer, port int32, protocol corev1.Protocol) Verdict {
+	if src.External || src.HostNetwork {
+		return Verdict{Allowed: true}
+	}
+	return e.verdict(src, src.Namespace, false, dst, dst, port, protocol)
+}
+
+func (e *Evaluator) verdict(subject Peer, ns string, ingress bool, other, dst Peer, port int32, protocol corev1.Protocol) Verdict {
 	var v Verdict
 	var isolating []string
-	for _, c := range e.byNamespace[dst.Namespace] {
-		if !c.ingress || !c.selector.Matches(labels.Set(dst.PodLabels)) {
+	for _, c := range e.byNamespace[ns] {
+		if (ingress && !c.ingress) || (!ingress && !c.egress) || !c.selector.Matches(labels.Set(subject.PodLabels)) {
 			continue
 		}
 		v.Isolated = true
 		isolating = append(isolating, c.name)
-		for _, rule := range c.policy.Spec.Ingress {
-			if c.peersMatch(rule.From, src) && portsMatch(rule.Ports, port, protocol, dst.Workload) {
-				v.Allowed = true
-				v.Policies = append(v.Policies, c.name)
-				break
-			}
+		if c.admits(ingress, other, dst, port, protocol) {
+			v.Allowed = true
+			v.Policies = append(v.Policies, c.name)
 		}
 	}
 	if !v.Isolated {
@@ -148,33 +160,105 @@ func (e *Evaluator) Ingress(src, dst Peer, port int32, protocol corev1.Protocol)
 	return v
 }
 
-// Egress decides whether src (a pod) may open the connection to dst.
-func (e *Evaluator) Egress(src, dst Peer, port int32, protocol corev1.Protocol) Verdict {
-	if src.External || src.HostNetwork {
-		return Verdict{Allowed: true}
-	}
-	var v Verdict
-	var isolating []string
-	for _, c := range e.byNamespace[src.Namespace] {
-		if !c.egress || !c.selector.Matches(labels.Set(src.PodLabels)) {
-			continue
-		}
-		v.Isolated = true
-		isolating = append(isolating, c.name)
-		for _, rule := range c.policy.Spec.Egress {
-			if c.peersMatch(rule.To, dst) && portsMatch(rule.Ports, port, protocol, dst.Workload) {
-				v.Allowed = true
-				v.Policies = append(v.Policies, c.name)
-				break
+func (c *compiled) admits(ingress bool, other, dst Peer, port int32, protocol corev1.Protocol) bool {
+	if ingress {
+		for _, rule := range c.policy.Spec.Ingress {
+			if c.peersMatch(rule.From, other) && portsAdmit(rule.Ports, dst.Workload, port, protocol) {
+				return true
 			}
 		}
+		return false
 	}
-	if !v.Isolated {
-		v.Allowed = true
-	} else if !v.Allowed {
-		v.Policies = isolating
+	for _, rule := range c.policy.Spec.Egress {
+		if c.peersMatch(rule.To, other) && portsAdmit(rule.Ports, dst.Workload, port, protocol) {
+			return true
+		}
+	}
+	return false
+}
+
+// Allowance is what one direction allows between two peers: the set of
+// connections and, per selecting policy, its share of it.
+type Allowance struct {
+	// Isolated: some policy selects the pod in this direction.
+	Isolated bool
+	Conns    conns.Set
+	// By lists the selecting policies with the connections each allows.
+	By []PolicyConns
+}
+
+// PolicyConns is one policy's contribution.
+type PolicyConns struct {
+	Policy string
+	Conns  conns.Set
+}
+
+// For narrows an allowance to one protocol port.
+func (a Allowance) For(protocol corev1.Protocol, port int32) Verdict {
+	if !a.Isolated {
+		return Verdict{Allowed: true}
+	}
+	v := Verdict{Isolated: true}
+	for _, pc := range a.By {
+		if pc.Conns.Contains(protocol, port) {
+			v.Allowed = true
+			v.Policies = append(v.Policies, pc.Policy)
+		}
+	}
+	if !v.Allowed {
+		for _, pc := range a.By {
+			v.Policies = append(v.Policies, pc.Policy)
+		}
 	}
 	return v
+}
+
+// IngressConns returns the connections dst (a pod) accepts from src.
+func (e *Evaluator) IngressConns(src, dst Peer) Allowance {
+	if dst.External || dst.HostNetwork {
+		return Allowance{Conns: conns.All()}
+	}
+	return e.allowance(dst, dst.Namespace, true, src, dst)
+}
+
+// EgressConns returns the connections src (a pod) may open to dst.
+func (e *Evaluator) EgressConns(src, dst Peer) Allowance {
+	if src.External || src.HostNetwork {
+		return Allowance{Conns: conns.All()}
+	}
+	return e.allowance(src, src.Namespace, false, dst, dst)
+}
+
+// allowance unions the rules of the policies selecting subject in one
+// direction that admit other; named ports resolve on dst.
+func (e *Evaluator) allowance(subject Peer, ns string, ingress bool, other, dst Peer) Allowance {
+	a := Allowance{}
+	for _, c := range e.byNamespace[ns] {
+		if (ingress && !c.ingress) || (!ingress && !c.egress) || !c.selector.Matches(labels.Set(subject.PodLabels)) {
+			continue
+		}
+		a.Isolated = true
+		pc := PolicyConns{Policy: c.name}
+		if ingress {
+			for _, rule := range c.policy.Spec.Ingress {
+				if c.peersMatch(rule.From, other) {
+					pc.Conns = pc.Conns.Union(portsConns(rule.Ports, dst.Workload))
+				}
+			}
+		} else {
+			for _, rule := range c.policy.Spec.Egress {
+				if c.peersMatch(rule.To, other) {
+					pc.Conns = pc.Conns.Union(portsConns(rule.Ports, dst.Workload))
+				}
+			}
+		}
+		a.Conns = a.Conns.Union(pc.Conns)
+		a.By = append(a.By, pc)
+	}
+	if !a.Isolated {
+		a.Conns = conns.All()
+	}
+	return a
 }
 
 // peersMatch: an empty list matches every peer; otherwise any peer matches.
@@ -218,9 +302,41 @@ func (c *compiled) peerMatches(peer *networkingv1.NetworkPolicyPeer, p Peer) boo
 	return true
 }
 
-// portsMatch: an empty list matches every port; named ports resolve on the
-// destination pod; endPort makes a range.
-func portsMatch(ports []networkingv1.NetworkPolicyPort, port int32, protocol corev1.Protocol, dst *inventory.Workload) bool {
+// portsConns: an empty list allows every connection; a port entry without
+// a port allows its whole protocol; named ports resolve on the destination
+// pod's container ports; endPort makes a range.
+func portsConns(ports []networkingv1.NetworkPolicyPort, dst *inventory.Workload) conns.Set {
+	if len(ports) == 0 {
+		return conns.All()
+	}
+	var out conns.Set
+	for _, p := range ports {
+		proto := corev1.ProtocolTCP
+		if p.Protocol != nil {
+			proto = *p.Protocol
+		}
+		switch {
+		case p.Port == nil:
+			out.Add(proto, conns.MinPort, conns.MaxPort)
+		case p.Port.StrVal == "" || p.Port.IntVal != 0:
+			hi := p.Port.IntVal
+			if p.EndPort != nil {
+				hi = *p.EndPort
+			}
+			out.Add(proto, p.Port.IntVal, hi)
+		case dst != nil:
+			for _, cp := range dst.Ports() {
+				if cp.Name == p.Port.StrVal && cp.Protocol == proto {
+					out.Add(proto, cp.Port, cp.Port)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// portsAdmit is portsConns(ports, dst).Contains(protocol, port).
+func portsAdmit(ports []networkingv1.NetworkPolicyPort, dst *inventory.Workload, port int32, protocol corev1.Protocol) bool {
 	if len(ports) == 0 {
 		return true
 	}
@@ -232,26 +348,22 @@ func portsMatch(ports []networkingv1.NetworkPolicyPort, port int32, protocol cor
 		if proto != protocol {
 			continue
 		}
-		if p.Port == nil {
+		switch {
+		case p.Port == nil:
 			return true
-		}
-		if p.Port.IntVal != 0 || p.Port.StrVal == "" {
-			lo := p.Port.IntVal
-			hi := lo
+		case p.Port.StrVal == "" || p.Port.IntVal != 0:
+			hi := p.Port.IntVal
 			if p.EndPort != nil {
 				hi = *p.EndPort
 			}
-			if port >= lo && port <= hi {
+			if port >= p.Port.IntVal && port <= hi {
 				return true
 			}
-			continue
-		}
-		if dst == nil {
-			continue
-		}
-		for _, cp := range dst.Ports() {
-			if cp.Name == p.Port.StrVal && cp.Port == port && cp.Protocol == protocol {
-				return true
+		case dst != nil:
+			for _, cp := range dst.Ports() {
+				if cp.Name == p.Port.StrVal && cp.Protocol == proto && cp.Port == port {
+					return true
+				}
 			}
 		}
 	}

@@ -105,3 +105,28 @@ func TestHostNetworkPodsAreNotSubjectToPolicies(t *testing.T) {
 		t.Error("hostNetwork destination was isolated by a pod NetworkPolicy")
 	}
 }
+
+// TestSinglePortAgreesWithConns: the per-port fast path and the
+// connection-set evaluation must give the same answer on every case above.
+func TestSinglePortAgreesWithConns(t *testing.T) {
+	specs := []string{
+		"",
+		np("data", "  podSelector: {}\n  ingress: [{ports: [{port: pg}, {port: 5000, endPort: 6000}, {protocol: UDP}]}]\n"),
+		np("data", "  podSelector: {}\n  ingress: [{from: [{namespaceSelector: {}}], ports: [{port: 5432}]}, {ports: [{port: 9999, protocol: SCTP}]}]\n"),
+		np("shop", "  podSelector: {}\n  policyTypes: [Egress]\n  egress: [{ports: [{port: pg}, {port: 53, protocol: UDP}]}]\n"),
+	}
+	for _, spec := range specs {
+		e, api, db := setup(t, spec)
+		in, out := e.IngressConns(api, db), e.EgressConns(api, db)
+		for _, proto := range []corev1.Protocol{corev1.ProtocolTCP, corev1.ProtocolUDP, corev1.ProtocolSCTP} {
+			for _, port := range []int32{1, 53, 4999, 5000, 5432, 6000, 6001, 9999, 65535} {
+				if got, want := e.Ingress(api, db, port, proto).Allowed, in.For(proto, port).Allowed; got != want {
+					t.Errorf("%s ingress %s/%d: fast path %v, conns %v", spec, proto, port, got, want)
+				}
+				if got, want := e.Egress(api, db, port, proto).Allowed, out.For(proto, port).Allowed; got != want {
+					t.Errorf("%s egress %s/%d: fast path %v, conns %v", spec, proto, port, got, want)
+				}
+			}
+		}
+	}
+}

@@ -86,10 +86,15 @@ func Path(hops []analysis.Hop) string {
 	var parts []string
 	for _, h := range hops {
 		s := h.Node.Label
+		if h.Node.Kind == "service" {
+			s = "Service " + s
+		}
 		if h.Node.Kind == "workload" && h.Node.Port != 0 {
 			s = fmt.Sprintf("%s:%d", s, h.Node.Port)
 		}
-		if e := h.Edge; e != nil && e.Auth != "" && h.Node.Kind == "workload" {
+		// Only connections between workloads carry a mesh verdict worth
+		// showing; the hop from an entrypoint is traffic from outside.
+		if e := h.Edge; e != nil && e.Kind == "network" && e.Auth != "" {
 			tag := e.Auth
 			if e.Auth == "plaintext" && e.AuthReason != "" {
 				tag += ": " + e.AuthReason
