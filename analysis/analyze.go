@@ -61,9 +61,10 @@ func newFinding(rule Rule, sev Severity, target Ref, src *graph.Node, steps []st
 		Path: toHops(steps), Evidence: evidenceOf(steps), Assumptions: assumptionsOf(steps)}
 }
 
-// shadowRoute: critical when some reachable plaintext workload hop enters the
-// database; high when the database is reached over mTLS but only after a
-// plaintext hop earlier on the path.
+// shadowRoute: critical when some reachable plaintext workload-to-workload
+// hop enters the database; high when the database is reached over mTLS but
+// only after such a plaintext workload-to-workload hop earlier on the path
+// (hops from entrypoints are traffic from outside and never count).
 func shadowRoute(g *graph.Graph, q *search, db *graph.Node, ref Ref) (Finding, bool) {
 	var best []step
 	bestLen := math.Inf(1)
@@ -116,8 +117,10 @@ func meshUnrestricted(g *graph.Graph, q *search, db *graph.Node, ref Ref) (Findi
 	}
 	last := best[len(best)-1].edge
 	why := "no AuthorizationPolicy applies to it"
-	if last.Authz != nil {
-		why = "its ALLOW rules do not name specific sources (" + trimmed(last.Authz.Policies) + ")"
+	if last.Authz != nil && len(last.Authz.Policies) > 0 {
+		why = "no ALLOW rule limits it to specific sources (policies applying: " + trimmed(last.Authz.Policies) + ")"
+	} else if last.Authz != nil {
+		why = "no ALLOW policy limits who may connect"
 	}
 	msg := fmt.Sprintf("%s is reachable from the internet over mTLS, but %s: any mesh workload that is compromised can connect (e.g. %s)",
 		db.Label, why, describeHop(last))

@@ -14,6 +14,7 @@ import (
 	gonum "gonum.org/v1/gonum/graph"
 	"gonum.org/v1/gonum/graph/multi"
 
+	"github.com/shadowroute/shadowroute/graph/conns"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
@@ -29,6 +30,8 @@ const (
 	KindService        NodeKind = "service"
 	KindRoute          NodeKind = "route"
 	KindExternal       NodeKind = "external"
+	// KindCluster is "any pod in any namespace" (connectivity exposure).
+	KindCluster NodeKind = "entire-cluster"
 )
 
 // EdgeKind is the kind of an edge.
@@ -103,8 +106,8 @@ type Node struct {
 // ID implements gonum's graph.Node.
 func (n *Node) ID() int64 { return n.id }
 
-// Key is a stable identifier, unique in the graph, used for sorting and as
-// the node's ID in JSON and DOT output.
+// Key is a stable identifier, unique in the graph, used to find and sort
+// nodes.
 func (n *Node) Key() string {
 	if n.UID != "" {
 		return string(n.Kind) + ":" + n.UID
@@ -178,7 +181,9 @@ type RouteInfo struct {
 	Host     string
 	Path     string
 	PathType string
-	// Protocol is HTTP, HTTPS, TCP or TLS.
+	// Protocol is HTTP or HTTPS for Ingress rules, and the Gateway server's
+	// protocol as written (HTTP, HTTPS, HTTP2, GRPC, TCP, TLS, MONGO, ...)
+	// for VirtualService routes.
 	Protocol string
 	// TLS is none, terminated or passthrough.
 	TLS string
@@ -208,6 +213,9 @@ type Edge struct {
 	Authz *Authz
 	// NetworkPolicy says what allowed the hop.
 	NetworkPolicy string
+	// Conns is the connection set of a connectivity-view edge (protocols
+	// and port ranges); empty on analysis edges, which carry one Port.
+	Conns conns.Set
 	// Routed marks a network edge that follows configured routing; Via
 	// holds the route and service nodes it passes.
 	Routed   bool
@@ -217,7 +225,8 @@ type Edge struct {
 
 // Authz is the outcome of AuthorizationPolicy evaluation on a hop.
 type Authz struct {
-	// State is restricted, unrestricted or none (no policy applies).
+	// State is restricted or unrestricted. The whole Authz is nil when no
+	// AuthorizationPolicy applies to the destination.
 	State string
 	// Policies are the policies that decided.
 	Policies []string
@@ -319,7 +328,7 @@ func (g *Graph) Connect(from, to *Node, e *Edge) *Edge {
 	return e
 }
 
-// Nodes returns every node sorted by key.
+// SortedNodes returns every node sorted by key.
 func (g *Graph) SortedNodes() []*Node {
 	out := make([]*Node, 0, len(g.nodes))
 	for _, n := range g.nodes {

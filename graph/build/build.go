@@ -95,6 +95,18 @@ type peerAuthKey struct {
 // Build constructs the graph. Problems with the input that do not stop the
 // build are recorded in the graph's NotSeen list.
 func Build(inv *inventory.Inventory, opts Options) (*graph.Graph, error) {
+	b := newBuilder(inv, opts)
+	b.addWorkloads()
+	b.addServices()
+	b.addEntrypoints()
+	b.addIngresses()
+	b.addGateways()
+	b.addPivots()
+	sort.Strings(b.g.NotSeen)
+	return b.g, nil
+}
+
+func newBuilder(inv *inventory.Inventory, opts Options) *builder {
 	if opts.RootNamespace == "" {
 		opts.RootNamespace = "istio-system"
 	}
@@ -113,14 +125,7 @@ func Build(inv *inventory.Inventory, opts Options) (*graph.Graph, error) {
 	for _, p := range problems {
 		b.g.AddNotSeen("%s", p)
 	}
-	b.addWorkloads()
-	b.addServices()
-	b.addEntrypoints()
-	b.addIngresses()
-	b.addGateways()
-	b.addPivots()
-	sort.Strings(b.g.NotSeen)
-	return b.g, nil
+	return b
 }
 
 func (b *builder) addWorkloads() {
@@ -254,7 +259,7 @@ func isHTTPPort(p corev1.ServicePort) bool {
 	return false
 }
 
-// peerName names a hop's source for messages.
+// describe names a hop's source for messages.
 func (w *workload) describe() string {
 	if w.assumed {
 		return w.node.Label
@@ -283,6 +288,8 @@ type hopInput struct {
 	protocol corev1.Protocol
 	svc      *service // the Service the client addressed, if any
 	http     bool
+	// meshOnly skips NetworkPolicy (the caller evaluated it already).
+	meshOnly bool
 }
 
 // evaluate applies NetworkPolicy (egress of the source, ingress of the
@@ -295,6 +302,10 @@ func (b *builder) evaluate(in hopInput) hop {
 		srcPeer = in.src.peer
 	}
 	dstPeer := dst.peer
+	if in.meshOnly {
+		h.edge.Port, h.edge.Protocol = in.port, string(in.protocol)
+		return b.evaluateMesh(in, h)
+	}
 	if in.src != nil && !in.src.assumed {
 		if v := b.np.Egress(srcPeer, dstPeer, in.port, in.protocol); !v.Allowed {
 			h.refused = "NetworkPolicy (egress)"
@@ -309,7 +320,13 @@ func (b *builder) evaluate(in hopInput) hop {
 	}
 	h.edge.NetworkPolicy = ingress.Describe("destination")
 	h.edge.Port, h.edge.Protocol = in.port, string(in.protocol)
+	return b.evaluateMesh(in, h)
+}
 
+// evaluateMesh applies mesh authentication and authorization to a hop that
+// NetworkPolicy allows.
+func (b *builder) evaluateMesh(in hopInput, h hop) hop {
+	dst := in.dst
 	srcInMesh := in.src != nil && in.src.mesh.Member
 	srcName := "traffic from outside the cluster"
 	if in.src != nil {

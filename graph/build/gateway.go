@@ -65,6 +65,7 @@ func (b *builder) addGateways() {
 			}
 			gw, ok := byName[key]
 			if !ok {
+				b.g.AddNotSeen("VirtualService %s/%s (%s): gateway %s is not in the input, so its routes through it are not analysed", vs.Obj.Namespace, vs.Obj.Name, vs.Entry.Origin, key)
 				continue
 			}
 			// exportTo is checked against the namespace of each gateway

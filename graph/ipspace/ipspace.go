@@ -196,3 +196,104 @@ func parsePrefix(s string) (netip.Prefix, error) {
 // ParsePrefix is parsePrefix for callers that classify load-balancer source
 // ranges.
 func ParsePrefix(s string) (netip.Prefix, error) { return parsePrefix(s) }
+
+// ContainsRange reports whether every address from lo to hi (one family) is
+// in the block minus its exceptions.
+func (b Block) ContainsRange(lo, hi netip.Addr) (bool, error) {
+	p, err := parsePrefix(b.CIDR)
+	if err != nil {
+		return false, err
+	}
+	if p.Addr().Is4() != lo.Is4() {
+		return false, nil
+	}
+	set := []interval{toInterval(p)}
+	for _, e := range b.Except {
+		ep, err := parsePrefix(e)
+		if err != nil {
+			return false, err
+		}
+		if ep.Addr().Is4() == p.Addr().Is4() {
+			set = subtract(set, toInterval(ep))
+		}
+	}
+	want := interval{new(big.Int).SetBytes(lo.AsSlice()), new(big.Int).SetBytes(hi.AsSlice())}
+	for _, iv := range set {
+		if iv.lo.Cmp(want.lo) <= 0 && iv.hi.Cmp(want.hi) >= 0 {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// Boundaries returns the IPv4 addresses where a block starts and where the
+// address after its end lies, for its CIDR and every exception: the cut
+// points that partition the IPv4 space into ranges every block either
+// fully contains or fully excludes. IPv6 blocks contribute nothing.
+func (b Block) Boundaries() []netip.Addr {
+	var out []netip.Addr
+	for _, c := range append([]string{b.CIDR}, b.Except...) {
+		p, err := parsePrefix(c)
+		if err != nil || !p.Addr().Is4() {
+			continue
+		}
+		iv := toInterval(p)
+		out = append(out, addr4(iv.lo))
+		if next := new(big.Int).Add(iv.hi, big.NewInt(1)); next.Cmp(big.NewInt(1<<32)) < 0 {
+			out = append(out, addr4(next))
+		}
+	}
+	return out
+}
+
+func addr4(n *big.Int) netip.Addr {
+	var b [4]byte
+	n.FillBytes(b[:])
+	return netip.AddrFrom4(b)
+}
+
+// Partition cuts 0.0.0.0-255.255.255.255 at the given boundaries and
+// returns the ranges in order, as [lo, hi] pairs.
+func Partition(cuts []netip.Addr) [][2]netip.Addr {
+	set := map[netip.Addr]bool{netip.AddrFrom4([4]byte{}): true}
+	for _, c := range cuts {
+		if c.Is4() {
+			set[c] = true
+		}
+	}
+	starts := make([]netip.Addr, 0, len(set))
+	for a := range set {
+		starts = append(starts, a)
+	}
+	sortAddrs(starts)
+	out := make([][2]netip.Addr, 0, len(starts))
+	for i, s := range starts {
+		hi := netip.AddrFrom4([4]byte{255, 255, 255, 255})
+		if i+1 < len(starts) {
+			hi = starts[i+1].Prev()
+		}
+		out = append(out, [2]netip.Addr{s, hi})
+	}
+	return out
+}
+
+func sortAddrs(a []netip.Addr) {
+	// Few cut points: insertion sort keeps this dependency-free and stable.
+	for i := 1; i < len(a); i++ {
+		for j := i; j > 0 && a[j].Less(a[j-1]); j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
+}
+
+// RangeClass says whether a range is all private (else it is treated as
+// reaching the internet).
+func RangeClass(lo, hi netip.Addr) Class {
+	for _, r := range privateRanges {
+		iv := toInterval(r)
+		if r.Addr().Is4() == lo.Is4() && iv.lo.Cmp(new(big.Int).SetBytes(lo.AsSlice())) <= 0 && iv.hi.Cmp(new(big.Int).SetBytes(hi.AsSlice())) >= 0 {
+			return Private
+		}
+	}
+	return Public
+}

@@ -1,6 +1,9 @@
 package ipspace
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestBlockContains(t *testing.T) {
 	tests := []struct {
@@ -34,5 +37,23 @@ func TestBlockContains(t *testing.T) {
 	}
 	if _, err := (Block{CIDR: "nope"}).Contains(Public); err == nil {
 		t.Error("invalid CIDR accepted")
+	}
+}
+
+func TestPartition(t *testing.T) {
+	b := Block{CIDR: "0.0.0.0/0", Except: []string{"10.0.0.0/8"}}
+	parts := Partition(b.Boundaries())
+	var got []string
+	for _, p := range parts {
+		got = append(got, p[0].String()+"-"+p[1].String())
+		in, _ := b.ContainsRange(p[0], p[1])
+		got[len(got)-1] += map[bool]string{true: " in", false: " out"}[in]
+	}
+	want := "0.0.0.0-9.255.255.255 in,10.0.0.0-10.255.255.255 out,11.0.0.0-255.255.255.255 in"
+	if s := strings.Join(got, ","); s != want {
+		t.Errorf("got %s, want %s", s, want)
+	}
+	if RangeClass(parts[1][0], parts[1][1]) != Private || RangeClass(parts[0][0], parts[0][1]) != Public {
+		t.Error("RangeClass wrong")
 	}
 }

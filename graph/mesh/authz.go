@@ -56,7 +56,9 @@ type authzPolicy = inventory.TypedObject[*istiosecv1.AuthorizationPolicy]
 // and selector policies matching the pod labels
 // (https://istio.io/latest/docs/reference/config/security/authorization-policy/).
 // targetRef(s) bind policies to Gateway API gateways and services; they apply
-// to a workload carrying the gateway-name label of the referenced Gateway.
+// to a workload carrying the gateway-name label of the referenced Gateway;
+// targetRefs of other kinds (Service, ServiceEntry: waypoint/ambient
+// attachment) are not modelled and never apply in sidecar mode.
 func (e Env) policiesFor(w *inventory.Workload) []authzPolicy {
 	var out []authzPolicy
 	podLabels := labels.Set(w.Labels())
@@ -193,8 +195,11 @@ func matchRule(r *securityapi.Rule, req Request, deny bool) ruleMatch {
 		restricts := true
 		for _, f := range froms {
 			ok, conds, specific, httpOnly := matchSource(f.GetSource(), req)
-			if httpOnly && !req.HTTP && !deny {
-				continue
+			if httpOnly && !req.HTTP {
+				if !deny {
+					continue // an ALLOW source with HTTP-only fields matches nothing on TCP
+				}
+				conds = nil // a DENY ignores them on TCP, so it denies more
 			}
 			if ok {
 				found = true

@@ -76,6 +76,8 @@ func TestPeerAuthMode(t *testing.T) {
 		{"port level on another port", pa("wl", "data", "app: db", "STRICT", "", "  portLevelMtls: {9187: {mode: DISABLE}}\n"), 5432, "STRICT (PeerAuthentication data/wl, workload level)"},
 		{"other namespace does not apply", pa("ns", "shop", "", "DISABLE", "", ""), 5432, "PERMISSIVE (no PeerAuthentication applies: Istio's default)"},
 		{"selector not matching", pa("wl", "data", "app: other", "DISABLE", "", ""), 5432, "PERMISSIVE (no PeerAuthentication applies: Istio's default)"},
+		{"empty selector is namespace level", "---\napiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: empty, namespace: data}\nspec: {selector: {}, mtls: {mode: STRICT}}\n", 5432, "STRICT (PeerAuthentication data/empty, namespace level)"},
+		{"empty selector in root is mesh level", "---\napiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: empty, namespace: istio-system}\nspec: {selector: {matchLabels: {}}, mtls: {mode: STRICT}}\n", 5432, "STRICT (PeerAuthentication istio-system/empty, mesh level)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -196,6 +198,8 @@ func TestAuthorize(t *testing.T) {
 		{"custom keeps the edge", ap("c", "CUSTOM", "", "  provider: {name: ext-authz}\n  rules: [{}]\n"), plaintext, "allowed unrestricted custom"},
 		{"audit never decides", ap("au", "AUDIT", "", "  rules: [{}]\n"), plaintext, "allowed unrestricted"},
 		{"selector not matching", ap("p", "", "app: other", "  rules: [{from: [{source: {principals: [x]}}]}]\n"), plaintext, "allowed unrestricted"},
+		{"requestPrincipals in deny on tcp are ignored", ap("dj", "DENY", "", "  rules: [{from: [{source: {requestPrincipals: [\"*\"]}}]}]\n"), mtlsShop, "denied"},
+		{"requestPrincipals in allow on tcp match nothing", ap("aj", "", "", "  rules: [{from: [{source: {requestPrincipals: [\"*\"]}}]}]\n"), mtlsShop, "denied"},
 		{"requestPrincipals need a JWT", ap("j", "", "", "  rules: [{from: [{source: {requestPrincipals: [\"*\"]}}]}]\n"), httpMTLS, "allowed restricted narrowed"},
 	}
 	for _, tt := range tests {

@@ -68,6 +68,10 @@ func (e Env) PeerAuthMode(w *inventory.Workload, port int32) PeerAuthDecision {
 	for _, pa := range all {
 		ns := pa.Obj.Namespace
 		sel := pa.Obj.Spec.GetSelector()
+		if len(sel.GetMatchLabels()) == 0 {
+			// istiod treats an empty selector like none (policy_applier.go).
+			sel = nil
+		}
 		switch {
 		case ns == e.RootNamespace && sel == nil:
 			meshLevel = append(meshLevel, pa)

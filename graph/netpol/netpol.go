@@ -11,6 +11,7 @@ package netpol
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -29,6 +30,9 @@ type Peer struct {
 	// Class is their address class.
 	External bool
 	Class    ipspace.Class
+	// Range, when set, is a concrete IPv4 range of an external peer, cut so
+	// that every ipBlock holds all of it or none of it.
+	Range *[2]netip.Addr
 	// Pod peers.
 	Namespace   string
 	PodLabels   map[string]string
@@ -282,7 +286,12 @@ func (c *compiled) peerMatches(peer *networkingv1.NetworkPolicyPeer, p Peer) boo
 		if !p.External {
 			return false
 		}
-		ok, err := ipspace.Block{CIDR: peer.IPBlock.CIDR, Except: peer.IPBlock.Except}.Contains(p.Class)
+		block := ipspace.Block{CIDR: peer.IPBlock.CIDR, Except: peer.IPBlock.Except}
+		if p.Range != nil {
+			ok, err := block.ContainsRange(p.Range[0], p.Range[1])
+			return err == nil && ok
+		}
+		ok, err := block.Contains(p.Class)
 		return err == nil && ok
 	}
 	if p.External {
@@ -368,4 +377,28 @@ func portsAdmit(ports []networkingv1.NetworkPolicyPort, dst *inventory.Workload,
 		}
 	}
 	return false
+}
+
+// IPBlockBoundaries returns the cut points of every ipBlock in the
+// inventory's policies (see ipspace.Partition).
+func (e *Evaluator) IPBlockBoundaries() []netip.Addr {
+	var out []netip.Addr
+	add := func(peers []networkingv1.NetworkPolicyPeer) {
+		for _, p := range peers {
+			if p.IPBlock != nil {
+				out = append(out, ipspace.Block{CIDR: p.IPBlock.CIDR, Except: p.IPBlock.Except}.Boundaries()...)
+			}
+		}
+	}
+	for _, list := range e.byNamespace {
+		for _, c := range list {
+			for _, r := range c.policy.Spec.Ingress {
+				add(r.From)
+			}
+			for _, r := range c.policy.Spec.Egress {
+				add(r.To)
+			}
+		}
+	}
+	return out
 }

@@ -100,6 +100,7 @@ paths from the internet to database workloads that are not mesh-authenticated.
 	pf.BoolVar(&g.quiet, "quiet", false, "do not print warnings on stderr")
 	root.AddCommand(
 		newAnalyzeCommand(g, streams),
+		newConnectivityCommand(g, streams),
 		newInventoryCommand(g, streams),
 		newVersionCommand(streams, version),
 	)
