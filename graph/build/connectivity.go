@@ -44,8 +44,10 @@ func Connectivity(inv *inventory.Inventory, opts Options, copts ConnectivityOpti
 	for _, w := range b.workloads {
 		w.portList = sortedPorts(w.ports)
 	}
-	c := &connectivity{builder: b, opts: copts, ranges: ipspace.Partition(b.np.IPBlockBoundaries()),
-		arbitrary: netpol.Peer{Namespace: "", NSLabels: map[string]string{}, PodLabels: map[string]string{}}}
+	c := &connectivity{builder: b, opts: copts,
+		ingressRanges: ipspace.Partition(b.np.IPBlockBoundaries(true)),
+		egressRanges:  ipspace.Partition(b.np.IPBlockBoundaries(false)),
+		arbitrary:     netpol.Peer{Namespace: "", NSLabels: map[string]string{}, PodLabels: map[string]string{}}}
 	c.specialPorts = c.collectSpecialPorts()
 	for _, dst := range b.workloads {
 		for _, src := range b.workloads {
@@ -76,17 +78,19 @@ var meshOutside = mesh.Status{Reason: "unknown pods, assumed outside the mesh", 
 
 type connectivity struct {
 	*builder
-	opts         ConnectivityOptions
-	ranges       [][2]netip.Addr
-	arbitrary    netpol.Peer
-	specialPorts map[int32]bool
-	controller   *workload
+	opts ConnectivityOptions
+	// The external address space is cut separately for each direction at
+	// the ipBlocks of that direction's rules, as netpol-analyzer does.
+	ingressRanges [][2]netip.Addr
+	egressRanges  [][2]netip.Addr
+	arbitrary     netpol.Peer
+	specialPorts  map[int32]bool
+	controller    *workload
 }
 
-// externalIngress adds edges from external ranges to dst, one per maximal
-// run of adjacent ranges with the same connections.
+// externalIngress adds an edge from each external range that reaches dst.
 func (c *connectivity) externalIngress(dst *workload) {
-	c.externalRuns(func(lo, hi netip.Addr) conns.Set {
+	c.externalRanges(c.ingressRanges, func(lo, hi netip.Addr) conns.Set {
 		peer := netpol.Peer{External: true, Class: ipspace.RangeClass(lo, hi), Range: &[2]netip.Addr{lo, hi}}
 		return c.np.IngressConns(peer, dst.peer).Conns
 	}, func(node *graph.Node, lo, hi netip.Addr, set conns.Set) {
@@ -96,7 +100,7 @@ func (c *connectivity) externalIngress(dst *workload) {
 
 // externalEgress adds edges from src to external ranges.
 func (c *connectivity) externalEgress(src *workload) {
-	c.externalRuns(func(lo, hi netip.Addr) conns.Set {
+	c.externalRanges(c.egressRanges, func(lo, hi netip.Addr) conns.Set {
 		peer := netpol.Peer{External: true, Class: ipspace.RangeClass(lo, hi), Range: &[2]netip.Addr{lo, hi}}
 		return c.np.EgressConns(src.peer, peer).Conns
 	}, func(node *graph.Node, _, _ netip.Addr, set conns.Set) {
@@ -109,27 +113,15 @@ func (c *connectivity) externalEgress(src *workload) {
 	})
 }
 
-func (c *connectivity) externalRuns(eval func(lo, hi netip.Addr) conns.Set, emit func(node *graph.Node, lo, hi netip.Addr, set conns.Set)) {
-	type run struct {
-		lo, hi netip.Addr
-		set    conns.Set
-	}
-	var runs []run
-	for _, r := range c.ranges {
+func (c *connectivity) externalRanges(ranges [][2]netip.Addr, eval func(lo, hi netip.Addr) conns.Set, emit func(node *graph.Node, lo, hi netip.Addr, set conns.Set)) {
+	for _, r := range ranges {
 		set := eval(r[0], r[1])
-		if n := len(runs); n > 0 && runs[n-1].set.Equal(set) && runs[n-1].hi.Next() == r[0] {
-			runs[n-1].hi = r[1]
+		if set.Empty() {
 			continue
 		}
-		runs = append(runs, run{r[0], r[1], set})
-	}
-	for _, r := range runs {
-		if r.set.Empty() {
-			continue
-		}
-		label := fmt.Sprintf("%s-%s[External]", r.lo, r.hi)
+		label := fmt.Sprintf("%s-%s[External]", r[0], r[1])
 		node := c.g.AddNode(&graph.Node{Kind: graph.KindExternal, Name: label, Label: label})
-		emit(node, r.lo, r.hi, r.set)
+		emit(node, r[0], r[1], set)
 	}
 }
 

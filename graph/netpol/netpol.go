@@ -380,8 +380,9 @@ func portsAdmit(ports []networkingv1.NetworkPolicyPort, dst *inventory.Workload,
 }
 
 // IPBlockBoundaries returns the cut points of every ipBlock in the
-// inventory's policies (see ipspace.Partition).
-func (e *Evaluator) IPBlockBoundaries() []netip.Addr {
+// inventory's ingress rules (ingress true) or egress rules (see
+// ipspace.Partition). netpol-analyzer cuts the two directions separately.
+func (e *Evaluator) IPBlockBoundaries(ingress bool) []netip.Addr {
 	var out []netip.Addr
 	add := func(peers []networkingv1.NetworkPolicyPeer) {
 		for _, p := range peers {
@@ -392,8 +393,11 @@ func (e *Evaluator) IPBlockBoundaries() []netip.Addr {
 	}
 	for _, list := range e.byNamespace {
 		for _, c := range list {
-			for _, r := range c.policy.Spec.Ingress {
-				add(r.From)
+			if ingress {
+				for _, r := range c.policy.Spec.Ingress {
+					add(r.From)
+				}
+				continue
 			}
 			for _, r := range c.policy.Spec.Egress {
 				add(r.To)

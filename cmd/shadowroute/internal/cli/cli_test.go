@@ -52,6 +52,14 @@ func TestCommands(t *testing.T) {
 		{name: "bad ingress-controller flag", args: []string{"analyze", demo, "--ingress-controller", "nginx"}, code: 2, stderrHas: "want CLASS=NAMESPACE/LABELSELECTOR"},
 		{name: "no default databases", args: []string{"analyze", demo, "--no-default-databases", "--fail-on", "info"}, code: 0, stdoutHas: "0 database/sensitive target(s)"},
 		{name: "sensitive workload becomes a target", args: []string{"analyze", demo, "--no-default-databases", "--sensitive", "payments/app.kubernetes.io/name=payments-api"}, code: 0, stdoutHas: "Deployment payments/payments-api — matches --sensitive"},
+		{name: "connectivity demo", args: []string{"connectivity", demo}, code: 0, golden: "connectivity-demo.txt"},
+		{name: "connectivity mesh", args: []string{"connectivity", demo, "--mesh"}, code: 0, golden: "connectivity-demo-mesh.txt"},
+		{name: "connectivity exposure json", args: []string{"connectivity", demo, "--exposure", "--format", "json"}, code: 0, stdoutHas: `"exposure_results"`},
+		{name: "connectivity csv", args: []string{"connectivity", demo, "--format", "csv", "--focus-workload", "data/postgres"}, code: 0, stdoutHas: "src,dst,conn\n"},
+		{name: "connectivity md", args: []string{"connectivity", demo, "--format", "md", "--focus-workload", "postgres"}, code: 0, stdoutHas: "| src | dst | conn |"},
+		{name: "connectivity dot", args: []string{"connectivity", demo, "--format", "dot"}, code: 0, stdoutHas: `subgraph "cluster_data"`},
+		{name: "connectivity bad format", args: []string{"connectivity", demo, "--format", "svg"}, code: 2, stderrHas: `unknown --format "svg"`},
+		{name: "connectivity unknown focus", args: []string{"connectivity", demo, "--focus-workload", "nope/nope"}, code: 2, stderrHas: "no workload of that name"},
 		{name: "analyze clean scenario", args: []string{"analyze", filepath.Join(testdata, "scenarios", "canonical-istio-strict-allow"), "--fail-on", "info"}, code: 0, stdoutHas: "0 finding(s)"},
 	}
 	for _, tt := range tests {
