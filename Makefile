@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 PKGS    := ./...
 
-.PHONY: all build test bench demo fmt lint vet tidy-check clean
+.PHONY: all build test bench demo fmt lint vet tidy-check clean docs/demo-exposure.png
 
 all: build
 
@@ -24,8 +24,17 @@ bench:
 # The main job on the bundled example: a report on stdout and in demo-out/.
 demo: build
 	@mkdir -p demo-out
-	./$(BIN) analyze testdata/demo --format json -o demo-out/findings.json || [ $$? -eq 1 ]
+	./$(BIN) analyze testdata/demo --format json -o demo-out/findings.json
+	./$(BIN) analyze testdata/demo --format markdown -o demo-out/findings.md
+	./$(BIN) report testdata/demo -o demo-out/report.html
+	./$(BIN) graph testdata/demo -o demo-out/exposure.svg
+	./$(BIN) graph testdata/demo -o demo-out/exposure.png
 	./$(BIN) analyze testdata/demo | tee demo-out/report.txt
+	@echo "wrote demo-out/: report.txt findings.json findings.md report.html exposure.svg exposure.png"
+
+# Refresh the picture the README shows.
+docs/demo-exposure.png: build
+	./$(BIN) graph testdata/demo -o $@
 
 fmt:
 	gofmt -w $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')

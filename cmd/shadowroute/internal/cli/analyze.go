@@ -11,6 +11,7 @@ import (
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/graph/build"
 	"github.com/shadowroute/shadowroute/graph/classify"
+	"github.com/shadowroute/shadowroute/render/diagram"
 	"github.com/shadowroute/shadowroute/render/report"
 )
 
@@ -67,7 +68,7 @@ was missing.
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.format, "format", "text", "output format: text or json")
+	f.StringVar(&o.format, "format", "text", "output format: text, json or markdown (a PR comment with a Mermaid diagram of the paths)")
 	f.StringVarP(&o.output, "output", "o", "", "write the output to this file instead of stdout")
 	f.StringVar(&o.failOn, "fail-on", "none", "exit 1 when a finding is at or above this severity: critical, high, medium, low, info or none")
 	f.StringVar(&o.rootNamespace, "mesh-root-namespace", "istio-system", "Istio's mesh root namespace (mesh-wide PeerAuthentication and AuthorizationPolicy)")
@@ -79,7 +80,7 @@ was missing.
 }
 
 func (o *analyzeOptions) complete() error {
-	if err := checkFormat(o.format, "text", "json"); err != nil {
+	if err := checkFormat(o.format, "text", "json", "markdown"); err != nil {
 		return err
 	}
 	if o.failOn != "none" {
@@ -134,9 +135,20 @@ func (o *analyzeOptions) run(streams IO) error {
 	if err != nil {
 		return err
 	}
-	if o.format == "json" {
+	switch o.format {
+	case "json":
 		err = report.JSON(w, res)
-	} else {
+	case "markdown":
+		var mermaid []byte
+		if len(res.Findings) > 0 {
+			d, derr := diagram.Select(g, diagram.Options{View: diagram.ViewPaths, Findings: res.Findings})
+			if derr != nil {
+				return derr
+			}
+			mermaid = diagram.Mermaid(d)
+		}
+		err = report.Markdown(w, res, mermaid)
+	default:
 		err = report.Text(w, res)
 	}
 	if cerr := closeOut(); err == nil {

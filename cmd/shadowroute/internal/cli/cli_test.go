@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"image/png"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -60,6 +62,16 @@ func TestCommands(t *testing.T) {
 		{name: "connectivity dot", args: []string{"connectivity", demo, "--format", "dot"}, code: 0, stdoutHas: `subgraph "cluster_data"`},
 		{name: "connectivity bad format", args: []string{"connectivity", demo, "--format", "svg"}, code: 2, stderrHas: `unknown --format "svg"`},
 		{name: "connectivity unknown focus", args: []string{"connectivity", demo, "--focus-workload", "nope/nope"}, code: 2, stderrHas: "no workload of that name"},
+		{name: "analyze markdown", args: []string{"analyze", demo, "--format", "markdown"}, code: 0, golden: "analyze-demo.md"},
+		{name: "graph dot", args: []string{"graph", demo, "--view", "paths"}, code: 0, stdoutHas: "digraph shadowroute {"},
+		{name: "graph mermaid", args: []string{"graph", demo, "--format", "mermaid"}, code: 0, stdoutHas: "flowchart LR"},
+		{name: "graph json", args: []string{"graph", demo, "--format", "json", "--focus", "data/redis"}, code: 0, stdoutHas: `"id": "workload:data/redis[Deployment]"`},
+		{name: "graph svg", args: []string{"graph", demo, "--format", "svg", "--in-namespace", "data"}, code: 0, stdoutHas: "<svg"},
+		{name: "graph budget", args: []string{"graph", demo, "--format", "svg", "--max-nodes", "3"}, code: 2, stderrHas: "use --view paths"},
+		{name: "graph bad view", args: []string{"graph", demo, "--view", "sideways"}, code: 2, stderrHas: `unknown view "sideways"`},
+		{name: "graph bad focus", args: []string{"graph", demo, "--focus", "data/nope"}, code: 2, stderrHas: "no workload with that NAMESPACE/NAME"},
+		{name: "report html", args: []string{"report", demo}, code: 0, stdoutHas: "<svg"},
+		{name: "report fail-on", args: []string{"report", demo, "--fail-on", "critical"}, code: 1},
 		{name: "analyze clean scenario", args: []string{"analyze", filepath.Join(testdata, "scenarios", "canonical-istio-strict-allow"), "--fail-on", "info"}, code: 0, stdoutHas: "0 finding(s)"},
 	}
 	for _, tt := range tests {
@@ -100,5 +112,24 @@ func TestInventoryJSONIsValid(t *testing.T) {
 	}
 	if len(doc.Kinds) == 0 || len(doc.Workloads) != 7 || len(doc.Skipped) != 1 || len(doc.Warnings) != 0 {
 		t.Errorf("kinds=%d workloads=%d skipped=%d warnings=%d", len(doc.Kinds), len(doc.Workloads), len(doc.Skipped), len(doc.Warnings))
+	}
+}
+
+func TestGraphPNGFile(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "exposure.png")
+	code, _, stderr := run([]string{"graph", filepath.Join(testdata, "demo"), "-o", out}, "")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("not a PNG: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() < 800 || b.Dy() < 300 {
+		t.Errorf("PNG is only %v", b)
 	}
 }

@@ -101,6 +101,8 @@ paths from the internet to database workloads that are not mesh-authenticated.
 	root.AddCommand(
 		newAnalyzeCommand(g, streams),
 		newConnectivityCommand(g, streams),
+		newGraphCommand(g, streams),
+		newReportCommand(g, streams),
 		newInventoryCommand(g, streams),
 		newVersionCommand(streams, version),
 	)

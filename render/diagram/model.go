@@ -1,0 +1,36 @@
+package diagram
+
+// NodeDetail is what a diagram knows about one drawn node: it is the JSON
+// graph export's node, and what the HTML report shows when a node is
+// clicked. ID is the DOT node ID, which Graphviz writes as the <title> of
+// the node's <g class="node"> element in SVG.
+type NodeDetail struct {
+	ID         string            `json:"id"`
+	Kind       string            `json:"kind"`
+	Namespace  string            `json:"namespace,omitempty"`
+	Name       string            `json:"name"`
+	Label      string            `json:"label"`
+	Attributes map[string]string `json:"attributes,omitempty"`
+	// Findings are indexes into the analysis result's findings whose
+	// witness path passes this node.
+	Findings []int `json:"findings,omitempty"`
+	// Collapsed counts the nodes a summary node stands for.
+	Collapsed int `json:"collapsed,omitempty"`
+}
+
+// EdgeDetail is one drawn edge.
+type EdgeDetail struct {
+	From       string            `json:"from"`
+	To         string            `json:"to"`
+	Kind       string            `json:"kind"`
+	State      string            `json:"state"`
+	Attributes map[string]string `json:"attributes,omitempty"`
+	OnPath     bool              `json:"onPath,omitempty"`
+}
+
+// Diagram is a view of the graph ready to draw: the nodes and edges kept by
+// the view, in a deterministic order.
+type Diagram struct {
+	Nodes []NodeDetail `json:"nodes"`
+	Edges []EdgeDetail `json:"edges"`
+}

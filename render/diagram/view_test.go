@@ -1,0 +1,131 @@
+package diagram
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/shadowroute/shadowroute/analysis"
+	"github.com/shadowroute/shadowroute/graph"
+	"github.com/shadowroute/shadowroute/graph/build"
+	"github.com/shadowroute/shadowroute/render/golden"
+	"github.com/shadowroute/shadowroute/sources/manifest"
+)
+
+func demoGraph(t testing.TB, dir string) (*graph.Graph, *analysis.Result) {
+	t.Helper()
+	l, err := manifest.NewLoader(manifest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := l.Load([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := build.Build(inv, build.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g, analysis.Analyze(g)
+}
+
+// TestGoldenDiagrams keeps the DOT and Mermaid of several scenarios and
+// views as reviewed goldens.
+func TestGoldenDiagrams(t *testing.T) {
+	tests := []struct {
+		name, dir string
+		opts      Options
+	}{
+		{"demo-exposure", "../../testdata/demo", Options{View: ViewExposure}},
+		{"demo-paths", "../../testdata/demo", Options{View: ViewPaths}},
+		{"demo-focus-postgres", "../../testdata/demo", Options{View: ViewFull, Focus: "data/postgres"}},
+		{"canonical-nginx", "../../testdata/scenarios/canonical-nginx-permissive-postgres", Options{View: ViewExposure}},
+		{"broken-route", "../../testdata/scenarios/broken-route-strict-app", Options{View: ViewFull}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g, res := demoGraph(t, tt.dir)
+			tt.opts.Findings = res.Findings
+			d, err := Select(g, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden.Assert(t, filepath.Join("testdata", tt.name+".dot"), DOT(d, "shadowroute: "+tt.name))
+			golden.Assert(t, filepath.Join("testdata", tt.name+".mmd"), Mermaid(d))
+		})
+	}
+}
+
+func TestExposureViewOfDemo(t *testing.T) {
+	g, res := demoGraph(t, "../../testdata/demo")
+	d, err := Select(g, Options{View: ViewExposure, Findings: res.Findings})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]NodeDetail{}
+	for _, n := range d.Nodes {
+		ids[n.ID] = n
+	}
+	for _, want := range []string{"internet:internet", "workload:data/postgres[StatefulSet]", "workload:data/redis[Deployment]", "route:Ingress payments/payments-legacy pay.example.com/"} {
+		if _, ok := ids[want]; !ok {
+			t.Errorf("exposure view lacks %s", want)
+		}
+	}
+	if len(ids["workload:data/redis[Deployment]"].Findings) == 0 {
+		t.Error("redis carries no finding index")
+	}
+	var onPath, plaintext int
+	for _, e := range d.Edges {
+		if e.OnPath {
+			onPath++
+		}
+		if e.State == statePlaintext {
+			plaintext++
+		}
+	}
+	if onPath == 0 || plaintext == 0 {
+		t.Errorf("onPath=%d plaintext=%d edges, want both > 0", onPath, plaintext)
+	}
+	svg, err := Layout(context.Background(), DOT(d, "demo"), FormatSVG, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<title>workload:data/postgres[StatefulSet]</title>", "cluster_data", stateColours[statePlaintext], "legend"} {
+		if !bytes.Contains(svg, []byte(want)) {
+			t.Errorf("SVG lacks %q", want)
+		}
+	}
+	js, err := json.Marshal(d)
+	if err != nil || !strings.Contains(string(js), `"kind":"workload"`) {
+		t.Errorf("JSON export: %v %s", err, js[:100])
+	}
+}
+
+func TestCollapseKeepsPathsAndDatabases(t *testing.T) {
+	g, res := demoGraph(t, "../../testdata/demo")
+	d, err := Select(g, Options{View: ViewFull, CollapseThreshold: 1, Findings: res.Findings})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var summaries int
+	for _, n := range d.Nodes {
+		if n.Collapsed > 0 {
+			summaries++
+		}
+		if n.ID == "workload:data/postgres[StatefulSet]" && n.Collapsed > 0 {
+			t.Error("database collapsed")
+		}
+	}
+	if summaries == 0 {
+		t.Error("threshold 1 collapsed nothing")
+	}
+	if _, err := Select(g, Options{View: "bogus"}); err == nil {
+		t.Error("unknown view accepted")
+	}
+	if _, err := Select(g, Options{Focus: "nope/nope"}); err == nil {
+		t.Error("unknown focus accepted")
+	}
+}
