@@ -60,3 +60,6 @@ func TestSyntheticClusterFindings(t *testing.T) {
 		}
 	}
 }
+
+// 10,000 workloads × 10 replicas: the 100,000-pod scale the roadmap names.
+func BenchmarkBuildAndAnalyze10000Workloads(b *testing.B) { benchmarkCluster(b, 100, 99) }

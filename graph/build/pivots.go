@@ -36,6 +36,10 @@ func (b *builder) addPivots() {
 			}
 		}
 	}
+	// admissible lists, per source namespace, the workloads whose ingress
+	// policies let some pod of that namespace through: in locked-down
+	// clusters most namespace pairs are ruled out once, not per pod pair.
+	admissible := map[string][]*workload{}
 	for len(queue) > 0 {
 		src := queue[0]
 		queue = queue[1:]
@@ -45,7 +49,21 @@ func (b *builder) addPivots() {
 				visit(e.ToNode())
 			}
 		}
-		for _, dst := range b.workloads {
+		candidates := b.workloads
+		if !src.assumed {
+			ns := src.src.Namespace
+			list, ok := admissible[ns]
+			if !ok {
+				for _, dst := range b.workloads {
+					if b.np.NamespaceMayReach(ns, src.peer.NSLabels, dst.peer) {
+						list = append(list, dst)
+					}
+				}
+				admissible[ns] = list
+			}
+			candidates = list
+		}
+		for _, dst := range candidates {
 			if dst == src {
 				continue
 			}

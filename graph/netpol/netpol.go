@@ -406,3 +406,40 @@ func (e *Evaluator) IPBlockBoundaries(ingress bool) []netip.Addr {
 	}
 	return out
 }
+
+// NamespaceMayReach reports whether some pod of namespace ns (with the
+// given namespace labels) could pass dst's ingress policies on some port:
+// true when dst is not isolated for ingress, or when a rule of a selecting
+// policy has a peer that can match pods of that namespace. It ignores pod
+// labels and ports, so false means no pod of ns reaches dst at all; the
+// graph builder uses it to skip whole namespaces of pivot sources.
+func (e *Evaluator) NamespaceMayReach(ns string, nsLabels map[string]string, dst Peer) bool {
+	if dst.External || dst.HostNetwork {
+		return true
+	}
+	isolated := false
+	for _, c := range e.byNamespace[dst.Namespace] {
+		if !c.ingress || !c.selector.Matches(labels.Set(dst.PodLabels)) {
+			continue
+		}
+		isolated = true
+		for _, rule := range c.policy.Spec.Ingress {
+			if len(rule.From) == 0 {
+				return true
+			}
+			for i := range rule.From {
+				peer := &rule.From[i]
+				switch {
+				case peer.IPBlock != nil:
+				case peer.NamespaceSelector != nil:
+					if c.sel(peer.NamespaceSelector).Matches(labels.Set(nsLabels)) {
+						return true
+					}
+				case ns == c.policy.Namespace:
+					return true
+				}
+			}
+		}
+	}
+	return !isolated
+}

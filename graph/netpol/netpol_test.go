@@ -130,3 +130,28 @@ func TestSinglePortAgreesWithConns(t *testing.T) {
 		}
 	}
 }
+
+// TestNamespaceMayReachNeverHidesAConnection: whenever a pod is admitted on
+// some port, its namespace must be reported as possibly reaching.
+func TestNamespaceMayReachNeverHidesAConnection(t *testing.T) {
+	specs := []string{
+		"",
+		np("data", "  podSelector: {}\n  policyTypes: [Ingress]\n"),
+		np("data", "  podSelector: {}\n  ingress: [{from: [{podSelector: {}}]}]\n"),
+		np("data", "  podSelector: {}\n  ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: shop}}, podSelector: {matchLabels: {app: api}}}]}]\n"),
+		np("data", "  podSelector: {}\n  ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: other}}}]}]\n"),
+		np("data", "  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 0.0.0.0/0}}]}]\n"),
+		np("data", "  podSelector: {}\n  ingress: [{ports: [{port: 5432}]}]\n"),
+	}
+	wantMay := []bool{true, false, false, true, false, false, true}
+	for i, spec := range specs {
+		e, api, db := setup(t, spec)
+		may := e.NamespaceMayReach(api.Namespace, api.NSLabels, db)
+		if may != wantMay[i] {
+			t.Errorf("%q: NamespaceMayReach = %v, want %v", spec, may, wantMay[i])
+		}
+		if !may && !e.IngressConns(api, db).Conns.Empty() {
+			t.Errorf("%q: namespace ruled out but the pod is admitted", spec)
+		}
+	}
+}
