@@ -11,16 +11,27 @@ import (
 // SchemaVersion is the version of the JSON contract.
 const SchemaVersion = "1"
 
-// Analyze finds, for every database workload, the paths from the internet
-// (and the private network) that reach it, and reports the shortest witness
-// path of each finding class. It searches the few targets from one
-// shortest-path tree per source instead of enumerating paths.
+// Analyze runs the path rules with their default settings.
 func Analyze(g *graph.Graph) *Result {
+	return Run(Input{Graph: g}, PathRules())
+}
+
+// pathResults is the outcome of the shared path search: findings of the
+// path rules and the targets.
+type pathResults struct {
+	findings []Finding
+	targets  []Target
+}
+
+// searchPaths finds, for every database workload, the paths from the
+// internet (and the private network) that reach it, and keeps the shortest
+// witness path of each finding class. It searches the few targets from one
+// shortest-path tree per source instead of enumerating paths.
+func searchPaths(g *graph.Graph) *pathResults {
 	states := newStateGraph(g)
 	fromNet := states.from(g.Internet)
 	fromPrivate := states.from(g.PrivateNetwork)
-	res := &Result{SchemaVersion: SchemaVersion, Findings: []Finding{}, Targets: []Target{}, NotSeen: append([]string{}, g.NotSeen...)}
-
+	out := &pathResults{targets: []Target{}}
 	for _, n := range g.SortedNodes() {
 		if n.Kind != graph.KindWorkload || n.Workload == nil || n.Workload.Database == nil {
 			continue
@@ -29,35 +40,36 @@ func Analyze(g *graph.Graph) *Result {
 		t := Target{Ref: ref, Reason: n.Workload.Database.Reason,
 			ReachableFromNet:     fromNet.reaches(n, false) || fromNet.reaches(n, true),
 			ReachableFromPrivate: fromPrivate.reaches(n, false) || fromPrivate.reaches(n, true)}
-		var found []Finding
 		if f, ok := shadowRoute(g, fromNet, n, ref); ok {
-			found = append(found, f)
+			out.findings = append(out.findings, f)
 		} else if f, ok := meshUnrestricted(g, fromNet, n, ref); ok {
-			found = append(found, f)
+			out.findings = append(out.findings, f)
 		}
 		if f, ok := directExposure(g, fromNet, n, ref, Critical); ok {
-			found = append(found, f)
+			out.findings = append(out.findings, f)
 		} else if f, ok := directExposure(g, fromPrivate, n, ref, Medium); ok {
-			found = append(found, f)
+			out.findings = append(out.findings, f)
 		}
-		t.Findings = len(found)
-		res.Findings = append(res.Findings, found...)
-		res.Targets = append(res.Targets, t)
+		out.targets = append(out.targets, t)
 	}
-	res.Findings = append(res.Findings, brokenRoutes(g)...)
-	sortFindings(res.Findings)
-	res.Summary = Summary{Targets: len(res.Targets), Findings: len(res.Findings), NotSeen: len(res.NotSeen), BySeverity: map[string]int{}}
-	for _, s := range []Severity{Critical, High, Medium, Low, Info} {
-		res.Summary.BySeverity[string(s)] = 0
-	}
-	for _, f := range res.Findings {
-		res.Summary.BySeverity[string(f.Severity)]++
-	}
-	return res
+	return out
 }
 
-func newFinding(rule Rule, sev Severity, target Ref, src *graph.Node, steps []step, msg string) Finding {
-	return Finding{Rule: rule.Slug, Severity: sev, Title: rule.Title, Message: msg, Target: target, Source: src.Label,
+// pathRule returns the findings of one path rule from the shared search.
+func pathRule(slug string) func(*Pass) []Finding {
+	return func(p *Pass) []Finding {
+		var out []Finding
+		for _, f := range p.Paths().findings {
+			if f.Rule == slug {
+				out = append(out, f)
+			}
+		}
+		return out
+	}
+}
+
+func newFinding(slug, title string, sev Severity, target Ref, src *graph.Node, steps []step, msg string) Finding {
+	return Finding{Rule: slug, Severity: sev, Title: title, Message: msg, Target: target, Source: src.Label,
 		Path: toHops(steps), Evidence: evidenceOf(steps), Assumptions: assumptionsOf(steps)}
 }
 
@@ -81,14 +93,14 @@ func shadowRoute(g *graph.Graph, q *search, db *graph.Node, ref Ref) (Finding, b
 		last := best[len(best)-1].edge
 		msg := fmt.Sprintf("%s is reachable from the internet and the hop into it is not mesh-authenticated: %s is plaintext (%s)",
 			db.Label, describeHop(last), last.AuthReason)
-		return newFinding(RuleShadowRoute, Critical, ref, q.src, best, msg), true
+		return newFinding("shadow-route", titleShadowRoute, Critical, ref, q.src, best, msg), true
 	}
 	if q.reaches(db, true) {
 		p := q.pathTo(db, true)
 		bypass := firstBypass(p)
 		msg := fmt.Sprintf("%s is reached over mTLS, but the path enters through a plaintext hop that bypasses mesh authentication: %s (%s)",
 			db.Label, describeHop(bypass), bypass.AuthReason)
-		return newFinding(RuleShadowRoute, High, ref, q.src, p, msg), true
+		return newFinding("shadow-route", titleShadowRoute, High, ref, q.src, p, msg), true
 	}
 	return Finding{}, false
 }
@@ -124,7 +136,7 @@ func meshUnrestricted(g *graph.Graph, q *search, db *graph.Node, ref Ref) (Findi
 	}
 	msg := fmt.Sprintf("%s is reachable from the internet over mTLS, but %s: any mesh workload that is compromised can connect (e.g. %s)",
 		db.Label, why, describeHop(last))
-	return newFinding(RuleMeshUnrestricted, Medium, ref, q.src, best, msg), true
+	return newFinding("mesh-unrestricted", titleMeshUnrestricted, Medium, ref, q.src, best, msg), true
 }
 
 // directExposure: an entrypoint on the database itself, or a route whose
@@ -175,7 +187,7 @@ func directExposure(g *graph.Graph, q *search, db *graph.Node, ref Ref, sev Seve
 		how = fmt.Sprintf("through %s, whose route %s sends traffic straight to it", best[len(best)-2].node.Label, last.Via[0].Label)
 	}
 	msg := fmt.Sprintf("%s is exposed %s with no intermediate workload: %s", db.Label, where, how)
-	return newFinding(RuleDirectExposure, sev, ref, q.src, best, msg), true
+	return newFinding("direct-exposure", titleDirectExposure, sev, ref, q.src, best, msg), true
 }
 
 // brokenRoutes reports routes that can never deliver, once per route.
@@ -189,7 +201,7 @@ func brokenRoutes(g *graph.Graph) []Finding {
 		}
 		seen[key] = true
 		target := Ref{Kind: b.Owner.Kind, Namespace: b.Owner.Namespace, Name: b.Owner.Name}
-		f := Finding{Rule: RuleBrokenRoute.Slug, Severity: RuleBrokenRoute.Severity, Title: RuleBrokenRoute.Title,
+		f := Finding{Rule: "broken-route", Severity: Medium, Title: titleBrokenRoute,
 			Message: fmt.Sprintf("%s can never deliver: %s", b.Route.Label, b.Reason), Target: target,
 			Path: []Hop{{Node: hopNode(b.Route, 0)}}, Evidence: append([]graph.Evidence{}, b.Route.Evidence...), Assumptions: []string{}}
 		out = append(out, f)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/shadowroute/shadowroute/analysis/blastradius"
 	"github.com/shadowroute/shadowroute/graph"
 )
 
@@ -49,29 +50,48 @@ func ParseSeverity(s string) (Severity, error) {
 	return sev, nil
 }
 
-// Rule describes a finding class.
+// Rule is one check: a slug, a default severity, a title, its docs page and
+// a function over the graph and inventory that returns findings. Rules are
+// plain values; the catalogue (analysis/rules) lists them and Run drives
+// them, in the spirit of golang.org/x/tools/go/analysis.
 type Rule struct {
 	Slug     string
 	Severity Severity
 	Title    string
-	Doc      string
+	// Summary is one line for `shadowroute rules`.
+	Summary string
+	Doc     string
+	Run     func(*Pass) []Finding
 }
 
-// The path rules.
-var (
-	RuleShadowRoute = Rule{Slug: "shadow-route", Severity: Critical, Title: "Internet path to a database bypasses mesh authentication",
-		Doc: "docs/rules/shadow-route.md"}
-	RuleDirectExposure = Rule{Slug: "direct-exposure", Severity: Critical, Title: "Database exposed without an intermediate workload",
-		Doc: "docs/rules/direct-exposure.md"}
-	RuleMeshUnrestricted = Rule{Slug: "mesh-unrestricted", Severity: Medium, Title: "Any mesh workload may connect to a reachable database",
-		Doc: "docs/rules/mesh-unrestricted.md"}
-	RuleBrokenRoute = Rule{Slug: "broken-route", Severity: Medium, Title: "Route can never deliver",
-		Doc: "docs/rules/broken-route.md"}
+// Titles of the path rules (the finding code uses them without referring
+// to the Rule values, which refer back to that code).
+const (
+	titleShadowRoute      = "Internet path to a database bypasses mesh authentication"
+	titleDirectExposure   = "Database exposed without an intermediate workload"
+	titleMeshUnrestricted = "Any mesh workload may connect to a reachable database"
+	titleBrokenRoute      = "Route can never deliver"
 )
 
-// Rules lists the rules in catalogue order.
-func Rules() []Rule {
-	return []Rule{RuleShadowRoute, RuleDirectExposure, RuleMeshUnrestricted, RuleBrokenRoute}
+// The path rules: they share one path search (Pass.paths).
+var (
+	RuleShadowRoute = &Rule{Slug: "shadow-route", Severity: Critical, Title: titleShadowRoute,
+		Summary: "a path from the internet to a database with a plaintext workload-to-workload hop (critical into the database, high earlier)",
+		Doc:     "docs/rules/shadow-route.md", Run: pathRule("shadow-route")}
+	RuleDirectExposure = &Rule{Slug: "direct-exposure", Severity: Critical, Title: titleDirectExposure,
+		Summary: "an entrypoint or a route leads straight to a database (critical from the internet, medium from the private network)",
+		Doc:     "docs/rules/direct-exposure.md", Run: pathRule("direct-exposure")}
+	RuleMeshUnrestricted = &Rule{Slug: "mesh-unrestricted", Severity: Medium, Title: titleMeshUnrestricted,
+		Summary: "a database reached over mTLS only, with no ALLOW policy naming who may connect",
+		Doc:     "docs/rules/mesh-unrestricted.md", Run: pathRule("mesh-unrestricted")}
+	RuleBrokenRoute = &Rule{Slug: "broken-route", Severity: Medium, Title: titleBrokenRoute,
+		Summary: "an Ingress or VirtualService route refused by STRICT mTLS, with no backend pods or no such port",
+		Doc:     "docs/rules/broken-route.md", Run: func(p *Pass) []Finding { return brokenRoutes(p.Graph) }}
+)
+
+// PathRules lists the path rules in catalogue order.
+func PathRules() []*Rule {
+	return []*Rule{RuleShadowRoute, RuleDirectExposure, RuleMeshUnrestricted, RuleBrokenRoute}
 }
 
 // Ref names an object.
@@ -157,6 +177,10 @@ type Result struct {
 	Targets       []Target  `json:"targets"`
 	NotSeen       []string  `json:"notSeen"`
 	Summary       Summary   `json:"summary"`
+	// BlastRadius is filled on request (analyze --blast-radius, report):
+	// per internet-reachable route, the workloads it reaches and the
+	// database credentials they hold (docs/blast-radius.md).
+	BlastRadius []blastradius.Entry `json:"blastRadius,omitempty"`
 }
 
 // MaxSeverity returns the highest severity among the findings, or "".

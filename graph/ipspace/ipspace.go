@@ -89,22 +89,32 @@ type Block struct {
 	Except []string
 }
 
-// Contains reports whether the block (minus its exceptions) holds any address
-// of class c.
-func (b Block) Contains(c Class) (bool, error) {
+// addresses returns the block's prefix and its addresses minus the
+// exceptions of the same family.
+func (b Block) addresses() (netip.Prefix, []interval, error) {
 	p, err := parsePrefix(b.CIDR)
 	if err != nil {
-		return false, err
+		return netip.Prefix{}, nil, err
 	}
 	set := []interval{toInterval(p)}
 	for _, e := range b.Except {
 		ep, err := parsePrefix(e)
 		if err != nil {
-			return false, err
+			return netip.Prefix{}, nil, err
 		}
 		if ep.Addr().Is4() == p.Addr().Is4() {
 			set = subtract(set, toInterval(ep))
 		}
+	}
+	return p, set, nil
+}
+
+// Contains reports whether the block (minus its exceptions) holds any address
+// of class c.
+func (b Block) Contains(c Class) (bool, error) {
+	p, set, err := b.addresses()
+	if err != nil {
+		return false, err
 	}
 	is4 := p.Addr().Is4()
 	if c == Private {
@@ -130,19 +140,9 @@ func (b Block) Contains(c Class) (bool, error) {
 // of class c (used for notIpBlocks: a "not" block excludes a whole class only
 // when it covers all of it).
 func (b Block) CoversAll(c Class) (bool, error) {
-	p, err := parsePrefix(b.CIDR)
+	p, set, err := b.addresses()
 	if err != nil {
 		return false, err
-	}
-	set := []interval{toInterval(p)}
-	for _, e := range b.Except {
-		ep, err := parsePrefix(e)
-		if err != nil {
-			return false, err
-		}
-		if ep.Addr().Is4() == p.Addr().Is4() {
-			set = subtract(set, toInterval(ep))
-		}
 	}
 	// The block covers class c of its family when nothing of c is left after
 	// removing the block from the whole family.
@@ -200,22 +200,12 @@ func ParsePrefix(s string) (netip.Prefix, error) { return parsePrefix(s) }
 // ContainsRange reports whether every address from lo to hi (one family) is
 // in the block minus its exceptions.
 func (b Block) ContainsRange(lo, hi netip.Addr) (bool, error) {
-	p, err := parsePrefix(b.CIDR)
+	p, set, err := b.addresses()
 	if err != nil {
 		return false, err
 	}
 	if p.Addr().Is4() != lo.Is4() {
 		return false, nil
-	}
-	set := []interval{toInterval(p)}
-	for _, e := range b.Except {
-		ep, err := parsePrefix(e)
-		if err != nil {
-			return false, err
-		}
-		if ep.Addr().Is4() == p.Addr().Is4() {
-			set = subtract(set, toInterval(ep))
-		}
 	}
 	want := interval{new(big.Int).SetBytes(lo.AsSlice()), new(big.Int).SetBytes(hi.AsSlice())}
 	for _, iv := range set {

@@ -37,15 +37,7 @@ func DOT(d Diagram, title string) []byte {
 	fmt.Fprintf(&b, "  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=12, nodesep=0.3, ranksep=0.9, newrank=true, label=%s, labelloc=t];\n", quote(title))
 	b.WriteString("  node [fontname=\"Helvetica\", fontsize=10, style=\"filled\", fillcolor=\"#ffffff\"];\n")
 	b.WriteString("  edge [fontname=\"Helvetica\", fontsize=9, arrowsize=0.7];\n")
-	byNS := map[string][]NodeDetail{}
-	var namespaces []string
-	for _, n := range d.Nodes {
-		if _, ok := byNS[n.Namespace]; !ok {
-			namespaces = append(namespaces, n.Namespace)
-		}
-		byNS[n.Namespace] = append(byNS[n.Namespace], n)
-	}
-	sort.Strings(namespaces)
+	namespaces, byNS := groupByNamespace(d.Nodes)
 	for _, ns := range namespaces {
 		indent := "  "
 		if ns != "" {
@@ -196,4 +188,19 @@ func quote(s string) string {
 	s = strings.ReplaceAll(s, `"`, `\"`)
 	s = strings.ReplaceAll(s, "\n", `\n`)
 	return `"` + s + `"`
+}
+
+// groupByNamespace returns the namespaces in order ("" first) and the nodes
+// of each, in diagram order.
+func groupByNamespace(nodes []NodeDetail) ([]string, map[string][]NodeDetail) {
+	byNS := map[string][]NodeDetail{}
+	var namespaces []string
+	for _, n := range nodes {
+		if _, ok := byNS[n.Namespace]; !ok {
+			namespaces = append(namespaces, n.Namespace)
+		}
+		byNS[n.Namespace] = append(byNS[n.Namespace], n)
+	}
+	sort.Strings(namespaces)
+	return namespaces, byNS
 }

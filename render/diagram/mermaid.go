@@ -2,7 +2,6 @@ package diagram
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -16,15 +15,7 @@ func Mermaid(d Diagram) []byte {
 	for i, n := range d.Nodes {
 		ids[n.ID] = fmt.Sprintf("n%d", i)
 	}
-	byNS := map[string][]NodeDetail{}
-	var namespaces []string
-	for _, n := range d.Nodes {
-		if _, ok := byNS[n.Namespace]; !ok {
-			namespaces = append(namespaces, n.Namespace)
-		}
-		byNS[n.Namespace] = append(byNS[n.Namespace], n)
-	}
-	sort.Strings(namespaces)
+	namespaces, byNS := groupByNamespace(d.Nodes)
 	for _, ns := range namespaces {
 		indent := "  "
 		if ns != "" {

@@ -26,6 +26,7 @@ import (
 	"strings"
 
 	"github.com/shadowroute/shadowroute/analysis"
+	"github.com/shadowroute/shadowroute/analysis/blastradius"
 	"github.com/shadowroute/shadowroute/render/diagram"
 	"github.com/shadowroute/shadowroute/render/report"
 )
@@ -104,6 +105,7 @@ type page struct {
 	Targets      []targetView
 	Findings     []findingView
 	NotSeen      []string
+	BlastRadius  []blastRow
 	Rules        []string
 	Namespaces   []string
 	SVG          template.HTML
@@ -187,6 +189,7 @@ func buildPage(in Input) (*page, error) {
 		Data:         reportData{Title: title, Sources: sources, Result: res, Diagram: d},
 		Total:        len(res.Findings),
 		NotSeen:      res.NotSeen,
+		BlastRadius:  blastRows(res),
 		Note:         in.Note,
 		DiagramNodes: len(d.Nodes),
 		DiagramEdges: len(d.Edges),
@@ -202,7 +205,7 @@ func buildPage(in Input) (*page, error) {
 
 	counts := map[string]int{}
 	rules := map[string]bool{}
-	for _, r := range analysis.Rules() {
+	for _, r := range analysis.PathRules() {
 		rules[r.Slug] = true
 	}
 	namespaces := map[string]bool{}
@@ -325,5 +328,33 @@ func sortedKeys(m map[string]bool) []string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// blastRow is one held credential of the blast-radius table.
+type blastRow struct {
+	Route, Workload, How, Held, UsedBy string
+	Admin                              bool
+}
+
+// blastRows flattens the result's blast radius, one row per credential;
+// rows where a reachable workload holds a database's admin credential are
+// marked.
+func blastRows(res *analysis.Result) []blastRow {
+	var out []blastRow
+	for _, e := range res.BlastRadius {
+		for _, r := range e.Reaches {
+			for _, c := range r.Credentials {
+				row := blastRow{Route: blastradius.RouteText(e.Route), Workload: r.Workload, How: r.How,
+					Held: blastradius.HeldText(c), UsedBy: blastradius.UsedByText(r.Workload, c)}
+				for _, u := range c.UsedByDatabases {
+					if u.Admin && u.Database != r.Workload {
+						row.Admin = true
+					}
+				}
+				out = append(out, row)
+			}
+		}
+	}
 	return out
 }

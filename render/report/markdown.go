@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/shadowroute/shadowroute/analysis"
+	"github.com/shadowroute/shadowroute/analysis/blastradius"
 )
 
 // Markdown writes a report fit for a pull-request comment: a summary table,
@@ -50,6 +51,13 @@ func Markdown(w io.Writer, r *analysis.Result, mermaid []byte) error {
 			}
 			p.f("</details>\n\n")
 		}
+	}
+	if len(r.BlastRadius) > 0 && p.err == nil {
+		p.f("### Credential blast radius\n\n")
+		if err := blastradius.Markdown(w, r.BlastRadius); err != nil {
+			return err
+		}
+		p.f("\n")
 	}
 	if len(r.NotSeen) > 0 {
 		p.f("### Not seen\n\n")

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/shadowroute/shadowroute/analysis"
+	"github.com/shadowroute/shadowroute/analysis/blastradius"
 )
 
 // JSON writes the result as indented JSON.
@@ -69,6 +70,16 @@ func Text(w io.Writer, r *analysis.Result) error {
 		}
 		for _, a := range f.Assumptions {
 			p.f("   assumption: %s\n", a)
+		}
+	}
+	if len(r.BlastRadius) > 0 && p.err == nil {
+		p.f("\nCredential blast radius:\n")
+		var b strings.Builder
+		if err := blastradius.Text(&b, r.BlastRadius); err != nil {
+			return err
+		}
+		for _, line := range strings.Split(strings.TrimRight(b.String(), "\n"), "\n") {
+			p.f("  %s\n", line)
 		}
 	}
 	if len(r.NotSeen) > 0 {

@@ -72,7 +72,14 @@ func TestCommands(t *testing.T) {
 		{name: "graph bad focus", args: []string{"graph", demo, "--focus", "data/nope"}, code: 2, stderrHas: "no workload with that NAMESPACE/NAME"},
 		{name: "report html", args: []string{"report", demo}, code: 0, stdoutHas: "<svg"},
 		{name: "report fail-on", args: []string{"report", demo, "--fail-on", "critical"}, code: 1},
-		{name: "analyze clean scenario", args: []string{"analyze", filepath.Join(testdata, "scenarios", "canonical-istio-strict-allow"), "--fail-on", "info"}, code: 0, stdoutHas: "0 finding(s)"},
+		{name: "rules", args: []string{"rules"}, code: 0, golden: "rules.txt"},
+		{name: "rules json", args: []string{"rules", "--format", "json"}, code: 0, stdoutHas: `"slug": "weak-tls"`},
+		{name: "enable unknown rule", args: []string{"analyze", demo, "--enable", "nope"}, code: 2, stderrHas: `--enable: unknown rule "nope"`},
+		{name: "severity override", args: []string{"analyze", demo, "--enable", "shadow-route", "--severity", "shadow-route=low", "--fail-on", "medium"}, code: 0, stdoutHas: "[LOW] shadow-route"},
+		{name: "bad severity override", args: []string{"analyze", demo, "--severity", "shadow-route"}, code: 2, stderrHas: "want RULE=LEVEL"},
+		{name: "disable a rule", args: []string{"analyze", demo, "--disable", "shadow-route", "--format", "json"}, code: 0, stdoutHas: `"schemaVersion": "1"`},
+		{name: "blast radius", args: []string{"analyze", filepath.Join(testdata, "rules", "privileged-credential-on-public-route", "app-holds-db-admin"), "--blast-radius"}, code: 0, stdoutHas: "Credential blast radius:"},
+		{name: "analyze clean scenario", args: []string{"analyze", filepath.Join(testdata, "scenarios", "canonical-istio-strict-allow"), "--enable", "shadow-route,direct-exposure,mesh-unrestricted,broken-route", "--fail-on", "info"}, code: 0, stdoutHas: "0 finding(s)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

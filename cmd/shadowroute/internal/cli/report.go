@@ -8,25 +8,18 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/shadowroute/shadowroute/analysis"
-	"github.com/shadowroute/shadowroute/graph/build"
 	"github.com/shadowroute/shadowroute/render/diagram"
 	"github.com/shadowroute/shadowroute/render/htmlreport"
 )
 
 type reportOptions struct {
-	global        *globalOptions
-	output        string
-	format        string
-	maxNodes      int
-	timeout       time.Duration
-	failOn        string
-	rootNamespace string
-	paths         []string
+	analyzeOptions
+	maxNodes int
+	timeout  time.Duration
 }
 
 func newReportCommand(g *globalOptions, streams IO) *cobra.Command {
-	o := &reportOptions{global: g}
+	o := &reportOptions{analyzeOptions: analyzeOptions{global: g}}
 	cmd := &cobra.Command{
 		Use:   "report PATH... -o report.html",
 		Short: "Write one self-contained HTML report: findings, paths, evidence and the exposure diagram",
@@ -50,8 +43,7 @@ attributes and the findings passing it).
 	f.StringVar(&o.format, "format", "html", "output format: html")
 	f.IntVar(&o.maxNodes, "max-nodes", 1500, "skip the diagram (with a note) when the exposure view has more nodes than this")
 	f.DurationVar(&o.timeout, "timeout", time.Minute, "skip the diagram (with a note) when its layout takes longer")
-	f.StringVar(&o.failOn, "fail-on", "none", "exit 1 when a finding is at or above this severity")
-	f.StringVar(&o.rootNamespace, "mesh-root-namespace", "istio-system", "Istio's mesh root namespace")
+	o.addAnalysisFlags(f)
 	return cmd
 }
 
@@ -59,27 +51,14 @@ func (o *reportOptions) run(streams IO) error {
 	if err := checkFormat(o.format, "html"); err != nil {
 		return err
 	}
-	var failAt analysis.Severity
-	if o.failOn != "none" {
-		sev, err := analysis.ParseSeverity(o.failOn)
-		if err != nil {
-			return inputError("--fail-on: %v", err)
-		}
-		failAt = sev
+	if err := o.completeAnalysis(); err != nil {
+		return err
 	}
-	inv, err := load(o.global, streams, o.paths)
+	o.blastRadius = true
+	inv, g, res, err := o.analyze(streams)
 	if err != nil {
 		return err
 	}
-	g, err := build.Build(inv, build.Options{RootNamespace: o.rootNamespace})
-	if err != nil {
-		return err
-	}
-	res := analysis.Analyze(g)
-	for _, w := range inv.Warnings {
-		res.NotSeen = append(res.NotSeen, "input warning: "+w.String())
-	}
-	res.Summary.NotSeen = len(res.NotSeen)
 	in := htmlreport.Input{Title: "shadowroute report", Sources: inv.Sources, Result: res}
 	d, err := diagram.Select(g, diagram.Options{View: diagram.ViewExposure, Findings: res.Findings})
 	if err != nil {
@@ -111,11 +90,5 @@ func (o *reportOptions) run(streams IO) error {
 	if err != nil {
 		return err
 	}
-	if err := strictCheck(o.global, inv); err != nil {
-		return err
-	}
-	if failAt != "" && res.MaxSeverity().Rank() >= failAt.Rank() {
-		return &ExitError{Code: ExitFindings, Err: fmt.Errorf("findings at or above %s", failAt)}
-	}
-	return nil
+	return o.verdict(inv, res)
 }

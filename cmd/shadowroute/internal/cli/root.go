@@ -104,6 +104,7 @@ paths from the internet to database workloads that are not mesh-authenticated.
 		newGraphCommand(g, streams),
 		newReportCommand(g, streams),
 		newInventoryCommand(g, streams),
+		newRulesCommand(streams),
 		newVersionCommand(streams, version),
 	)
 	return root

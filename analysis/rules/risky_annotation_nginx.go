@@ -1,0 +1,217 @@
+package rules
+
+import (
+	"regexp"
+	"strings"
+
+	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/shadowroute/shadowroute/graph/ipspace"
+	"github.com/shadowroute/shadowroute/sources/inventory"
+)
+
+// nginxAnnPrefix is the prefix of ingress-nginx annotations
+// (https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/).
+const nginxAnnPrefix = "nginx.ingress.kubernetes.io/"
+
+// raNonNginxClassNames are class names that, without an IngressClass object,
+// name a controller other than ingress-nginx (the legacy
+// kubernetes.io/ingress.class values of the common controllers).
+var raNonNginxClassNames = map[string]bool{
+	"traefik": true, "haproxy": true, "contour": true, "kong": true, "istio": true,
+	"gce": true, "gce-internal": true, "alb": true, "azure/application-gateway": true, "cilium": true,
+}
+
+// raServedByIngressNginx reports whether ingress-nginx may serve the Ingress,
+// so that its nginx.ingress.kubernetes.io/ annotations take effect. It is
+// false only when the class resolves (spec.ingressClassName, the legacy
+// annotation, or the default IngressClass) to a controller known not to be
+// ingress-nginx: an IngressClass whose spec.controller is not a k8s.io/…nginx
+// value (ingress-nginx's --controller-class, default k8s.io/ingress-nginx), or
+// a well-known class name of another controller. An Ingress without any class
+// may still be served by ingress-nginx (--watch-ingress-without-class).
+func raServedByIngressNginx(inv *inventory.Inventory, ing *networkingv1.Ingress) bool {
+	name := ""
+	switch {
+	case ing.Spec.IngressClassName != nil && *ing.Spec.IngressClassName != "":
+		name = *ing.Spec.IngressClassName
+	case ing.Annotations["kubernetes.io/ingress.class"] != "":
+		name = ing.Annotations["kubernetes.io/ingress.class"]
+	default:
+		for _, c := range inv.Objects(inventory.IngressClass) {
+			if c.Obj.GetAnnotations()["ingressclass.kubernetes.io/is-default-class"] == "true" {
+				name = c.Key.Name
+				break
+			}
+		}
+	}
+	if name == "" {
+		return true
+	}
+	if o := inv.Get(inventory.IngressClass, "", name); o != nil {
+		if ic, ok := o.Obj.(*networkingv1.IngressClass); ok {
+			return raIsNginxController(ic.Spec.Controller)
+		}
+	}
+	return !raNonNginxClassNames[strings.ToLower(name)]
+}
+
+// raIsNginxController: ingress-nginx controller-class values are k8s.io/
+// names containing "nginx" (k8s.io/ingress-nginx and the variants charts use
+// for several installations); NGINX Inc's controller (nginx.org/…) reads
+// nginx.org/ annotations, not these.
+func raIsNginxController(controller string) bool {
+	return strings.HasPrefix(controller, "k8s.io/") && strings.Contains(controller, "nginx")
+}
+
+// raBreakout lists the characters of an annotation value that end or escape
+// the nginx directive the controller writes the value into: ";" ends the
+// directive, newlines and "#" (comment) cut it, braces open or close blocks,
+// quotes and backslashes break the quoting. withDollar also reports "$"
+// (an nginx variable) for values that are plain names.
+func raBreakout(value string, withDollar bool) []string {
+	var out []string
+	add := func(cond bool, desc string) {
+		if cond {
+			out = append(out, desc)
+		}
+	}
+	add(strings.Contains(value, ";"), `";"`)
+	add(strings.ContainsAny(value, "\n\r"), "a newline")
+	add(strings.ContainsAny(value, "{}"), "a brace")
+	add(strings.Contains(value, "#"), `"#"`)
+	add(strings.ContainsAny(value, `"'`), "a quote")
+	add(strings.Contains(value, `\`), "a backslash")
+	add(withDollar && strings.Contains(value, "$"), `"$" (an nginx variable)`)
+	return out
+}
+
+// raCaptureRef matches a regex capture reference ($1 … $9) in a rewrite
+// target.
+var raCaptureRef = regexp.MustCompile(`\$[0-9]`)
+
+// raCatchAllCapture reports whether a regex Ingress path matches every URI and
+// captures the client's path: after the leading "/" it is made only of
+// match-anything tokens, with at least one capturing group of ".*" or ".+"
+// ("/(.*)", "/?(.*)", "^/(.*)$", "/(/|$)(.*)"). A plain "/" has no group: a
+// rewrite with $1 then sends every request to the same URI, which is not
+// reported.
+func raCatchAllCapture(path string) bool {
+	p := strings.TrimPrefix(strings.TrimSpace(path), "^")
+	p = strings.TrimSuffix(p, "$")
+	rest, ok := strings.CutPrefix(p, "/")
+	if !ok {
+		return false
+	}
+	rest = strings.TrimPrefix(rest, "?") // "/?": the leading slash is optional
+	captures := false
+	for _, tok := range []string{"(/.*)?", "(.*)?", "(/.*)", "(.*)", "(.+)"} {
+		if strings.Contains(rest, tok) {
+			captures = true
+			rest = strings.ReplaceAll(rest, tok, "")
+		}
+	}
+	for _, tok := range []string{"(/|$)", "(/?)", "/?", ".*", ".+", "/"} {
+		rest = strings.ReplaceAll(rest, tok, "")
+	}
+	return captures && rest == ""
+}
+
+// raAllowsAllPublic reports which address families an ingress-nginx source
+// allowlist (comma-separated CIDRs) admits completely: "IPv4" when the
+// entries together cover every public IPv4 address (0.0.0.0/0, or e.g.
+// 0.0.0.0/1 plus 128.0.0.0/1), "IPv6" likewise for ::/0. Invalid entries are
+// ignored (ingress-nginx rejects the annotation).
+func raAllowsAllPublic(value string) []string {
+	var v4, v6 []string
+	for _, f := range strings.Split(value, ",") {
+		f = strings.TrimSpace(f)
+		p, err := ipspace.ParsePrefix(f)
+		if err != nil {
+			continue
+		}
+		if p.Addr().Is4() {
+			v4 = append(v4, f)
+		} else {
+			v6 = append(v6, f)
+		}
+	}
+	var out []string
+	// The whole family minus the entries: when no public address is left,
+	// the entries admit the entire internet of that family.
+	if len(v4) > 0 {
+		if left, err := (ipspace.Block{CIDR: "0.0.0.0/0", Except: v4}).Contains(ipspace.Public); err == nil && !left {
+			out = append(out, "IPv4")
+		}
+	}
+	if len(v6) > 0 {
+		if left, err := (ipspace.Block{CIDR: "::/0", Except: v6}).Contains(ipspace.Public); err == nil && !left {
+			out = append(out, "IPv6")
+		}
+	}
+	return out
+}
+
+// Wire classes of a port as Istio sees it, and of what nginx sends.
+const (
+	raWireHTTP   = "cleartext HTTP"
+	raWireTLS    = "TLS"
+	raWireTCP    = "opaque TCP"
+	raWireBinary = "a binary non-HTTP protocol"
+)
+
+// raIstioPortProtocol applies Istio's protocol selection to a Service port:
+// appProtocol, else the port name prefix before "-"
+// (https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/).
+// It returns the protocol, how it was chosen, and its wire class ("" when
+// Istio detects the protocol itself, so nothing can disagree).
+func raIstioPortProtocol(name, appProtocol string) (proto, how, class string) {
+	proto, how = strings.ToLower(appProtocol), "appProtocol"
+	if proto == "" {
+		proto, how = strings.ToLower(name), "port name"
+		if i := strings.Index(proto, "-"); i >= 0 {
+			proto = proto[:i]
+		}
+	}
+	switch proto {
+	case "http", "http2", "grpc", "grpc-web", "h2c", "kubernetes.io/h2c", "kubernetes.io/ws":
+		return proto, how, raWireHTTP
+	case "https", "tls", "kubernetes.io/wss":
+		return proto, how, raWireTLS
+	case "tcp", "mongo", "mysql", "redis":
+		return proto, how, raWireTCP
+	}
+	return proto, how, ""
+}
+
+// raBackendWire maps an ingress-nginx backend-protocol value to what nginx
+// puts on the wire.
+func raBackendWire(v string) string {
+	switch strings.ToUpper(strings.TrimSpace(v)) {
+	case "HTTP", "GRPC":
+		return raWireHTTP
+	case "HTTPS", "GRPCS":
+		return raWireTLS
+	case "AJP", "FCGI":
+		return raWireBinary
+	}
+	return ""
+}
+
+// raProtocolConflict explains why what nginx sends disagrees with the
+// protocol the backend's sidecar applies to the port, or returns "".
+func raProtocolConflict(sent, port string) string {
+	switch {
+	case port == "" || sent == "":
+		return ""
+	case sent == raWireTLS && port == raWireHTTP:
+		return "the sidecar expects cleartext HTTP on that port, so the TLS nginx originates is not parsed as HTTP: HTTP routing, HTTP AuthorizationPolicy fields and request telemetry do not apply to it, or the request fails"
+	case sent == raWireHTTP && port == raWireTLS:
+		return "the port is declared as TLS terminated by the application, but nginx sends cleartext"
+	case sent == raWireHTTP && port == raWireTCP:
+		return "the sidecar proxies that port as opaque TCP, so HTTP fields of AuthorizationPolicies (paths, methods, JWT claims) are not enforced as written on these requests"
+	case sent == raWireBinary && port == raWireHTTP:
+		return "the sidecar parses that port as HTTP and cannot carry the binary protocol"
+	}
+	return ""
+}

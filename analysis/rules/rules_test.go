@@ -1,0 +1,158 @@
+package rules
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shadowroute/shadowroute/analysis"
+	"github.com/shadowroute/shadowroute/graph/build"
+	"github.com/shadowroute/shadowroute/render/golden"
+	"github.com/shadowroute/shadowroute/render/report"
+	"github.com/shadowroute/shadowroute/sources/manifest"
+)
+
+const folder = "../../testdata/rules"
+
+// testNow pins certificate checks so the test data never ages.
+var testNow = time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+
+// TestRules runs every case folder testdata/rules/<slug>/<case>/ with only
+// that rule enabled: the findings must equal the hand-written expect.txt,
+// and the JSON output the reviewed analyze.golden.
+func TestRules(t *testing.T) {
+	catalogue := map[string]bool{}
+	for _, r := range All() {
+		catalogue[r.Slug] = true
+	}
+	slugs, err := os.ReadDir(folder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tested := map[string]int{}
+	for _, s := range slugs {
+		if !s.IsDir() {
+			continue
+		}
+		if !catalogue[s.Name()] {
+			t.Errorf("testdata/rules/%s: no such rule in the catalogue", s.Name())
+			continue
+		}
+		cases, err := os.ReadDir(filepath.Join(folder, s.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cases {
+			dir := filepath.Join(folder, s.Name(), c.Name())
+			slug := s.Name()
+			t.Run(slug+"/"+c.Name(), func(t *testing.T) {
+				res := runRule(t, dir, slug)
+				var got []string
+				for _, f := range res.Findings {
+					got = append(got, fmt.Sprintf("%s %s %s", f.Rule, f.Severity, f.Target))
+				}
+				sort.Strings(got)
+				want := expectations(t, filepath.Join(dir, "expect.txt"))
+				if strings.Join(got, "\n") != strings.Join(want, "\n") {
+					var text bytes.Buffer
+					_ = report.Text(&text, res)
+					t.Errorf("findings:\n  %s\nwant:\n  %s\nreport:\n%s", strings.Join(got, "\n  "), strings.Join(want, "\n  "), text.String())
+				}
+				var js bytes.Buffer
+				if err := report.JSON(&js, res); err != nil {
+					t.Fatal(err)
+				}
+				golden.Assert(t, filepath.Join(dir, "analyze.golden"), js.Bytes())
+			})
+			tested[slug]++
+		}
+	}
+	for _, r := range All() {
+		if contains(analysis.PathRules(), r) {
+			continue // the path rules have testdata/scenarios
+		}
+		if tested[r.Slug] < 2 {
+			t.Errorf("rule %s has %d case folders; every rule needs a positive and a negative case", r.Slug, tested[r.Slug])
+		}
+		if _, err := os.Stat(filepath.Join("../..", r.Doc)); err != nil {
+			t.Errorf("rule %s: docs page %s missing", r.Slug, r.Doc)
+		}
+	}
+}
+
+func contains(list []*analysis.Rule, r *analysis.Rule) bool {
+	for _, x := range list {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+func runRule(t *testing.T, dir, slug string) *analysis.Result {
+	t.Helper()
+	l, err := manifest.NewLoader(manifest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := l.Load([]string{filepath.Join(dir, "input.yaml")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Warnings) > 0 {
+		t.Fatalf("input warnings: %v", inv.Warnings)
+	}
+	g, err := build.Build(inv, build.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := analysis.Config{Enable: []string{slug}, Now: testNow}
+	selected, err := analysis.Selected(All(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return analysis.Run(analysis.Input{Graph: g, Inventory: inv, Config: cfg}, selected)
+}
+
+func expectations(t *testing.T, path string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out = append(out, strings.Join(strings.Fields(line), " "))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestCatalogueIsConsistent(t *testing.T) {
+	seen := map[string]bool{}
+	for _, r := range All() {
+		if r.Slug == "" || r.Title == "" || r.Summary == "" || r.Doc == "" || r.Run == nil || r.Severity.Rank() < 0 {
+			t.Errorf("rule %+v is incomplete", r)
+		}
+		if seen[r.Slug] {
+			t.Errorf("duplicate slug %s", r.Slug)
+		}
+		seen[r.Slug] = true
+	}
+	if _, err := analysis.Selected(All(), analysis.Config{Enable: []string{"nope"}}); err == nil {
+		t.Error("unknown --enable accepted")
+	}
+	sel, err := analysis.Selected(All(), analysis.Config{Disable: []string{"shadow-route"}})
+	if err != nil || len(sel) != len(All())-1 {
+		t.Errorf("--disable: %d rules, %v", len(sel), err)
+	}
+}
