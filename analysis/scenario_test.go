@@ -13,7 +13,7 @@ import (
 	"github.com/shadowroute/shadowroute/graph/build"
 	"github.com/shadowroute/shadowroute/render/golden"
 	"github.com/shadowroute/shadowroute/render/report"
-	"github.com/shadowroute/shadowroute/sources/manifest"
+	"github.com/shadowroute/shadowroute/sources/manifest/manifesttest"
 )
 
 const scenarios = "../testdata/scenarios"
@@ -55,17 +55,7 @@ func TestScenarios(t *testing.T) {
 
 func analyzeDir(t *testing.T, dir string) *analysis.Result {
 	t.Helper()
-	l, err := manifest.NewLoader(manifest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, err := l.Load([]string{filepath.Join(dir, "input.yaml")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(inv.Warnings) > 0 {
-		t.Fatalf("input warnings: %v", inv.Warnings)
-	}
+	inv := manifesttest.Load(t, filepath.Join(dir, "input.yaml"))
 	g, err := build.Build(inv, build.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -16,7 +16,7 @@ import (
 	"github.com/shadowroute/shadowroute/graph/build"
 	"github.com/shadowroute/shadowroute/render/golden"
 	"github.com/shadowroute/shadowroute/sources/inventory"
-	"github.com/shadowroute/shadowroute/sources/manifest"
+	"github.com/shadowroute/shadowroute/sources/manifest/manifesttest"
 )
 
 func TestLooksLikeDBCredential(t *testing.T) {
@@ -200,17 +200,7 @@ func TestSecretUses(t *testing.T) {
 
 func load(t *testing.T, dir string) (*graph.Graph, *inventory.Inventory) {
 	t.Helper()
-	l, err := manifest.NewLoader(manifest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, err := l.Load([]string{filepath.Join(dir, "input.yaml")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(inv.Warnings) > 0 {
-		t.Fatalf("input warnings: %v", inv.Warnings)
-	}
+	inv := manifesttest.Load(t, filepath.Join(dir, "input.yaml"))
 	g, err := build.Build(inv, build.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -13,23 +13,14 @@ import (
 	"github.com/shadowroute/shadowroute/render/connectivity"
 	"github.com/shadowroute/shadowroute/render/golden"
 	"github.com/shadowroute/shadowroute/sources/manifest"
+	"github.com/shadowroute/shadowroute/sources/manifest/manifesttest"
 )
 
 const cases = "../../testdata/connectivity"
 
 func buildDir(t *testing.T, dir string, copts build.ConnectivityOptions) *graph.Graph {
 	t.Helper()
-	l, err := manifest.NewLoader(manifest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, err := l.Load([]string{filepath.Join(dir, "input.yaml")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(inv.Warnings) > 0 {
-		t.Fatalf("input warnings: %v", inv.Warnings)
-	}
+	inv := manifesttest.Load(t, filepath.Join(dir, "input.yaml"))
 	g, err := build.Connectivity(inv, build.Options{}, copts)
 	if err != nil {
 		t.Fatal(err)

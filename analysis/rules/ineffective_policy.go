@@ -125,28 +125,7 @@ func runIneffectivePolicy(p *analysis.Pass) []analysis.Finding {
 // namespace policies without selector, selector policies by pod labels;
 // targetRefs bind to Gateway API gateways only (sidecar mode).
 func (c *polCtx) applies(ap polAuthz, w *inventory.Workload) bool {
-	ns := ap.Obj.Namespace
-	if ns != c.env.RootNamespace && ns != w.Namespace {
-		return false
-	}
-	spec := &ap.Obj.Spec
-	refs := spec.GetTargetRefs()
-	if r := spec.GetTargetRef(); r != nil {
-		refs = append(refs, r)
-	}
-	if len(refs) > 0 {
-		for _, r := range refs {
-			if r.GetKind() == "Gateway" && w.Labels()["gateway.networking.k8s.io/gateway-name"] == r.GetName() &&
-				(r.GetNamespace() == "" || r.GetNamespace() == w.Namespace) {
-				return true
-			}
-		}
-		return false
-	}
-	if sel := spec.GetSelector(); sel != nil {
-		return labels.SelectorFromSet(sel.GetMatchLabels()).Matches(labels.Set(w.Labels()))
-	}
-	return true
+	return c.env.PolicyApplies(ap.Obj, w)
 }
 
 func (c *polCtx) selected(ap polAuthz) []*inventory.Workload {

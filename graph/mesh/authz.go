@@ -61,35 +61,39 @@ type authzPolicy = inventory.TypedObject[*istiosecv1.AuthorizationPolicy]
 // attachment) are not modelled and never apply in sidecar mode.
 func (e Env) policiesFor(w *inventory.Workload) []authzPolicy {
 	var out []authzPolicy
-	podLabels := labels.Set(w.Labels())
 	for _, ap := range inventory.Typed[*istiosecv1.AuthorizationPolicy](e.Inv, inventory.AuthorizationPolicy) {
-		ns := ap.Obj.Namespace
-		if ns != e.RootNamespace && ns != w.Namespace {
-			continue
+		if e.PolicyApplies(ap.Obj, w) {
+			out = append(out, ap)
 		}
-		spec := &ap.Obj.Spec
-		refs := spec.GetTargetRefs()
-		if r := spec.GetTargetRef(); r != nil {
-			refs = append(refs, r)
-		}
-		if len(refs) > 0 {
-			for _, r := range refs {
-				if r.GetKind() == "Gateway" && w.Labels()["gateway.networking.k8s.io/gateway-name"] == r.GetName() &&
-					(r.GetNamespace() == "" || r.GetNamespace() == w.Namespace) {
-					out = append(out, ap)
-					break
-				}
-			}
-			continue
-		}
-		if sel := spec.GetSelector(); sel != nil {
-			if !labels.SelectorFromSet(sel.GetMatchLabels()).Matches(podLabels) {
-				continue
-			}
-		}
-		out = append(out, ap)
 	}
 	return out
+}
+
+// PolicyApplies reports whether an AuthorizationPolicy applies to a
+// workload (see policiesFor).
+func (e Env) PolicyApplies(ap *istiosecv1.AuthorizationPolicy, w *inventory.Workload) bool {
+	ns := ap.Namespace
+	if ns != e.RootNamespace && ns != w.Namespace {
+		return false
+	}
+	spec := &ap.Spec
+	refs := spec.GetTargetRefs()
+	if r := spec.GetTargetRef(); r != nil {
+		refs = append(refs, r)
+	}
+	if len(refs) > 0 {
+		for _, r := range refs {
+			if r.GetKind() == "Gateway" && w.Labels()["gateway.networking.k8s.io/gateway-name"] == r.GetName() &&
+				(r.GetNamespace() == "" || r.GetNamespace() == w.Namespace) {
+				return true
+			}
+		}
+		return false
+	}
+	if sel := spec.GetSelector(); sel != nil {
+		return labels.SelectorFromSet(sel.GetMatchLabels()).Matches(labels.Set(w.Labels()))
+	}
+	return true
 }
 
 // Authorize evaluates the policies that apply to w for the request in

@@ -15,7 +15,7 @@ import (
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/graph/build"
 	"github.com/shadowroute/shadowroute/render/diagram"
-	"github.com/shadowroute/shadowroute/sources/manifest"
+	"github.com/shadowroute/shadowroute/sources/manifest/manifesttest"
 )
 
 const demoDir = "../../testdata/demo"
@@ -24,17 +24,7 @@ const demoDir = "../../testdata/demo"
 // on the given paths.
 func pipeline(t *testing.T, paths ...string) (*analysis.Result, diagram.Diagram) {
 	t.Helper()
-	l, err := manifest.NewLoader(manifest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, err := l.Load(paths)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(inv.Warnings) > 0 {
-		t.Fatalf("input warnings: %v", inv.Warnings)
-	}
+	inv := manifesttest.Load(t, paths...)
 	g, err := build.Build(inv, build.Options{})
 	if err != nil {
 		t.Fatal(err)
