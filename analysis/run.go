@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/shadowroute/shadowroute/graph"
+	"github.com/shadowroute/shadowroute/graph/mesh"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
@@ -34,6 +35,8 @@ type Config struct {
 	CertExpiryWarn time.Duration
 	// SensitivePaths overrides the sensitive-path rule's list.
 	SensitivePaths []string
+	// RootNamespace is Istio's mesh root namespace (default istio-system).
+	RootNamespace string
 }
 
 // Pass is one rule's view of the input.
@@ -44,6 +47,16 @@ type Pass struct {
 	// Rule is the rule being run.
 	Rule  *Rule
 	paths *pathResults
+}
+
+// Mesh returns the Istio semantics over the pass's inventory, with the
+// configured root namespace.
+func (p *Pass) Mesh() mesh.Env {
+	root := p.Config.RootNamespace
+	if root == "" {
+		root = "istio-system"
+	}
+	return mesh.Env{Inv: p.Inventory, RootNamespace: root, TrustDomain: "cluster.local"}
 }
 
 // Paths returns the shared path search, computed once per run.

@@ -34,9 +34,6 @@ var DanglingReference = &analysis.Rule{
 	Run:      runDanglingReference,
 }
 
-// danglingRootNamespace is Istio's default mesh root namespace.
-const danglingRootNamespace = "istio-system"
-
 type danglingPass struct {
 	p         *analysis.Pass
 	inv       *inventory.Inventory
@@ -401,7 +398,7 @@ func (d *danglingPass) authorizationPolicies() {
 	for _, ap := range inventory.Typed[*istiosecv1.AuthorizationPolicy](d.inv, inventory.AuthorizationPolicy) {
 		spec := &ap.Obj.Spec
 		if spec.GetTargetRef() == nil && len(spec.GetTargetRefs()) == 0 {
-			d.policySelector(ap.Entry, "AuthorizationPolicy", spec.GetSelector().GetMatchLabels(), ap.Obj.Namespace == danglingRootNamespace)
+			d.policySelector(ap.Entry, "AuthorizationPolicy", spec.GetSelector().GetMatchLabels(), ap.Obj.Namespace == d.p.Mesh().RootNamespace)
 		}
 		if !namespacesLoaded {
 			continue
@@ -436,7 +433,7 @@ func (d *danglingPass) policySelector(o *inventory.Object, kind string, matchLab
 	scope := o.Key.Namespace
 	where := "namespace " + scope
 	if meshWide {
-		scope, where = "", "any namespace (a selector policy in root namespace "+danglingRootNamespace+" applies mesh-wide)"
+		scope, where = "", "any namespace (a selector policy in root namespace "+d.p.Mesh().RootNamespace+" applies mesh-wide)"
 	}
 	if len(d.selectWorkloads(labels.SelectorFromSet(matchLabels), scope)) > 0 {
 		return
@@ -448,10 +445,10 @@ func (d *danglingPass) policySelector(o *inventory.Object, kind string, matchLab
 func (d *danglingPass) peerAuthentications() {
 	for _, pa := range inventory.Typed[*istiosecv1.PeerAuthentication](d.inv, inventory.PeerAuthentication) {
 		matchLabels := pa.Obj.Spec.GetSelector().GetMatchLabels()
-		if len(matchLabels) > 0 && pa.Obj.Namespace == danglingRootNamespace {
+		if len(matchLabels) > 0 && pa.Obj.Namespace == d.p.Mesh().RootNamespace {
 			d.report(pa.Entry, "selector", fmt.Sprintf(
 				"PeerAuthentication %s has a workload selector (%s) in the root namespace %s, where Istio ignores selector policies: it applies to no workload",
-				danglingName(pa.Entry), danglingSelectorString(matchLabels), danglingRootNamespace))
+				danglingName(pa.Entry), danglingSelectorString(matchLabels), d.p.Mesh().RootNamespace))
 			continue
 		}
 		d.policySelector(pa.Entry, "PeerAuthentication", matchLabels, false)
@@ -463,7 +460,7 @@ func (d *danglingPass) requestAuthentications() {
 		if ra.Obj.Spec.GetTargetRef() != nil || len(ra.Obj.Spec.GetTargetRefs()) > 0 {
 			continue
 		}
-		d.policySelector(ra.Entry, "RequestAuthentication", ra.Obj.Spec.GetSelector().GetMatchLabels(), ra.Obj.Namespace == danglingRootNamespace)
+		d.policySelector(ra.Entry, "RequestAuthentication", ra.Obj.Spec.GetSelector().GetMatchLabels(), ra.Obj.Namespace == d.p.Mesh().RootNamespace)
 	}
 }
 

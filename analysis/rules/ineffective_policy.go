@@ -72,7 +72,7 @@ func runIneffectivePolicy(p *analysis.Pass) []analysis.Finding {
 	}
 	c := &polCtx{
 		p:           p,
-		env:         mesh.Env{Inv: p.Inventory, RootNamespace: "istio-system", TrustDomain: "cluster.local"},
+		env:         p.Mesh(),
 		workloads:   p.Inventory.Workloads(),
 		services:    inventory.Typed[*corev1.Service](p.Inventory, inventory.Service),
 		status:      map[*inventory.Workload]mesh.Status{},

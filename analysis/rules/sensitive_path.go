@@ -278,7 +278,7 @@ func spOpen(p *analysis.Pass, r *graph.Node, fronts []*graph.Node, rp spRoutePat
 			frontOpen = true
 			break
 		}
-		if ok, _ := spAuthenticates(spPoliciesFor(p.Inventory, f.Namespace, w.Labels), rp, true); !ok {
+		if ok, _ := spAuthenticates(spPoliciesFor(p.Mesh(), f.Namespace, w.Labels), rp, true); !ok {
 			frontOpen = true
 			break
 		}
@@ -299,7 +299,7 @@ func spOpen(p *analysis.Pass, r *graph.Node, fronts []*graph.Node, rp spRoutePat
 					return true
 				}
 			}
-			if ok, _ := spAuthenticates(spPoliciesFor(p.Inventory, n.Namespace, w.Labels), rp, false); !ok {
+			if ok, _ := spAuthenticates(spPoliciesFor(p.Mesh(), n.Namespace, w.Labels), rp, false); !ok {
 				return true
 			}
 		}

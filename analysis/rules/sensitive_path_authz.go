@@ -5,15 +5,12 @@ import (
 
 	securityapi "istio.io/api/security/v1beta1"
 	istiosecv1 "istio.io/client-go/pkg/apis/security/v1"
-	"k8s.io/apimachinery/pkg/labels"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/shadowroute/shadowroute/graph/mesh"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
-
-// spRootNamespace is Istio's mesh root namespace: its policies without a
-// selector apply mesh-wide. Rules do not see --mesh-root-namespace; the
-// default is assumed.
-const spRootNamespace = "istio-system"
 
 // spRoutePath is the part of a route a sensitive path was matched on: the
 // literal path (regex paths reduced to their literal prefix) and whether the
@@ -28,31 +25,13 @@ type spRoutePath struct {
 // policies without a selector, selector policies matching the pod labels, and
 // targetRef(s) naming a Gateway API gateway the pod implements
 // (https://istio.io/latest/docs/reference/config/security/authorization-policy/).
-func spPoliciesFor(inv *inventory.Inventory, ns string, podLabels map[string]string) []inventory.TypedObject[*istiosecv1.AuthorizationPolicy] {
+func spPoliciesFor(env mesh.Env, ns string, podLabels map[string]string) []inventory.TypedObject[*istiosecv1.AuthorizationPolicy] {
+	w := &inventory.Workload{Namespace: ns, Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: podLabels}}}
 	var out []inventory.TypedObject[*istiosecv1.AuthorizationPolicy]
-	for _, ap := range inventory.Typed[*istiosecv1.AuthorizationPolicy](inv, inventory.AuthorizationPolicy) {
-		if ap.Obj.Namespace != spRootNamespace && ap.Obj.Namespace != ns {
-			continue
+	for _, ap := range inventory.Typed[*istiosecv1.AuthorizationPolicy](env.Inv, inventory.AuthorizationPolicy) {
+		if env.PolicyApplies(ap.Obj, w) {
+			out = append(out, ap)
 		}
-		spec := &ap.Obj.Spec
-		refs := spec.GetTargetRefs()
-		if r := spec.GetTargetRef(); r != nil {
-			refs = append(refs, r)
-		}
-		if len(refs) > 0 {
-			for _, r := range refs {
-				if r.GetKind() == "Gateway" && podLabels["gateway.networking.k8s.io/gateway-name"] == r.GetName() &&
-					(r.GetNamespace() == "" || r.GetNamespace() == ns) {
-					out = append(out, ap)
-					break
-				}
-			}
-			continue
-		}
-		if sel := spec.GetSelector(); sel != nil && !labels.SelectorFromSet(sel.GetMatchLabels()).Matches(labels.Set(podLabels)) {
-			continue
-		}
-		out = append(out, ap)
 	}
 	return out
 }

@@ -146,7 +146,7 @@ func (o *analyzeOptions) completeAnalysis() error {
 		o.buildOpts.IngressControllers[class] = build.ControllerSelector{Namespace: ns, Selector: parsed}
 	}
 	o.ruleConfig = analysis.Config{Enable: o.enable, Disable: o.disable, Severity: map[string]analysis.Severity{},
-		CertExpiryWarn: o.certExpiryWarn, SensitivePaths: o.sensitivePaths}
+		CertExpiryWarn: o.certExpiryWarn, SensitivePaths: o.sensitivePaths, RootNamespace: o.rootNamespace}
 	for _, s := range o.severities {
 		slug, sev, err := analysis.ParseSeverityOverride(s)
 		if err != nil {
