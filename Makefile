@@ -15,7 +15,7 @@ build:
 vet:
 	$(GO) vet $(PKGS)
 
-test: lint vet
+test: lint vet tidy-check
 	$(GO) test $(PKGS)
 
 bench:
