@@ -23,13 +23,13 @@ import (
 // describe`, and are not covered by Secret RBAC or encryption at rest
 // (https://kubernetes.io/docs/concepts/security/secrets-good-practices/,
 // https://cwe.mitre.org/data/definitions/798.html). Findings name the
-// object, the container and the key, never the value. ConfigMaps are not
-// loaded by the manifest loader yet, so their data is not checked.
+// object, the container and the key, never the value. ConfigMap data keys
+// are checked too (the loader keeps ConfigMap data for this).
 var SecretInConfig = &analysis.Rule{
 	Slug:     "secret-in-config",
 	Severity: analysis.High,
 	Title:    "Credential written in plain configuration",
-	Summary:  "a password, token, key or connection string with a password as a literal env value or Ingress/Service annotation",
+	Summary:  "a password, token, key or connection string with a password as a literal env value, Ingress/Service annotation or ConfigMap entry",
 	Doc:      "docs/rules/secret-in-config.md",
 	Run:      runSecretInConfig,
 }
@@ -96,6 +96,26 @@ func runSecretInConfig(p *analysis.Pass) []analysis.Finding {
 	}
 	for _, s := range inventory.Typed[*corev1.Service](p.Inventory, inventory.Service) {
 		annotated("Service", s.Entry, s.Obj.Annotations)
+	}
+	for _, cm := range sicConfigMaps(p.Inventory) {
+		var hits []sicHit
+		keys := make([]string, 0, len(cm.Data))
+		for k := range cm.Data {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if why := sicCredential(k, cm.Data[k], false); why != "" {
+				hits = append(hits, sicHit{where: "key " + k, why: why})
+			}
+		}
+		if len(hits) == 0 {
+			continue
+		}
+		ev := graph.Evidence{Kind: "ConfigMap", Namespace: cm.Namespace, Name: cm.Name, File: cm.Origin.File, Line: cm.Origin.Line}
+		out = append(out, p.Finding(analysis.Ref{Kind: "ConfigMap", Namespace: cm.Namespace, Name: cm.Name},
+			fmt.Sprintf("ConfigMap %s/%s holds credentials: %s; ConfigMaps are readable by anyone who can read the namespace's configuration and are not protected like Secrets: move them to a Secret",
+				cm.Namespace, cm.Name, sicList(hits)), ev))
 	}
 	return out
 }
@@ -319,4 +339,23 @@ func sicEntropy(s string) float64 {
 		h -= p * math.Log2(p)
 	}
 	return h
+}
+
+// sicConfigMaps returns the inventory's ConfigMaps sorted by namespace and
+// name; a later definition of the same ConfigMap replaces the earlier one.
+func sicConfigMaps(inv *inventory.Inventory) []inventory.ConfigMapData {
+	byKey := map[string]inventory.ConfigMapData{}
+	for _, cm := range inv.ConfigMaps {
+		byKey[cm.Namespace+"/"+cm.Name] = cm
+	}
+	keys := make([]string, 0, len(byKey))
+	for k := range byKey {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]inventory.ConfigMapData, len(keys))
+	for i, k := range keys {
+		out[i] = byKey[k]
+	}
+	return out
 }

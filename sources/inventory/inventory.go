@@ -93,6 +93,10 @@ type Inventory struct {
 	Skipped map[string]int
 	// Sources lists the paths that were read, in order.
 	Sources []string
+	// ConfigMaps are not modelled (they are counted in Skipped), but their
+	// data is kept for the rules that look for credentials written in
+	// configuration.
+	ConfigMaps []ConfigMapData
 
 	workloads []*Workload
 }
@@ -207,4 +211,12 @@ func Typed[T runtime.Object](inv *Inventory, gk schema.GroupKind) []TypedObject[
 type TypedObject[T runtime.Object] struct {
 	Obj   T
 	Entry *Object
+}
+
+// ConfigMapData is the data of a ConfigMap, with where it came from.
+type ConfigMapData struct {
+	Namespace string
+	Name      string
+	Origin    Origin
+	Data      map[string]string
 }

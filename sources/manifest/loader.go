@@ -248,6 +248,9 @@ func (l *Loader) loadObject(inv *inventory.Inventory, origin inventory.Origin, j
 	info, modelled := inventory.Modelled[gvk.GroupKind()]
 	if !modelled {
 		inv.Skip(h.APIVersion, h.Kind)
+		if gvk.GroupKind() == configMapKind && gv.Version == "v1" {
+			l.keepConfigMapData(inv, origin, js)
+		}
 		return
 	}
 	if !contains(info.Versions, gv.Version) {
@@ -409,4 +412,21 @@ func scrub(obj inventory.KubeObject) {
 	if cert != nil {
 		s.Data = map[string][]byte{corev1.TLSCertKey: cert}
 	}
+}
+
+var configMapKind = schema.GroupKind{Kind: "ConfigMap"}
+
+// keepConfigMapData stores a ConfigMap's data for the credential checks; a
+// ConfigMap that does not decode is warned about like any other document.
+func (l *Loader) keepConfigMapData(inv *inventory.Inventory, origin inventory.Origin, js []byte) {
+	var cm corev1.ConfigMap
+	if err := json.Unmarshal(js, &cm); err != nil {
+		inv.Warn(origin, "cannot decode v1 ConfigMap: %s", cleanDecodeError(err))
+		return
+	}
+	ns := cm.Namespace
+	if ns == "" {
+		ns = l.opts.DefaultNamespace
+	}
+	inv.ConfigMaps = append(inv.ConfigMaps, inventory.ConfigMapData{Namespace: ns, Name: cm.Name, Origin: origin, Data: cm.Data})
 }

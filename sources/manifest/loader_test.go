@@ -321,3 +321,13 @@ func BenchmarkLoad2000Deployments(b *testing.B) {
 		}
 	}
 }
+
+func TestConfigMapsAreSkippedButTheirDataKept(t *testing.T) {
+	inv := load(t, Options{}, filepath.Join(dir, "unknown.yaml"))
+	if inv.Skipped["v1/ConfigMap"] != 2 {
+		t.Errorf("skipped = %v", inv.Skipped)
+	}
+	if len(inv.ConfigMaps) != 2 || inv.ConfigMaps[0].Name != "cfg" || inv.ConfigMaps[0].Data["a"] != "b" || inv.ConfigMaps[0].Origin.Line != 1 {
+		t.Errorf("config maps = %+v", inv.ConfigMaps)
+	}
+}
