@@ -57,6 +57,17 @@ func TestRules(t *testing.T) {
 					got = append(got, fmt.Sprintf("%s %s %s", f.Rule, f.Severity, f.Target))
 				}
 				sort.Strings(got)
+				for _, f := range res.Findings {
+					located := false
+					for _, e := range f.Evidence {
+						if e.File != "" && e.Line > 0 {
+							located = true
+						}
+					}
+					if !located {
+						t.Errorf("%s %s: no evidence with file:line", f.Rule, f.Target)
+					}
+				}
 				want := expectations(t, filepath.Join(dir, "expect.txt"))
 				if strings.Join(got, "\n") != strings.Join(want, "\n") {
 					var text bytes.Buffer
