@@ -38,7 +38,7 @@ func TestScenarios(t *testing.T) {
 				got = append(got, fmt.Sprintf("%s %s %s", f.Rule, f.Severity, f.Target))
 			}
 			sort.Strings(got)
-			want := expectations(t, filepath.Join(dir, "expect.txt"))
+			want := golden.Expectations(t, filepath.Join(dir, "expect.txt"))
 			if strings.Join(got, "\n") != strings.Join(want, "\n") {
 				var text bytes.Buffer
 				_ = report.Text(&text, res)
@@ -61,22 +61,4 @@ func analyzeDir(t *testing.T, dir string) *analysis.Result {
 		t.Fatal(err)
 	}
 	return analysis.Analyze(g)
-}
-
-func expectations(t *testing.T, path string) []string {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, line := range strings.Split(string(data), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		out = append(out, strings.Join(strings.Fields(line), " "))
-	}
-	sort.Strings(out)
-	return out
 }

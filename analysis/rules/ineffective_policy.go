@@ -432,16 +432,9 @@ func polHTTPFields(r *securityapi.Rule) []polHTTPField {
 	for _, t := range r.GetTo() {
 		op := t.GetOperation()
 		var names []string
-		for _, f := range []struct {
-			name   string
-			values []string
-		}{
-			{"hosts", op.GetHosts()}, {"notHosts", op.GetNotHosts()},
-			{"methods", op.GetMethods()}, {"notMethods", op.GetNotMethods()},
-			{"paths", op.GetPaths()}, {"notPaths", op.GetNotPaths()},
-		} {
-			if len(f.values) > 0 {
-				names = append(names, f.name)
+		for _, f := range mesh.HTTPOperationFields(op) {
+			if len(f.Values) > 0 {
+				names = append(names, f.Name)
 			}
 		}
 		if len(names) == 0 {

@@ -68,7 +68,7 @@ func TestRules(t *testing.T) {
 						t.Errorf("%s %s: no evidence with file:line", f.Rule, f.Target)
 					}
 				}
-				want := expectations(t, filepath.Join(dir, "expect.txt"))
+				want := golden.Expectations(t, filepath.Join(dir, "expect.txt"))
 				if strings.Join(got, "\n") != strings.Join(want, "\n") {
 					var text bytes.Buffer
 					_ = report.Text(&text, res)
@@ -118,24 +118,6 @@ func runRule(t *testing.T, dir, slug string) *analysis.Result {
 		t.Fatal(err)
 	}
 	return analysis.Run(analysis.Input{Graph: g, Inventory: inv, Config: cfg}, selected)
-}
-
-func expectations(t *testing.T, path string) []string {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, line := range strings.Split(string(data), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		out = append(out, strings.Join(strings.Fields(line), " "))
-	}
-	sort.Strings(out)
-	return out
 }
 
 func TestCatalogueIsConsistent(t *testing.T) {

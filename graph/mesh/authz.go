@@ -345,15 +345,8 @@ func matchOperation(op *securityapi.Operation, req Request, deny bool) (bool, []
 		return false, nil
 	}
 	var conds []string
-	for _, f := range []struct {
-		name   string
-		values []string
-	}{
-		{"hosts", op.GetHosts()}, {"notHosts", op.GetNotHosts()},
-		{"methods", op.GetMethods()}, {"notMethods", op.GetNotMethods()},
-		{"paths", op.GetPaths()}, {"notPaths", op.GetNotPaths()},
-	} {
-		if len(f.values) == 0 {
+	for _, f := range HTTPOperationFields(op) {
+		if len(f.Values) == 0 {
 			continue
 		}
 		if !req.HTTP {
@@ -362,7 +355,7 @@ func matchOperation(op *securityapi.Operation, req Request, deny bool) (bool, []
 			}
 			return false, nil
 		}
-		conds = append(conds, f.name+" "+strings.Join(f.values, ","))
+		conds = append(conds, f.Name+" "+strings.Join(f.Values, ","))
 	}
 	return true, conds
 }
@@ -388,4 +381,20 @@ func matchString(pattern, value string) bool {
 		return strings.HasSuffix(value, strings.TrimPrefix(pattern, "*"))
 	}
 	return pattern == value
+}
+
+// OperationField is one HTTP-only field of a `to.operation` and its values.
+type OperationField struct {
+	Name   string
+	Values []string
+}
+
+// HTTPOperationFields lists the HTTP-only fields of an operation (hosts,
+// methods, paths and their not-forms), set or not, in a fixed order.
+func HTTPOperationFields(op *securityapi.Operation) []OperationField {
+	return []OperationField{
+		{"hosts", op.GetHosts()}, {"notHosts", op.GetNotHosts()},
+		{"methods", op.GetMethods()}, {"notMethods", op.GetNotMethods()},
+		{"paths", op.GetPaths()}, {"notPaths", op.GetNotPaths()},
+	}
 }
