@@ -225,3 +225,15 @@ func TestAuthorize(t *testing.T) {
 		})
 	}
 }
+
+// TestRootNamespaceIsConfigurable: with --mesh-root-namespace mesh-root, a
+// policy in istio-system is an ordinary namespace policy there and the
+// mesh-wide policy is the one in mesh-root.
+func TestRootNamespaceIsConfigurable(t *testing.T) {
+	e := envFrom(t, dbPod+pa("default", "istio-system", "", "STRICT", "", "")+pa("default", "mesh-root", "", "DISABLE", "", ""))
+	e.RootNamespace = "mesh-root"
+	got := e.PeerAuthMode(workload(t, e, "data", "db"), 5432).String()
+	if want := "DISABLE (PeerAuthentication mesh-root/default, mesh level)"; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
