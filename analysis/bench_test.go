@@ -5,21 +5,12 @@ import (
 
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/graph/build"
-	"github.com/shadowroute/shadowroute/sources/inventory"
-	"github.com/shadowroute/shadowroute/sources/manifest"
+	"github.com/shadowroute/shadowroute/sources/manifest/manifesttest"
 	"github.com/shadowroute/shadowroute/sources/synthetic"
 )
 
 func benchmarkCluster(b *testing.B, namespaces, apps int) {
-	l, err := manifest.NewLoader(manifest.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	inv := inventory.New()
-	l.LoadBytes(inv, "synthetic.yaml", synthetic.Cluster(namespaces, apps))
-	if len(inv.Warnings) > 0 {
-		b.Fatal(inv.Warnings)
-	}
+	inv := manifesttest.FromBytes(b, "synthetic.yaml", synthetic.Cluster(namespaces, apps))
 	b.ResetTimer()
 	var findings int
 	for i := 0; i < b.N; i++ {
@@ -40,12 +31,7 @@ func BenchmarkBuildAndAnalyze2000Workloads(b *testing.B) { benchmarkCluster(b, 5
 // TestSyntheticClusterFindings keeps the benchmark's input honest: every
 // team database is reached through its PERMISSIVE web tier from nginx.
 func TestSyntheticClusterFindings(t *testing.T) {
-	l, err := manifest.NewLoader(manifest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv := inventory.New()
-	l.LoadBytes(inv, "synthetic.yaml", synthetic.Cluster(3, 2))
+	inv := manifesttest.FromBytes(t, "synthetic.yaml", synthetic.Cluster(3, 2))
 	g, err := build.Build(inv, build.Options{})
 	if err != nil {
 		t.Fatal(err)

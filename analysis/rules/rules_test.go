@@ -1,19 +1,14 @@
 package rules
 
 import (
-	"bytes"
-	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/shadowroute/shadowroute/analysis"
+	"github.com/shadowroute/shadowroute/analysis/analysistest"
 	"github.com/shadowroute/shadowroute/graph/build"
-	"github.com/shadowroute/shadowroute/render/golden"
-	"github.com/shadowroute/shadowroute/render/report"
 	"github.com/shadowroute/shadowroute/sources/manifest/manifesttest"
 )
 
@@ -52,11 +47,6 @@ func TestRules(t *testing.T) {
 			slug := s.Name()
 			t.Run(slug+"/"+c.Name(), func(t *testing.T) {
 				res := runRule(t, dir, slug)
-				var got []string
-				for _, f := range res.Findings {
-					got = append(got, fmt.Sprintf("%s %s %s", f.Rule, f.Severity, f.Target))
-				}
-				sort.Strings(got)
 				for _, f := range res.Findings {
 					located := false
 					for _, e := range f.Evidence {
@@ -68,17 +58,7 @@ func TestRules(t *testing.T) {
 						t.Errorf("%s %s: no evidence with file:line", f.Rule, f.Target)
 					}
 				}
-				want := golden.Expectations(t, filepath.Join(dir, "expect.txt"))
-				if strings.Join(got, "\n") != strings.Join(want, "\n") {
-					var text bytes.Buffer
-					_ = report.Text(&text, res)
-					t.Errorf("findings:\n  %s\nwant:\n  %s\nreport:\n%s", strings.Join(got, "\n  "), strings.Join(want, "\n  "), text.String())
-				}
-				var js bytes.Buffer
-				if err := report.JSON(&js, res); err != nil {
-					t.Fatal(err)
-				}
-				golden.Assert(t, filepath.Join(dir, "analyze.golden"), js.Bytes())
+				analysistest.Check(t, dir, res)
 			})
 			tested[slug]++
 		}

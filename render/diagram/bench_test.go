@@ -6,8 +6,7 @@ import (
 
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/graph/build"
-	"github.com/shadowroute/shadowroute/sources/inventory"
-	"github.com/shadowroute/shadowroute/sources/manifest"
+	"github.com/shadowroute/shadowroute/sources/manifest/manifesttest"
 	"github.com/shadowroute/shadowroute/sources/synthetic"
 )
 
@@ -15,12 +14,7 @@ import (
 // cluster whose view holds about 2,000 nodes (collapsing off), from graph
 // to SVG: Select, DOT and the Graphviz layout. Target: under 3 s.
 func BenchmarkExposureSVG2000Nodes(b *testing.B) {
-	l, err := manifest.NewLoader(manifest.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	inv := inventory.New()
-	l.LoadBytes(inv, "synthetic.yaml", synthetic.Cluster(22, 30))
+	inv := manifesttest.FromBytes(b, "synthetic.yaml", synthetic.Cluster(22, 30))
 	g, err := build.Build(inv, build.Options{})
 	if err != nil {
 		b.Fatal(err)

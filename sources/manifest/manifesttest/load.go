@@ -25,3 +25,19 @@ func Load(t testing.TB, paths ...string) *inventory.Inventory {
 	}
 	return inv
 }
+
+// FromBytes loads one file's content (named name in origins) into an
+// inventory.
+func FromBytes(t testing.TB, name string, data []byte) *inventory.Inventory {
+	t.Helper()
+	l, err := manifest.NewLoader(manifest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := inventory.New()
+	l.LoadBytes(inv, name, data)
+	if len(inv.Warnings) > 0 {
+		t.Fatalf("input warnings: %v", inv.Warnings)
+	}
+	return inv
+}

@@ -1,0 +1,41 @@
+// Package analysistest checks analysis results against a case folder, in
+// the spirit of golang.org/x/tools/go/analysis/analysistest: the findings
+// (rule, severity, target) must equal the hand-written expect.txt, and the
+// full JSON output the reviewed analyze.golden (regenerate with
+// `go test ./... -update` and review the diff).
+package analysistest
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/shadowroute/shadowroute/analysis"
+	"github.com/shadowroute/shadowroute/render/golden"
+	"github.com/shadowroute/shadowroute/render/report"
+)
+
+// Check compares res with dir/expect.txt and dir/analyze.golden (JSON; not
+// named .json so that loading the folder reads only the manifests).
+func Check(t *testing.T, dir string, res *analysis.Result) {
+	t.Helper()
+	var got []string
+	for _, f := range res.Findings {
+		got = append(got, fmt.Sprintf("%s %s %s", f.Rule, f.Severity, f.Target))
+	}
+	sort.Strings(got)
+	want := golden.Expectations(t, filepath.Join(dir, "expect.txt"))
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		var text bytes.Buffer
+		_ = report.Text(&text, res)
+		t.Errorf("findings:\n  %s\nwant:\n  %s\nreport:\n%s", strings.Join(got, "\n  "), strings.Join(want, "\n  "), text.String())
+	}
+	var js bytes.Buffer
+	if err := report.JSON(&js, res); err != nil {
+		t.Fatal(err)
+	}
+	golden.Assert(t, filepath.Join(dir, "analyze.golden"), js.Bytes())
+}
