@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 PKGS    := ./...
 
-.PHONY: all build test bench demo fmt lint vet tidy-check clean docs/demo-exposure.png
+.PHONY: all build test bench fuzz vuln demo fmt lint vet tidy-check clean docs/demo-exposure.png
 
 all: build
 
@@ -20,6 +20,22 @@ test: lint vet tidy-check
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# Every native fuzz target, one after the other, FUZZTIME each (seed corpora
+# under testdata/fuzz/ and each package's testdata/fuzz/ also run in make test).
+FUZZTIME ?= 30s
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$t ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+# Known vulnerabilities in the code paths we call (govulncheck, pinned).
+GOVULNCHECK_VERSION ?= v1.1.4
+vuln:
+	$(GO) run golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION) ./...
 
 # The main job on the bundled example: a report on stdout and in demo-out/.
 demo: build

@@ -210,29 +210,27 @@ func (o *analyzeOptions) run(streams IO) error {
 	if err != nil {
 		return err
 	}
-	w, closeOut, err := outputTarget(o.output, streams.Out)
+	out, err := openOutput(o.output, streams.Out)
 	if err != nil {
 		return err
 	}
 	switch o.format {
 	case "json":
-		err = report.JSON(w, res)
+		err = report.JSON(out.w, res)
 	case "markdown":
 		var mermaid []byte
 		if len(res.Findings) > 0 {
 			d, derr := diagram.Select(g, diagram.Options{View: diagram.ViewPaths, Findings: res.Findings})
 			if derr != nil {
-				return derr
+				return out.finish(derr)
 			}
 			mermaid = diagram.Mermaid(d)
 		}
-		err = report.Markdown(w, res, mermaid)
+		err = report.Markdown(out.w, res, mermaid)
 	default:
-		err = report.Text(w, res)
+		err = report.Text(out.w, res)
 	}
-	if cerr := closeOut(); err == nil {
-		err = cerr
-	}
+	err = out.finish(err)
 	if err != nil {
 		return err
 	}

@@ -83,14 +83,12 @@ func (o *connectivityOptions) run(streams IO) error {
 	if o.focus != "" && len(table.Rows) == 0 && len(table.Egress) == 0 && len(table.Ingress) == 0 {
 		return inputError("--focus-workload %q: no workload of that name has any connection in the input", o.focus)
 	}
-	w, closeOut, err := outputTarget(o.output, streams.Out)
+	out, err := openOutput(o.output, streams.Out)
 	if err != nil {
 		return err
 	}
-	err = render.Write(w, table, o.format)
-	if cerr := closeOut(); err == nil {
-		err = cerr
-	}
+	err = render.Write(out.w, table, o.format)
+	err = out.finish(err)
 	if err != nil {
 		return err
 	}

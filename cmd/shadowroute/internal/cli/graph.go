@@ -111,14 +111,12 @@ func (o *graphOptions) run(streams IO) error {
 	if err != nil {
 		return err
 	}
-	w, closeOut, err := outputTarget(o.output, streams.Out)
+	dst, err := openOutput(o.output, streams.Out)
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(out)
-	if cerr := closeOut(); err == nil {
-		err = cerr
-	}
+	_, err = dst.w.Write(out)
+	err = dst.finish(err)
 	if err != nil {
 		return err
 	}

@@ -47,19 +47,17 @@ func (o *inventoryOptions) run(streams IO) error {
 	if err != nil {
 		return err
 	}
-	w, closeOut, err := outputTarget(o.output, streams.Out)
+	out, err := openOutput(o.output, streams.Out)
 	if err != nil {
 		return err
 	}
 	report := inventoryreport.Build(inv)
 	if o.format == "json" {
-		err = inventoryreport.JSON(w, report)
+		err = inventoryreport.JSON(out.w, report)
 	} else {
-		err = inventoryreport.Text(w, report)
+		err = inventoryreport.Text(out.w, report)
 	}
-	if cerr := closeOut(); err == nil {
-		err = cerr
-	}
+	err = out.finish(err)
 	if err != nil {
 		return err
 	}

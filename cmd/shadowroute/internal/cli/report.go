@@ -79,14 +79,12 @@ func (o *reportOptions) run(streams IO) error {
 			in.SVG = svg
 		}
 	}
-	w, closeOut, err := outputTarget(o.output, streams.Out)
+	out, err := openOutput(o.output, streams.Out)
 	if err != nil {
 		return err
 	}
-	err = htmlreport.Write(w, in)
-	if cerr := closeOut(); err == nil {
-		err = cerr
-	}
+	err = htmlreport.Write(out.w, in)
+	err = out.finish(err)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -137,18 +136,6 @@ func strictCheck(g *globalOptions, inv *inventory.Inventory) error {
 		return inputError("--strict: %d input warning(s)", len(inv.Warnings))
 	}
 	return nil
-}
-
-// outputTarget opens -o FILE or returns stdout.
-func outputTarget(path string, stdout io.Writer) (io.Writer, func() error, error) {
-	if path == "" || path == "-" {
-		return stdout, func() error { return nil }, nil
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, nil, inputError("cannot write %s: %v", path, err)
-	}
-	return f, f.Close, nil
 }
 
 func checkFormat(format string, allowed ...string) error {

@@ -49,24 +49,22 @@ func (o *rulesOptions) run(streams IO) error {
 	for _, r := range rules.All() {
 		list = append(list, ruleInfo{Slug: r.Slug, Severity: string(r.Severity), Title: r.Title, Summary: r.Summary, Doc: r.Doc})
 	}
-	w, closeOut, err := outputTarget(o.output, streams.Out)
+	out, err := openOutput(o.output, streams.Out)
 	if err != nil {
 		return err
 	}
 	if o.format == "json" {
-		enc := json.NewEncoder(w)
+		enc := json.NewEncoder(out.w)
 		enc.SetIndent("", "  ")
 		err = enc.Encode(list)
 	} else {
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		tw := tabwriter.NewWriter(out.w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "RULE\tSEVERITY\tFINDS")
 		for _, r := range list {
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Slug, r.Severity, r.Summary)
 		}
 		err = tw.Flush()
 	}
-	if cerr := closeOut(); err == nil {
-		err = cerr
-	}
+	err = out.finish(err)
 	return err
 }
