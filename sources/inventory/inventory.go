@@ -30,6 +30,9 @@ func (o Origin) String() string {
 	if o.ListIndex != nil {
 		return fmt.Sprintf("%s:%d[%d]", o.File, o.Line, *o.ListIndex)
 	}
+	if o.Line == 0 {
+		return o.File // about the file as a whole
+	}
 	return fmt.Sprintf("%s:%d", o.File, o.Line)
 }
 

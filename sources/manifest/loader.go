@@ -43,13 +43,63 @@ type Options struct {
 	DefaultNamespace string
 	// Stdin is read for the path "-" (os.Stdin when nil).
 	Stdin io.Reader
+	// Limits bound what hostile input can cost; zero fields take the
+	// defaults of DefaultLimits.
+	Limits Limits
+}
+
+// Limits bound the resources one load may spend on its input, so a manifest
+// from a stranger's pull request cannot exhaust memory or time.
+type Limits struct {
+	// MaxInputBytes bounds the bytes read from all files and stdin together.
+	MaxInputBytes int64
+	// MaxAliasBytesPerDocument bounds the bytes YAML aliases may add to one
+	// document when it is expanded; a document above it is skipped.
+	MaxAliasBytesPerDocument int64
+	// MaxAliasBytesTotal bounds the bytes aliases may add over the whole
+	// load; once spent, further documents with aliases are skipped.
+	MaxAliasBytesTotal int64
+}
+
+// DefaultLimits are generous for real configuration (a whole-cluster
+// `kubectl get -o yaml` of 100,000 pods is a few hundred MB; anchors in real
+// manifests add kilobytes) and small enough to stop an attack quickly.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxInputBytes:            2 << 30,  // 2 GiB
+		MaxAliasBytesPerDocument: 4 << 20,  // 4 MiB
+		MaxAliasBytesTotal:       64 << 20, // 64 MiB
+	}
+}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits()
+	if l.MaxInputBytes <= 0 {
+		l.MaxInputBytes = d.MaxInputBytes
+	}
+	if l.MaxAliasBytesPerDocument <= 0 {
+		l.MaxAliasBytesPerDocument = d.MaxAliasBytesPerDocument
+	}
+	if l.MaxAliasBytesTotal <= 0 {
+		l.MaxAliasBytesTotal = d.MaxAliasBytesTotal
+	}
+	return l
 }
 
 // Loader decodes manifests into typed objects through a scheme that knows
-// the Kubernetes and Istio API types.
+// the Kubernetes and Istio API types. Each Load (and LoadBytes) call gets
+// the full Limits; a Loader runs one call at a time.
 type Loader struct {
 	opts    Options
 	decoder runtime.Decoder
+	// budget left for the current call (bytes read, alias expansion).
+	inputLeft, aliasLeft int64
+}
+
+// resetBudget gives the next load its full Limits.
+func (l *Loader) resetBudget() {
+	l.inputLeft = l.opts.Limits.MaxInputBytes
+	l.aliasLeft = l.opts.Limits.MaxAliasBytesTotal
 }
 
 // NewLoader builds a loader with its own scheme (no global state is touched).
@@ -60,6 +110,7 @@ func NewLoader(opts Options) (*Loader, error) {
 	if opts.Stdin == nil {
 		opts.Stdin = os.Stdin
 	}
+	opts.Limits = opts.Limits.withDefaults()
 	scheme := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(scheme); err != nil {
 		return nil, fmt.Errorf("registering Kubernetes types: %w", err)
@@ -78,16 +129,33 @@ func (e *MissingPathError) Error() string {
 	return fmt.Sprintf("%s: no such file or directory", e.Path)
 }
 
+// InputTooLargeError is returned when the input exceeds Limits.MaxInputBytes.
+type InputTooLargeError struct {
+	Path  string
+	Limit int64
+}
+
+func (e *InputTooLargeError) Error() string {
+	return fmt.Sprintf("%s: input exceeds %d bytes in all (--max-input-bytes); nothing was analysed", e.Path, e.Limit)
+}
+
 // Load reads every path into one inventory. Directories are walked
 // recursively for .yaml, .yml and .json files; a file named explicitly is read
 // whatever its extension.
+//
+// Only what the user named is followed: a path given on the command line may
+// be a symbolic link, a directory or a pipe (`<(helm template ...)`), but
+// inside a walked directory only regular files are read. Symbolic links
+// (which may point out of the tree, at /dev/zero or at a secret), FIFOs
+// (which block), devices and sockets are skipped with a warning.
 func (l *Loader) Load(paths []string) (*inventory.Inventory, error) {
+	l.resetBudget()
 	inv := inventory.New()
 	for _, p := range paths {
 		if p == StdinPath {
-			data, err := io.ReadAll(l.opts.Stdin)
+			data, err := l.readAll("<stdin>", l.opts.Stdin)
 			if err != nil {
-				return nil, fmt.Errorf("reading stdin: %w", err)
+				return nil, err
 			}
 			inv.Sources = append(inv.Sources, "<stdin>")
 			l.loadBytes(inv, "<stdin>", data)
@@ -102,25 +170,127 @@ func (l *Loader) Load(paths []string) (*inventory.Inventory, error) {
 		}
 		inv.Sources = append(inv.Sources, p)
 		if !info.IsDir() {
-			if err := l.loadFile(inv, p); err != nil {
+			if err := l.loadNamedFile(inv, p); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return fmt.Errorf("walking %s: %w", path, err)
-			}
-			if d.IsDir() || !isManifestName(path) {
-				return nil
-			}
-			return l.loadFile(inv, path)
-		})
-		if err != nil {
+		if err := l.walk(inv, p); err != nil {
 			return nil, err
 		}
 	}
 	return inv, nil
+}
+
+// walk loads the manifests under the directory root. The walk itself never
+// follows a symbolic link; root may be one (the user named it).
+func (l *Loader) walk(inv *inventory.Inventory, root string) error {
+	real, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", root, err)
+	}
+	return filepath.WalkDir(real, func(path string, d fs.DirEntry, err error) error {
+		shown := path
+		if rel, rerr := filepath.Rel(real, path); rerr == nil {
+			shown = filepath.Join(root, rel)
+		}
+		if err != nil {
+			return fmt.Errorf("walking %s: %w", shown, err)
+		}
+		mode := d.Type()
+		switch {
+		case mode.IsDir():
+			return nil
+		case mode&fs.ModeSymlink != 0:
+			inv.Warn(inventory.Origin{File: shown}, "symbolic link not followed; skipped")
+			return nil
+		case !mode.IsRegular():
+			if isManifestName(path) {
+				inv.Warn(inventory.Origin{File: shown}, "not a regular file (%s); skipped", fileKind(mode))
+			}
+			return nil
+		case !isManifestName(path):
+			return nil
+		}
+		data, err := l.readWalkedFile(path, shown)
+		if errors.Is(err, errNotRegular) {
+			// Replaced by something else since the directory was read.
+			inv.Warn(inventory.Origin{File: shown}, "not a regular file; skipped")
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		l.loadBytes(inv, shown, data)
+		return nil
+	})
+}
+
+func fileKind(mode fs.FileMode) string {
+	switch {
+	case mode&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case mode&fs.ModeSocket != 0:
+		return "a socket"
+	case mode&fs.ModeDevice != 0:
+		return "a device"
+	default:
+		return "mode " + mode.String()
+	}
+}
+
+var errNotRegular = errors.New("not a regular file")
+
+// readWalkedFile opens a file found by the walk without following a symbolic
+// link and without blocking on a FIFO, and reads it only if it is still a
+// regular file (openNoFollow and the Fstat close the gap between the walk's
+// look and the open).
+func (l *Loader) readWalkedFile(path, shown string) ([]byte, error) {
+	f, err := openNoFollow(path)
+	if err != nil {
+		if isSymlinkLoop(err) {
+			return nil, errNotRegular
+		}
+		return nil, fmt.Errorf("reading %s: %w", shown, err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", shown, err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, errNotRegular
+	}
+	return l.readAll(shown, f)
+}
+
+// loadNamedFile reads a file the user named: it may be a pipe (process
+// substitution), and is read up to the input limit.
+func (l *Loader) loadNamedFile(inv *inventory.Inventory, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", path, err)
+	}
+	defer f.Close()
+	data, err := l.readAll(path, f)
+	if err != nil {
+		return err
+	}
+	l.loadBytes(inv, path, data)
+	return nil
+}
+
+// readAll reads r, charging the bytes to the load's input budget.
+func (l *Loader) readAll(name string, r io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, l.inputLeft+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	if int64(len(data)) > l.inputLeft {
+		return nil, &InputTooLargeError{Path: name, Limit: l.opts.Limits.MaxInputBytes}
+	}
+	l.inputLeft -= int64(len(data))
+	return data, nil
 }
 
 func isManifestName(path string) bool {
@@ -131,18 +301,10 @@ func isManifestName(path string) bool {
 	return false
 }
 
-func (l *Loader) loadFile(inv *inventory.Inventory, path string) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", path, err)
-	}
-	l.loadBytes(inv, path, data)
-	return nil
-}
-
 // LoadBytes adds the documents of one file's content to inv, naming the file
 // in origins and warnings.
 func (l *Loader) LoadBytes(inv *inventory.Inventory, file string, data []byte) {
+	l.resetBudget()
 	l.loadBytes(inv, file, data)
 }
 
@@ -164,6 +326,9 @@ type header struct {
 
 func (l *Loader) loadDocument(inv *inventory.Inventory, file string, doc document) {
 	origin := inventory.Origin{File: file, Line: doc.firstContentLine}
+	if !l.withinAliasBudget(inv, origin, doc.text) {
+		return
+	}
 	js, err := yaml.YAMLToJSON(doc.text)
 	if err != nil {
 		line := doc.firstContentLine
@@ -175,7 +340,7 @@ func (l *Loader) loadDocument(inv *inventory.Inventory, file string, doc documen
 			// The line is now part of the location; drop it from the reason.
 			msg = strings.Replace(msg, m[0], "", 1)
 		}
-		inv.Warn(inventory.Origin{File: file, Line: line}, "cannot parse YAML: %s", msg)
+		inv.Warn(inventory.Origin{File: file, Line: line}, "cannot parse YAML: %s", redactValues(msg))
 		return
 	}
 	js = bytes.TrimSpace(js)
@@ -188,7 +353,7 @@ func (l *Loader) loadDocument(inv *inventory.Inventory, file string, doc documen
 	}
 	var h header
 	if err := json.Unmarshal(js, &h); err != nil {
-		inv.Warn(origin, "cannot read apiVersion/kind: %v", err)
+		inv.Warn(origin, "cannot read apiVersion/kind: %s", redactValues(err.Error()))
 		return
 	}
 	if h.Kind == "" || h.APIVersion == "" {
@@ -198,6 +363,12 @@ func (l *Loader) loadDocument(inv *inventory.Inventory, file string, doc documen
 	if h.Kind == "List" || (strings.HasSuffix(h.Kind, "List") && h.Items != nil) {
 		itemKind := strings.TrimSuffix(h.Kind, "List")
 		for i, item := range h.Items {
+			item = bytes.TrimSpace(item)
+			if len(item) == 0 || item[0] != '{' {
+				// "items:\n  -" is a null item; a scalar item is no object.
+				inv.Warn(origin.InList(i), "list item is not an object (got %s); skipped", describeJSON(item))
+				continue
+			}
 			l.loadObject(inv, origin.InList(i), item, h.APIVersion, itemKind)
 		}
 		return
@@ -205,10 +376,37 @@ func (l *Loader) loadDocument(inv *inventory.Inventory, file string, doc documen
 	l.loadObject(inv, origin, js, "", "")
 }
 
+// withinAliasBudget charges the document's alias expansion to the load's
+// budget, and warns and refuses the document when it is over the
+// per-document limit or the budget left for the whole load.
+func (l *Loader) withinAliasBudget(inv *inventory.Inventory, origin inventory.Origin, text []byte) bool {
+	perDoc := l.opts.Limits.MaxAliasBytesPerDocument
+	limit := min(perDoc, l.aliasLeft)
+	added, ok := aliasExpansion(text, limit)
+	if !ok || added == 0 {
+		return true
+	}
+	switch {
+	case added > perDoc:
+		inv.Warn(origin, "YAML aliases would expand this document by more than %d bytes (--max-alias-bytes); skipped", perDoc)
+		return false
+	case added > l.aliasLeft:
+		inv.Warn(origin, "YAML aliases in the input would expand it by more than %d bytes in all (--max-alias-bytes-total); document skipped", l.opts.Limits.MaxAliasBytesTotal)
+		return false
+	}
+	l.aliasLeft -= added
+	return true
+}
+
 func describeJSON(js []byte) string {
+	if len(js) == 0 || string(js) == "null" {
+		return "null"
+	}
 	switch js[0] {
 	case '[':
 		return "a sequence"
+	case '{':
+		return "an object"
 	case '"':
 		return "a string"
 	default:
@@ -221,7 +419,7 @@ func describeJSON(js []byte) string {
 func (l *Loader) loadObject(inv *inventory.Inventory, origin inventory.Origin, js []byte, listAPIVersion, listKind string) {
 	var h header
 	if err := json.Unmarshal(js, &h); err != nil {
-		inv.Warn(origin, "cannot read apiVersion/kind: %v", err)
+		inv.Warn(origin, "cannot read apiVersion/kind: %s", redactValues(err.Error()))
 		return
 	}
 	if h.Kind == "" && listKind != "" {
@@ -236,7 +434,7 @@ func (l *Loader) loadObject(inv *inventory.Inventory, origin inventory.Origin, j
 	}
 	gv, err := schema.ParseGroupVersion(h.APIVersion)
 	if err != nil {
-		inv.Warn(origin, "invalid apiVersion %q: %v", h.APIVersion, err)
+		inv.Warn(origin, "invalid apiVersion (want GROUP/VERSION or VERSION); skipped")
 		return
 	}
 	gvk := gv.WithKind(h.Kind)
@@ -262,7 +460,7 @@ func (l *Loader) loadObject(inv *inventory.Inventory, origin inventory.Origin, j
 	// decoder can route the document.
 	if listKind != "" {
 		var m map[string]any
-		if err := json.Unmarshal(js, &m); err == nil {
+		if err := json.Unmarshal(js, &m); err == nil && m != nil {
 			m["apiVersion"], m["kind"] = h.APIVersion, h.Kind
 			if b, err := json.Marshal(m); err == nil {
 				js = b
@@ -271,7 +469,7 @@ func (l *Loader) loadObject(inv *inventory.Inventory, origin inventory.Origin, j
 	}
 	obj, _, err := l.decoder.Decode(js, nil, nil)
 	if err != nil {
-		inv.Warn(origin, "cannot decode %s %s: %s", h.APIVersion, h.Kind, cleanDecodeError(err))
+		inv.Warn(origin, "cannot decode %s %s: %s", h.APIVersion, h.Kind, redactValues(cleanDecodeError(err)))
 		return
 	}
 	typed, ok := canonical(obj)
@@ -421,7 +619,7 @@ var configMapKind = schema.GroupKind{Kind: "ConfigMap"}
 func (l *Loader) keepConfigMapData(inv *inventory.Inventory, origin inventory.Origin, js []byte) {
 	var cm corev1.ConfigMap
 	if err := json.Unmarshal(js, &cm); err != nil {
-		inv.Warn(origin, "cannot decode v1 ConfigMap: %s", cleanDecodeError(err))
+		inv.Warn(origin, "cannot decode v1 ConfigMap: %s", redactValues(cleanDecodeError(err)))
 		return
 	}
 	ns := cm.Namespace

@@ -1,14 +1,20 @@
 package manifest
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	yamlv3 "go.yaml.in/yaml/v3"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"sigs.k8s.io/yaml"
 
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
@@ -298,11 +304,74 @@ func FuzzLoadBytes(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	for _, name := range []string{"secret-type-error.yaml", "null-list-item.yaml", "document-ends.yaml", "cr-only.yaml"} {
+		data, err := os.ReadFile(filepath.Join(hostileDir, name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		inv := inventory.New()
 		l.LoadBytes(inv, "fuzz.yaml", data)
 		_ = inv.Workloads()
+		for _, w := range inv.Warnings {
+			if strings.ContainsAny(w.Message, "\n\r") {
+				t.Errorf("warning spans lines: %q", w.Message)
+			}
+			if strings.Contains(w.Message, "`") {
+				t.Errorf("warning quotes a value: %q", w.Message)
+			}
+		}
 	})
+}
+
+// FuzzSplitDocuments: the splitter finds exactly the documents a YAML 1.2
+// parser (yaml.v3) finds, whenever both read the stream without error. A
+// missed boundary would make the converter drop the documents after it.
+func FuzzSplitDocuments(f *testing.F) {
+	for _, s := range []string{"a: 1\n---\nb: 2\n", "a: 1\n...\nb: 2\n", "--- |\n  x\n---\n# c\n", "%YAML 1.2\n---\na: 1\n...\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		want, ok := yamlV3Documents(data)
+		if !ok {
+			return
+		}
+		got := 0
+		for _, d := range splitDocuments(data) {
+			js, err := yaml.YAMLToJSON(d.text)
+			if err != nil {
+				return // the converter disagrees with yaml.v3 on syntax: not this property
+			}
+			if strings.HasPrefix(strings.TrimSpace(string(js)), "{") {
+				got++
+			}
+		}
+		if got != want {
+			t.Errorf("%q: splitter found %d mapping documents, yaml.v3 %d", data, got, want)
+		}
+	})
+}
+
+// yamlV3Documents counts the documents of a stream that are mappings (the
+// only documents that can be objects).
+func yamlV3Documents(data []byte) (int, bool) {
+	dec := yamlv3.NewDecoder(bytes.NewReader(data))
+	n := 0
+	for {
+		var node yamlv3.Node
+		err := dec.Decode(&node)
+		if errors.Is(err, io.EOF) {
+			return n, true
+		}
+		if err != nil {
+			return 0, false
+		}
+		if len(node.Content) > 0 && node.Content[0].Kind == yamlv3.MappingNode {
+			n++
+		}
+	}
 }
 
 func BenchmarkLoad2000Deployments(b *testing.B) {
