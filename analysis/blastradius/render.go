@@ -5,23 +5,33 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/shadowroute/shadowroute/render/safetext"
 )
 
 // RouteText renders a route as "`/path` on host (Ingress ns/name)"; a route
-// without a path (TCP, TLS passthrough) by its label.
+// without a path (TCP, TLS passthrough) by its label. The result holds raw
+// input: callers escape it for their output.
 func RouteText(r RouteRef) string {
-	host := r.Host
-	if host == "" || host == "*" {
-		host = "any host"
-	}
-	owner := r.Owner.Kind + " " + r.Owner.Name
-	if r.Owner.Namespace != "" {
-		owner = r.Owner.Kind + " " + r.Owner.Namespace + "/" + r.Owner.Name
-	}
 	if r.Path == "" {
 		return r.Label
 	}
+	host, owner := routeParts(r)
 	return fmt.Sprintf("`%s` on %s (%s)", r.Path, host, owner)
+}
+
+// routeParts returns the host ("any host" for none or "*") and the owning
+// object of a route.
+func routeParts(r RouteRef) (host, owner string) {
+	host = r.Host
+	if host == "" || host == "*" {
+		host = "any host"
+	}
+	owner = r.Owner.Kind + " " + r.Owner.Name
+	if r.Owner.Namespace != "" {
+		owner = r.Owner.Kind + " " + r.Owner.Namespace + "/" + r.Owner.Name
+	}
+	return host, owner
 }
 
 // HeldText renders a credential as "ns/name [key, key]".
@@ -61,22 +71,26 @@ func UsedByText(holder string, c Credential) string {
 //
 //	`/public` on shop.example.com (Ingress shop/web) reaches shop/web[Deployment], which holds shop/shop-db-admin [password] as env DB_PASSWORD from key password (admin credential of shop/postgres[StatefulSet] as env POSTGRES_PASSWORD from key password)
 //
-// It writes nothing for no entries; the caller adds any heading.
+// It writes nothing for no entries; the caller adds any heading. Values
+// from the input are escaped with safetext (one line each, no terminal
+// escapes), the route that starts each line with safetext.LineStart.
 func Text(w io.Writer, entries []Entry) error {
 	bw := bufio.NewWriter(w)
 	for _, e := range entries {
-		route := RouteText(e.Route)
+		route := safetext.LineStart(RouteText(e.Route))
 		for _, r := range e.Reaches {
 			who := r.Workload
 			if r.How != Routed {
 				who += " (" + r.How + ")"
 			}
+			who = safetext.Text(who)
 			if len(r.Credentials) == 0 {
 				fmt.Fprintf(bw, "%s reaches %s, which holds no database credential\n", route, who)
 				continue
 			}
 			for _, c := range r.Credentials {
-				fmt.Fprintf(bw, "%s reaches %s, which holds %s as %s (%s)\n", route, who, HeldText(c), c.Use, UsedByText(r.Workload, c))
+				fmt.Fprintf(bw, "%s reaches %s, which holds %s as %s (%s)\n", route, who, safetext.Text(HeldText(c)), safetext.Text(c.Use),
+					safetext.Text(UsedByText(r.Workload, c)))
 			}
 		}
 	}
@@ -85,7 +99,9 @@ func Text(w io.Writer, entries []Entry) error {
 
 // Markdown writes a table with one row per credential a reached workload
 // holds (a routed workload holding none gets one row with "—"). It writes
-// nothing for no entries; the caller adds any heading.
+// nothing for no entries; the caller adds any heading. Cells are escaped
+// with safetext.Markdown (paths as safetext.MarkdownCode), so a value can
+// neither add markup nor break the row.
 func Markdown(w io.Writer, entries []Entry) error {
 	if len(entries) == 0 {
 		return nil
@@ -94,10 +110,10 @@ func Markdown(w io.Writer, entries []Entry) error {
 	fmt.Fprintln(bw, "| Route | Workload | How | Credential | Held as | Used by databases |")
 	fmt.Fprintln(bw, "| --- | --- | --- | --- | --- | --- |")
 	for _, e := range entries {
-		route := mdCell(RouteText(e.Route))
+		route := routeMarkdown(e.Route)
 		for _, r := range e.Reaches {
 			if len(r.Credentials) == 0 {
-				fmt.Fprintf(bw, "| %s | %s | %s | — | — | — |\n", route, mdCell(r.Workload), mdCell(r.How))
+				fmt.Fprintf(bw, "| %s | %s | %s | — | — | — |\n", route, safetext.Markdown(r.Workload), safetext.Markdown(r.How))
 				continue
 			}
 			for _, c := range r.Credentials {
@@ -111,25 +127,30 @@ func Markdown(w io.Writer, entries []Entry) error {
 						used = append(used, own)
 						continue
 					}
-					role := d.Database
+					role := safetext.Markdown(d.Database)
 					if d.Admin {
-						role = "**admin** of " + d.Database
+						role = "**admin** of " + role
 					}
-					used = append(used, mdCell(role+" ("+d.Use+")"))
+					used = append(used, role+" ("+safetext.Markdown(d.Use)+")")
 				}
 				usedCell := "none in the input"
 				if len(used) > 0 {
 					usedCell = strings.Join(used, "<br>")
 				}
-				fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s |\n", route, mdCell(r.Workload), mdCell(r.How), mdCell(HeldText(c)), mdCell(c.Use), usedCell)
+				fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s |\n", route, safetext.Markdown(r.Workload), safetext.Markdown(r.How),
+					safetext.Markdown(HeldText(c)), safetext.Markdown(c.Use), usedCell)
 			}
 		}
 	}
 	return bw.Flush()
 }
 
-// mdCell escapes a table cell (pipes, line breaks).
-func mdCell(s string) string {
-	s = strings.ReplaceAll(s, "|", `\|`)
-	return strings.ReplaceAll(s, "\n", " ")
+// routeMarkdown is RouteText as a Markdown table cell: the path as inline
+// code, the rest as text.
+func routeMarkdown(r RouteRef) string {
+	if r.Path == "" {
+		return safetext.Markdown(r.Label)
+	}
+	host, owner := routeParts(r)
+	return safetext.MarkdownCode(r.Path) + " on " + safetext.Markdown(host) + " (" + safetext.Markdown(owner) + ")"
 }

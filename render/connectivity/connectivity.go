@@ -1,8 +1,15 @@
 // Package connectivity prints the connectivity table in the formats of
 // np-guard's netpol-analyzer `list`: txt, json, csv, md and dot.
+//
+// Workload names, namespaces and kinds come from the input; each format
+// escapes them with render/safetext for its own syntax (txt lines start
+// with a value, so it is written with LineStart; CSV cells with CSV; md
+// cells with Markdown; dot with DOTID and DOTLabel; JSON with the true
+// values).
 package connectivity
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -11,6 +18,7 @@ import (
 	"strings"
 
 	conn "github.com/shadowroute/shadowroute/analysis/connectivity"
+	"github.com/shadowroute/shadowroute/render/safetext"
 )
 
 // Formats lists the supported output formats.
@@ -36,16 +44,16 @@ func Write(w io.Writer, t conn.Table, format string) error {
 func txt(w io.Writer, t conn.Table) error {
 	var b strings.Builder
 	for _, r := range t.Rows {
-		b.WriteString(r.Line(t.Mesh) + "\n")
+		b.WriteString(safetext.LineStart(r.Line(t.Mesh)) + "\n")
 	}
 	if t.Exposure {
 		b.WriteString("\nExposure Analysis Result:\nEgress Exposure:\n")
 		for _, e := range t.Egress {
-			fmt.Fprintf(&b, "%s\t=>\t%s : %s\n", e.Workload, e.Peer, e.Conn)
+			fmt.Fprintf(&b, "%s\t=>\t%s : %s\n", safetext.LineStart(e.Workload), safetext.Text(e.Peer), safetext.Text(e.Conn))
 		}
 		b.WriteString("\nIngress Exposure:\n")
 		for _, e := range t.Ingress {
-			fmt.Fprintf(&b, "%s\t<=\t%s : %s\n", e.Workload, e.Peer, e.Conn)
+			fmt.Fprintf(&b, "%s\t<=\t%s : %s\n", safetext.LineStart(e.Workload), safetext.Text(e.Peer), safetext.Text(e.Conn))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -53,6 +61,15 @@ func txt(w io.Writer, t conn.Table) error {
 }
 
 func jsonOut(w io.Writer, t conn.Table) error {
+	var buf bytes.Buffer
+	if err := jsonEncode(&buf, t); err != nil {
+		return err
+	}
+	_, err := w.Write(safetext.JSON(buf.Bytes()))
+	return err
+}
+
+func jsonEncode(w io.Writer, t conn.Table) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
@@ -80,12 +97,12 @@ func csvOut(w io.Writer, t conn.Table) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"src", "dst", "conn"})
 	for _, r := range t.Rows {
-		_ = cw.Write([]string{r.Src, r.Dst, r.ConnText()})
+		_ = cw.Write([]string{safetext.CSV(r.Src), safetext.CSV(r.Dst), safetext.CSV(r.ConnText())})
 	}
 	if t.Exposure {
 		_ = cw.Write([]string{"exposure-workload", "direction", "peer", "conn"})
 		for _, e := range append(append([]conn.ExposureRow{}, t.Egress...), t.Ingress...) {
-			_ = cw.Write([]string{e.Workload, e.Direction, e.Peer, e.Conn})
+			_ = cw.Write([]string{safetext.CSV(e.Workload), e.Direction, safetext.CSV(e.Peer), safetext.CSV(e.Conn)})
 		}
 	}
 	cw.Flush()
@@ -96,12 +113,12 @@ func md(w io.Writer, t conn.Table) error {
 	var b strings.Builder
 	b.WriteString("| src | dst | conn |\n|-----|-----|------|\n")
 	for _, r := range t.Rows {
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", r.Src, r.Dst, r.ConnText())
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", safetext.Markdown(r.Src), safetext.Markdown(r.Dst), safetext.Markdown(r.ConnText()))
 	}
 	if t.Exposure {
 		b.WriteString("\n## Exposure Analysis Result\n\n| workload | direction | peer | conn |\n|----------|-----------|------|------|\n")
 		for _, e := range append(append([]conn.ExposureRow{}, t.Egress...), t.Ingress...) {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", e.Workload, e.Direction, e.Peer, e.Conn)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", safetext.Markdown(e.Workload), safetext.Markdown(e.Direction), safetext.Markdown(e.Peer), safetext.Markdown(e.Conn))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -144,11 +161,11 @@ func dot(w io.Writer, t conn.Table) error {
 	for _, ns := range namespaces {
 		list := byNS[ns]
 		sort.Slice(list, func(i, j int) bool { return list[i].id < list[j].id })
-		fmt.Fprintf(&b, "\tsubgraph %q {\n\t\tcolor=\"black\"\n\t\tfontcolor=\"black\"\n", "cluster_"+ns)
+		fmt.Fprintf(&b, "\tsubgraph %s {\n\t\tcolor=\"black\"\n\t\tfontcolor=\"black\"\n", dotID("cluster_"+ns))
 		for _, p := range list {
-			fmt.Fprintf(&b, "\t\t%q [label=%q color=\"blue\" fontcolor=\"blue\"]\n", p.id, p.label)
+			fmt.Fprintf(&b, "\t\t%s [label=%s color=\"blue\" fontcolor=\"blue\"]\n", dotID(p.id), dotLabel(p.label))
 		}
-		fmt.Fprintf(&b, "\t\tlabel=%q\n\t}\n", ns)
+		fmt.Fprintf(&b, "\t\tlabel=%s\n\t}\n", dotLabel(ns))
 	}
 	sort.Slice(outside, func(i, j int) bool { return outside[i].id < outside[j].id })
 	for _, p := range outside {
@@ -156,7 +173,7 @@ func dot(w io.Writer, t conn.Table) error {
 		if strings.HasPrefix(p.id, "{") {
 			color = "blue"
 		}
-		fmt.Fprintf(&b, "\t%q [label=%q color=%q fontcolor=%q]\n", p.id, p.label, color, color)
+		fmt.Fprintf(&b, "\t%s [label=%s color=%q fontcolor=%q]\n", dotID(p.id), dotLabel(p.label), color, color)
 	}
 	for _, r := range t.Rows {
 		color := "gold2"
@@ -165,9 +182,13 @@ func dot(w io.Writer, t conn.Table) error {
 		} else if t.Mesh && r.Auth == "mtls" {
 			color = "darkgreen"
 		}
-		fmt.Fprintf(&b, "\t%q -> %q [label=%q color=%q fontcolor=\"darkgreen\"]\n", r.Src, r.Dst, r.ConnText(), color)
+		fmt.Fprintf(&b, "\t%s -> %s [label=%s color=%q fontcolor=\"darkgreen\"]\n", dotID(r.Src), dotID(r.Dst), dotLabel(r.ConnText()), color)
 	}
 	b.WriteString("}\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// dotID and dotLabel quote input-derived DOT IDs and labels.
+func dotID(s string) string    { return `"` + safetext.DOTID(s) + `"` }
+func dotLabel(s string) string { return `"` + safetext.DOTLabel(s) + `"` }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/shadowroute/shadowroute/render/safetext"
 )
 
 // Colours of hop states, shared by DOT and Mermaid output and the legend.
@@ -31,6 +33,11 @@ const maxLabelledEdges = 40
 // namespace, databases as cylinders, mesh members with a double outline,
 // edges coloured by hop state, witness paths drawn thick, and a legend.
 // Node IDs are the graph's stable keys and the order is deterministic.
+//
+// Names, hosts, paths and the title come from the input: IDs are written
+// with safetext.DOTID and labels and tooltips with safetext.DOTLabel, so
+// the DOT always parses as written and the SVG Graphviz makes of it is
+// well-formed XML. SVGTitle says what an ID becomes in the SVG.
 func DOT(d Diagram, title string) []byte {
 	var b strings.Builder
 	b.WriteString("digraph shadowroute {\n")
@@ -41,11 +48,11 @@ func DOT(d Diagram, title string) []byte {
 	for _, ns := range namespaces {
 		indent := "  "
 		if ns != "" {
-			fmt.Fprintf(&b, "  subgraph %s {\n    label=%s; style=\"rounded\"; color=\"#566573\"; fontcolor=\"#566573\";\n", quote("cluster_"+ns), quote("namespace "+ns))
+			fmt.Fprintf(&b, "  subgraph %s {\n    label=%s; style=\"rounded\"; color=\"#566573\"; fontcolor=\"#566573\";\n", quoteID("cluster_"+ns), quote("namespace "+ns))
 			indent = "    "
 		}
 		for _, n := range byNS[ns] {
-			fmt.Fprintf(&b, "%s%s [%s];\n", indent, quote(n.ID), nodeAttrs(n))
+			fmt.Fprintf(&b, "%s%s [%s];\n", indent, quoteID(n.ID), nodeAttrs(n))
 		}
 		if ns != "" {
 			b.WriteString("  }\n")
@@ -53,7 +60,7 @@ func DOT(d Diagram, title string) []byte {
 	}
 	labelled := len(d.Edges) <= maxLabelledEdges
 	for _, e := range d.Edges {
-		fmt.Fprintf(&b, "  %s -> %s [%s];\n", quote(e.From), quote(e.To), edgeAttrs(e, labelled))
+		fmt.Fprintf(&b, "  %s -> %s [%s];\n", quoteID(e.From), quoteID(e.To), edgeAttrs(e, labelled))
 	}
 	writeLegend(&b)
 	b.WriteString("}\n")
@@ -91,14 +98,15 @@ func nodeAttrs(n NodeDetail) string {
 		attrs["shape"], attrs["fillcolor"] = "cylinder", "#fdebd0"
 		attrs["style"] = "filled"
 	}
+	lines := []string{label}
 	if strings.HasPrefix(n.Attributes["mesh"], "member=true") {
 		attrs["peripheries"] = "2"
 		attrs["color"] = "\"#2874a6\""
-		label += "\n(mesh)"
+		lines = append(lines, "(mesh)")
 	}
 	if n.Attributes["assumed"] != "" {
 		attrs["style"] = "\"dashed,filled\""
-		label += "\n(assumed)"
+		lines = append(lines, "(assumed)")
 	}
 	if len(n.Findings) > 0 {
 		attrs["penwidth"] = "2.5"
@@ -109,12 +117,13 @@ func nodeAttrs(n NodeDetail) string {
 	if c := attrs["fillcolor"]; c != "" {
 		attrs["fillcolor"] = quote(c)
 	}
-	attrs["label"] = quote(label)
-	attrs["tooltip"] = quote(tooltip(n))
+	attrs["label"] = quote(lines...)
+	attrs["tooltip"] = quote(tooltip(n)...)
 	return joinAttrs(attrs)
 }
 
-func tooltip(n NodeDetail) string {
+// tooltip returns the lines of a node's tooltip.
+func tooltip(n NodeDetail) []string {
 	parts := []string{n.Label}
 	var keys []string
 	for k := range n.Attributes {
@@ -124,7 +133,7 @@ func tooltip(n NodeDetail) string {
 	for _, k := range keys {
 		parts = append(parts, k+": "+n.Attributes[k])
 	}
-	return strings.Join(parts, "\n")
+	return parts
 }
 
 func edgeAttrs(e EdgeDetail, labelled bool) string {
@@ -144,7 +153,7 @@ func edgeAttrs(e EdgeDetail, labelled bool) string {
 	for _, k := range keys {
 		tip = append(tip, k+": "+e.Attributes[k])
 	}
-	attrs["tooltip"] = quote(strings.Join(append([]string{e.Kind + " (" + e.State + ")"}, tip...), "\n"))
+	attrs["tooltip"] = quote(append([]string{e.Kind + " (" + e.State + ")"}, tip...)...)
 	if labelled {
 		if p := e.Attributes["port"]; p != "" && e.Kind != "exposes" {
 			attrs["label"] = quote(":" + p)
@@ -182,13 +191,55 @@ func joinAttrs(attrs map[string]string) string {
 	return strings.Join(parts, ", ")
 }
 
-// quote makes a DOT double-quoted string.
-func quote(s string) string {
-	s = strings.ReplaceAll(s, `\`, `\\`)
-	s = strings.ReplaceAll(s, `"`, `\"`)
-	s = strings.ReplaceAll(s, "\n", `\n`)
-	return `"` + s + `"`
+// quote makes a DOT double-quoted label (or tooltip, or any attribute
+// value) of the given lines: each escaped with safetext.DOTLabel, so that a
+// newline, quote or backslash in the input is shown rather than obeyed,
+// and joined with DOT line breaks.
+func quote(lines ...string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i, l := range lines {
+		if i > 0 {
+			b.WriteString(`\n`)
+		}
+		b.WriteString(safetext.DOTLabel(l))
+	}
+	b.WriteByte('"')
+	return b.String()
 }
+
+// quoteID makes a DOT double-quoted ID (node or subgraph name).
+func quoteID(id string) string {
+	return `"` + safetext.DOTID(id) + `"`
+}
+
+// SVGTitle is the text of the <title> Graphviz writes (XML-escaped) for the
+// node drawn for id. It is id itself unless id holds characters
+// safetext.DOTID escapes (controls, backslashes, invisible characters) or
+// consecutive spaces, since Graphviz writes each space that follows a space
+// as a no-break space (&#160;).
+func SVGTitle(id string) string {
+	esc := safetext.DOTID(id)
+	if esc != id {
+		esc = svgTitleReplacer.Replace(esc)
+	}
+	if !strings.Contains(esc, "  ") {
+		return esc
+	}
+	var b strings.Builder
+	prev := rune(0)
+	for _, r := range esc {
+		if r == ' ' && prev == ' ' {
+			b.WriteRune('\u00a0')
+		} else {
+			b.WriteRune(r)
+		}
+		prev = r
+	}
+	return b.String()
+}
+
+var svgTitleReplacer = strings.NewReplacer(`\"`, `"`, "&amp;", "&")
 
 // groupByNamespace returns the namespaces in order ("" first) and the nodes
 // of each, in diagram order.

@@ -3,11 +3,18 @@ package diagram
 import (
 	"fmt"
 	"strings"
+
+	"github.com/shadowroute/shadowroute/render/safetext"
 )
 
 // Mermaid writes the diagram as a Mermaid flowchart (left to right, one
 // subgraph per namespace) with the same colours as the DOT output, for
 // Markdown and GitHub.
+//
+// Input-derived text appears only inside double-quoted labels, escaped with
+// safetext.Mermaid (no quote, directive, backtick or HTML can get through);
+// node IDs are n0, n1, ... and subgraph IDs are made of letters, digits and
+// "_" only, one per namespace.
 func Mermaid(d Diagram) []byte {
 	var b strings.Builder
 	b.WriteString("flowchart LR\n")
@@ -16,10 +23,18 @@ func Mermaid(d Diagram) []byte {
 		ids[n.ID] = fmt.Sprintf("n%d", i)
 	}
 	namespaces, byNS := groupByNamespace(d.Nodes)
+	subgraphIDs := map[string]bool{}
 	for _, ns := range namespaces {
 		indent := "  "
 		if ns != "" {
-			fmt.Fprintf(&b, "  subgraph ns_%s[\"namespace %s\"]\n", mermaidID(ns), mermaidText(ns))
+			// Namespaces that differ only in the characters mermaidID
+			// replaces would share a subgraph: number the later ones.
+			id := "ns_" + mermaidID(ns)
+			for i := 2; subgraphIDs[id]; i++ {
+				id = fmt.Sprintf("ns_%s_%d", mermaidID(ns), i)
+			}
+			subgraphIDs[id] = true
+			fmt.Fprintf(&b, "  subgraph %s[\"namespace %s\"]\n", id, mermaidText(ns))
 			indent = "    "
 		}
 		for _, n := range byNS[ns] {
@@ -99,5 +114,5 @@ func mermaidID(s string) string {
 
 // mermaidText escapes a label for a quoted Mermaid node text.
 func mermaidText(s string) string {
-	return strings.NewReplacer(`"`, "#quot;", "\n", " ").Replace(s)
+	return safetext.Mermaid(s)
 }

@@ -1,5 +1,12 @@
 package diagram
 
+import (
+	"bytes"
+	"encoding/json"
+
+	"github.com/shadowroute/shadowroute/render/safetext"
+)
+
 // NodeDetail is what a diagram knows about one drawn node: it is the JSON
 // graph export's node, and what the HTML report shows when a node is
 // clicked. ID is the DOT node ID, which Graphviz writes as the <title> of
@@ -33,4 +40,20 @@ type EdgeDetail struct {
 type Diagram struct {
 	Nodes []NodeDetail `json:"nodes"`
 	Edges []EdgeDetail `json:"edges"`
+}
+
+// MarshalJSON writes the diagram as plain encoding/json would, then lets
+// safetext.JSON write invisible characters and CI log commands found in
+// names as \u escapes: the values decode unchanged, and the JSON can be
+// printed to a terminal or CI log (graph --format json, the HTML report's
+// data).
+func (d Diagram) MarshalJSON() ([]byte, error) {
+	type plain Diagram
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(plain(d)); err != nil {
+		return nil, err
+	}
+	return safetext.JSON(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))), nil
 }

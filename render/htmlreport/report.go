@@ -11,6 +11,14 @@
 // Filters can be set from the URL fragment, e.g.
 // report.html#severity=critical&rule=shadow-route&namespace=data; the
 // script marks filtered-out findings with the hidden attribute.
+//
+// Input-derived text is escaped by html/template; on top of that, every
+// string the page shows is passed through safetext.Text, so control
+// characters, bidi overrides and CI log commands in names show as visible
+// escapes (as in the text report) instead of reordering or hiding text.
+// The inline JSON keeps the true values (safetext.JSON only chooses \u
+// escapes for invisible characters), and the script shows them the same
+// visible way.
 package htmlreport
 
 import (
@@ -18,6 +26,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -29,6 +38,7 @@ import (
 	"github.com/shadowroute/shadowroute/analysis/blastradius"
 	"github.com/shadowroute/shadowroute/render/diagram"
 	"github.com/shadowroute/shadowroute/render/report"
+	"github.com/shadowroute/shadowroute/render/safetext"
 )
 
 // Input is what the report shows.
@@ -122,6 +132,22 @@ type reportData struct {
 	Sources []string         `json:"sources"`
 	Result  *analysis.Result `json:"result"`
 	Diagram diagram.Diagram  `json:"diagram"`
+	// SVGTitles maps the IDs of nodes whose SVG <title> is not their ID
+	// (see diagram.SVGTitle: IDs holding characters the DOT writer escapes)
+	// to that title, so the script can find their drawing.
+	SVGTitles map[string]string `json:"svgTitles,omitempty"`
+}
+
+// MarshalJSON is the plain encoding, rewritten by safetext.JSON so that the
+// page holds no raw invisible character or CI log command even inside its
+// data. html/template then embeds it with <, > and & escaped.
+func (d reportData) MarshalJSON() ([]byte, error) {
+	type plain reportData
+	b, err := json.Marshal(plain(d))
+	if err != nil {
+		return nil, err
+	}
+	return safetext.JSON(b), nil
 }
 
 type sevCount struct {
@@ -181,16 +207,16 @@ func buildPage(in Input) (*page, error) {
 		sources = []string{}
 	}
 	p := &page{
-		Title:        title,
-		Sources:      sources,
+		Title:        safetext.Text(title),
+		Sources:      texts(sources),
 		CSP:          "default-src 'none'; script-src " + scriptHash + "; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'",
 		CSS:          template.CSS(css),
 		JS:           template.JS(script),
-		Data:         reportData{Title: title, Sources: sources, Result: res, Diagram: d},
+		Data:         reportData{Title: title, Sources: sources, Result: res, Diagram: d, SVGTitles: svgTitles(d)},
 		Total:        len(res.Findings),
-		NotSeen:      res.NotSeen,
+		NotSeen:      texts(res.NotSeen),
 		BlastRadius:  blastRows(res),
-		Note:         in.Note,
+		Note:         safetext.Text(in.Note),
 		DiagramNodes: len(d.Nodes),
 		DiagramEdges: len(d.Edges),
 	}
@@ -215,28 +241,33 @@ func buildPage(in Input) (*page, error) {
 	}
 	for i, f := range res.Findings {
 		counts[string(f.Severity)]++
-		rules[f.Rule] = true
-		if f.Target.Namespace != "" {
-			namespaces[f.Target.Namespace] = true
+		shown := displayFinding(f)
+		rules[shown.Rule] = true
+		if shown.Target.Namespace != "" {
+			namespaces[shown.Target.Namespace] = true
 		}
 		fv := findingView{
 			Index:     i,
 			Num:       i + 1,
-			F:         f,
-			Target:    f.Target.String(),
-			Namespace: f.Target.Namespace,
-			PathText:  report.Path(f.Path),
+			F:         shown,
+			Target:    safetext.Text(f.Target.String()),
+			Namespace: shown.Target.Namespace,
+			PathText:  safetext.Text(report.Path(f.Path)),
 		}
 		for _, h := range f.Path {
 			hv := hopFor(h)
 			if p.HasSVG {
-				hv.NodeID = nodeByLabel[h.Node.Kind+"\x00"+h.Node.Label]
+				// The button names the node by its SVG title, which holds
+				// no raw control character even for a hostile ID.
+				if id := nodeByLabel[h.Node.Kind+"\x00"+h.Node.Label]; id != "" {
+					hv.NodeID = diagram.SVGTitle(id)
+				}
 				fv.OnDiagram = fv.OnDiagram || hv.NodeID != ""
 			}
 			fv.Hops = append(fv.Hops, hv)
 		}
 		for _, ev := range f.Evidence {
-			fv.Evidence = append(fv.Evidence, ev.String())
+			fv.Evidence = append(fv.Evidence, safetext.Text(ev.String()))
 		}
 		p.Findings = append(p.Findings, fv)
 	}
@@ -250,6 +281,8 @@ func buildPage(in Input) (*page, error) {
 	p.Rules = sortedKeys(rules)
 	p.Namespaces = sortedKeys(namespaces)
 	for _, t := range res.Targets {
+		t.Ref = displayRef(t.Ref)
+		t.Reason = safetext.Text(t.Reason)
 		tv := targetView{Target: t, Reach: "not reachable from outside", ReachClass: "reach-none"}
 		switch {
 		case t.ReachableFromNet && t.ReachableFromPrivate:
@@ -264,10 +297,67 @@ func buildPage(in Input) (*page, error) {
 	return p, nil
 }
 
-// hopFor describes one hop. Labels follow the text report's Path: Services
-// are prefixed, workloads carry the port entered, and only connections
-// between workloads (network edges) carry the mesh verdict tags.
+// texts returns the strings as the page shows them (safetext.Text).
+func texts(in []string) []string {
+	if in == nil {
+		return nil
+	}
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = safetext.Text(s)
+	}
+	return out
+}
+
+func displayRef(r analysis.Ref) analysis.Ref {
+	return analysis.Ref{Kind: safetext.Text(r.Kind), Namespace: safetext.Text(r.Namespace), Name: safetext.Text(r.Name)}
+}
+
+// displayFinding is a copy of f with the fields the page shows as text
+// escaped with safetext.Text.
+func displayFinding(f analysis.Finding) analysis.Finding {
+	f.Rule = safetext.Text(f.Rule)
+	f.Severity = analysis.Severity(safetext.Text(string(f.Severity)))
+	f.Title = safetext.Text(f.Title)
+	f.Message = safetext.Text(f.Message)
+	f.Source = safetext.Text(f.Source)
+	f.Target = displayRef(f.Target)
+	f.Assumptions = texts(f.Assumptions)
+	return f
+}
+
+// svgTitles maps each node ID whose SVG title differs from it to the title.
+func svgTitles(d diagram.Diagram) map[string]string {
+	var m map[string]string
+	for _, n := range d.Nodes {
+		if t := diagram.SVGTitle(n.ID); t != n.ID {
+			if m == nil {
+				m = map[string]string{}
+			}
+			m[n.ID] = t
+		}
+	}
+	return m
+}
+
+// hopFor describes one hop as the page shows it (text escaped with
+// safetext.Text). Labels follow the text report's Path: Services are
+// prefixed, workloads carry the port entered, and only connections between
+// workloads (network edges) carry the mesh verdict tags.
 func hopFor(h analysis.Hop) hopView {
+	hv := hopFacts(h)
+	hv.Label = safetext.Text(hv.Label)
+	hv.Kind = safetext.Text(hv.Kind)
+	hv.Via = safetext.Text(hv.Via)
+	for i := range hv.Tags {
+		hv.Tags[i].Text = safetext.Text(hv.Tags[i].Text)
+	}
+	hv.Reason = texts(hv.Reason)
+	return hv
+}
+
+// hopFacts describes one hop with the input's raw strings.
+func hopFacts(h analysis.Hop) hopView {
 	hv := hopView{Label: h.Node.Label, Kind: h.Node.Kind}
 	if h.Node.Kind == "service" {
 		hv.Label = "Service " + hv.Label
@@ -345,8 +435,8 @@ func blastRows(res *analysis.Result) []blastRow {
 	for _, e := range res.BlastRadius {
 		for _, r := range e.Reaches {
 			for _, c := range r.Credentials {
-				row := blastRow{Route: blastradius.RouteText(e.Route), Workload: r.Workload, How: r.How,
-					Held: blastradius.HeldText(c), UsedBy: blastradius.UsedByText(r.Workload, c)}
+				row := blastRow{Route: safetext.Text(blastradius.RouteText(e.Route)), Workload: safetext.Text(r.Workload), How: safetext.Text(r.How),
+					Held: safetext.Text(blastradius.HeldText(c)), UsedBy: safetext.Text(blastradius.UsedByText(r.Workload, c))}
 				for _, u := range c.UsedByDatabases {
 					if u.Admin && u.Database != r.Workload {
 						row.Admin = true

@@ -1,14 +1,21 @@
 // Package inventoryreport prints what a source loaded: object counts by kind,
 // workloads, skipped kinds and warnings, as a table or as JSON.
+//
+// Names, namespaces, kinds and apiVersions come from the input: table cells
+// are written with safetext.LineStart (a cell after empty ones starts the
+// line once padding is trimmed), so no value adds a line, a column (tabs are
+// escaped) or a terminal escape.
 package inventoryreport
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
 	"text/tabwriter"
 
+	"github.com/shadowroute/shadowroute/render/safetext"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
@@ -60,12 +67,21 @@ func Build(inv *inventory.Inventory) Report {
 	return r
 }
 
-// JSON writes the report as indented JSON.
+// JSON writes the report as indented JSON, values escaped only by JSON
+// (see safetext.JSON).
 func JSON(w io.Writer, r Report) error {
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	if err := enc.Encode(r); err != nil {
+		return err
+	}
+	_, err := w.Write(safetext.JSON(buf.Bytes()))
+	return err
 }
+
+// cell escapes a table cell.
+func cell(s string) string { return safetext.LineStart(s) }
 
 // Text writes the report as aligned tables.
 func Text(w io.Writer, r Report) error {
@@ -77,7 +93,7 @@ func Text(w io.Writer, r Report) error {
 		if group == "" {
 			group = "core"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\n", k.Kind, group, k.Count)
+		fmt.Fprintf(tw, "%s\t%s\t%d\n", cell(k.Kind), cell(group), k.Count)
 		total += k.Count
 	}
 	fmt.Fprintf(tw, "total\t\t%d\n", total)
@@ -88,11 +104,11 @@ func Text(w io.Writer, r Report) error {
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAMESPACE\tNAME\tKIND\tREPLICAS\tSERVICE ACCOUNT")
 	for _, wl := range r.Workloads {
-		kind := wl.Kind
+		kind := cell(wl.Kind)
 		if wl.OwnerMissing {
 			kind += " (owner not in input)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", wl.Namespace, wl.Name, kind, wl.Replicas, wl.ServiceAccount)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", cell(wl.Namespace), cell(wl.Name), kind, wl.Replicas, cell(wl.ServiceAccount))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -101,7 +117,7 @@ func Text(w io.Writer, r Report) error {
 		fmt.Fprintln(w, "\nSkipped (kinds shadowroute does not model):")
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		for _, s := range r.Skipped {
-			fmt.Fprintf(tw, "  %s\t%d\n", s.APIVersionKind, s.Count)
+			fmt.Fprintf(tw, "  %s\t%d\n", cell(s.APIVersionKind), s.Count)
 		}
 		if err := tw.Flush(); err != nil {
 			return err

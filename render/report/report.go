@@ -1,8 +1,13 @@
 // Package report prints analysis results: a human-readable text report and
 // the JSON contract described in docs/json-format.md.
+//
+// Every string taken from the input is escaped for its output context with
+// render/safetext: one line per value in text, inert text in Markdown, and
+// JSON that decodes to the true values.
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,18 +15,28 @@ import (
 
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/analysis/blastradius"
+	"github.com/shadowroute/shadowroute/render/safetext"
 )
 
-// JSON writes the result as indented JSON.
+// JSON writes the result as indented JSON. Values are the input's own,
+// escaped only by JSON (safetext.JSON also writes invisible characters and
+// CI log commands as \u escapes, which decode to the same strings).
 func JSON(w io.Writer, r *analysis.Result) error {
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(r)
+	if err := enc.Encode(r); err != nil {
+		return err
+	}
+	_, err := w.Write(safetext.JSON(buf.Bytes()))
+	return err
 }
 
 // Text writes the summary, the findings with their witness paths and
-// evidence, and what the input did not show.
+// evidence, and what the input did not show. Every input-derived value is
+// written with safetext.Text (or LineStart where it begins a line), so the
+// report has exactly the lines written here.
 func Text(w io.Writer, r *analysis.Result) error {
 	p := &printer{w: w}
 	s := r.Summary
@@ -46,7 +61,7 @@ func Text(w io.Writer, r *analysis.Result) error {
 			case t.ReachableFromPrivate:
 				reach = "reachable from the private network"
 			}
-			p.f("  %s — %s; %s\n", t.Ref, t.Reason, reach)
+			p.f("  %s — %s; %s\n", safetext.LineStart(t.Ref.String()), safetext.Text(t.Reason), reach)
 		}
 	}
 	if len(r.Findings) == 0 {
@@ -57,23 +72,25 @@ func Text(w io.Writer, r *analysis.Result) error {
 		}
 	}
 	for i, f := range r.Findings {
-		p.f("\n%d. [%s] %s — %s\n", i+1, strings.ToUpper(string(f.Severity)), f.Rule, f.Target)
-		p.f("   %s\n", f.Message)
+		p.f("\n%d. [%s] %s — %s\n", i+1, safetext.Text(strings.ToUpper(string(f.Severity))), safetext.Text(f.Rule), safetext.Text(f.Target.String()))
+		p.f("   %s\n", safetext.LineStart(f.Message))
 		if len(f.Path) > 1 {
-			p.f("   path: %s\n", Path(f.Path))
+			p.f("   path: %s\n", safetext.Text(Path(f.Path)))
 		}
 		if len(f.Evidence) > 0 {
 			p.f("   evidence:\n")
 			for _, e := range f.Evidence {
-				p.f("     - %s\n", e)
+				p.f("     - %s\n", safetext.Text(e.String()))
 			}
 		}
 		for _, a := range f.Assumptions {
-			p.f("   assumption: %s\n", a)
+			p.f("   assumption: %s\n", safetext.Text(a))
 		}
 	}
 	if len(r.BlastRadius) > 0 && p.err == nil {
 		p.f("\nCredential blast radius:\n")
+		// blastradius.Text escapes its values and starts each line with
+		// one (LineStart), so indenting its lines keeps them safe.
 		var b strings.Builder
 		if err := blastradius.Text(&b, r.BlastRadius); err != nil {
 			return err
@@ -85,7 +102,7 @@ func Text(w io.Writer, r *analysis.Result) error {
 	if len(r.NotSeen) > 0 {
 		p.f("\nNot seen (the input lacks what these depend on):\n")
 		for _, n := range r.NotSeen {
-			p.f("  - %s\n", n)
+			p.f("  - %s\n", safetext.Text(n))
 		}
 	}
 	return p.err
@@ -93,6 +110,7 @@ func Text(w io.Writer, r *analysis.Result) error {
 
 // Path draws a witness path hop by hop:
 // internet → LoadBalancer ns/svc:443 → ns/controller:443 → … → ns/db:5432 [plaintext: PERMISSIVE].
+// The result holds raw input: callers escape it for their output.
 func Path(hops []analysis.Hop) string {
 	var parts []string
 	for _, h := range hops {
@@ -125,6 +143,7 @@ type printer struct {
 	err error
 }
 
+// f writes format with args; callers escape every input-derived arg.
 func (p *printer) f(format string, args ...any) {
 	if p.err == nil {
 		_, p.err = fmt.Fprintf(p.w, format, args...)

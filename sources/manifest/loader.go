@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -179,6 +180,9 @@ func (l *Loader) Load(paths []string) (*inventory.Inventory, error) {
 			return nil, err
 		}
 	}
+	// The order paths were named in is no part of the input: the same
+	// files named in another order give the same inventory and output.
+	sort.Strings(inv.Sources)
 	return inv, nil
 }
 

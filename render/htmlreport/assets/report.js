@@ -17,10 +17,47 @@
   var nodeById = {};
   nodes.forEach(function (n) { nodeById[n.id] = n; });
 
+  // A node's drawing is the SVG <g class="node"> whose <title> is its ID,
+  // except for IDs the DOT writer had to escape: svgTitles maps those IDs
+  // to their titles.
+  var svgTitles = data.svgTitles || {};
+  var idByTitle = {};
+  Object.keys(svgTitles).forEach(function (id) { idByTitle[svgTitles[id]] = id; });
+  function has(o, k) { return Object.prototype.hasOwnProperty.call(o, k); }
+  function nodeIdOf(title) { return has(idByTitle, title) ? idByTitle[title] : title; }
+  function titleFor(id) { return has(svgTitles, id) ? svgTitles[id] : id; }
+
+  // vis shows text from the input as the rest of the page does
+  // (safetext.Text): control, bidi and other invisible characters as
+  // visible escapes, and the legacy CI log command prefix (two "#" and a
+  // bracket) broken up.
+  var INVISIBLE;
+  try {
+    INVISIBLE = new RegExp("[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}\\p{Noncharacter_Code_Point}\\u115f\\u1160\\u3164\\uffa0]", "gu");
+  } catch (e) {
+    // A browser without Unicode property escapes: the dangerous few.
+    INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
+  }
+  function hex(n, width) {
+    var h = n.toString(16);
+    while (h.length < width) { h = "0" + h; }
+    return h;
+  }
+  function vis(s) {
+    return s.replace(INVISIBLE, function (c) {
+      if (c === "\n") { return "\\n"; }
+      if (c === "\r") { return "\\r"; }
+      if (c === "\t") { return "\\t"; }
+      var code = c.codePointAt(0);
+      if (code < 0x80) { return "\\x" + hex(code, 2); }
+      return code > 0xffff ? "\\U" + hex(code, 8) : "\\u" + hex(code, 4);
+    }).replace(/##(?=\[|vso\[)/gi, "#\\x23");
+  }
+
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) { e.className = cls; }
-    if (text !== undefined && text !== null) { e.textContent = String(text); }
+    if (text !== undefined && text !== null) { e.textContent = vis(String(text)); }
     return e;
   }
 
@@ -184,7 +221,7 @@
 
   function titleOf(g) {
     for (var c = g.firstElementChild; c; c = c.nextElementSibling) {
-      if (c.tagName.toLowerCase() === "title") { return c.textContent.trim(); }
+      if (c.tagName.toLowerCase() === "title") { return c.textContent; }
     }
     return "";
   }
@@ -360,7 +397,7 @@
     });
     var edgeKeys = {};
     edges.forEach(function (e) {
-      if (on[e.from] && on[e.to] && e.onPath) { edgeKeys[e.from + "->" + e.to] = true; }
+      if (on[e.from] && on[e.to] && e.onPath) { edgeKeys[titleFor(e.from) + "->" + titleFor(e.to)] = true; }
     });
     Array.prototype.forEach.call(svg.querySelectorAll("g.edge"), function (g) {
       g.classList.toggle("on-path", !!edgeKeys[titleOf(g)]);
@@ -396,7 +433,7 @@
     svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
 
     Array.prototype.forEach.call(svg.querySelectorAll("g.node"), function (g) {
-      var id = titleOf(g);
+      var id = nodeIdOf(titleOf(g));
       if (!id) { return; }
       gByID[id] = g;
       g.setAttribute("tabindex", "0");
@@ -433,7 +470,7 @@
         var t = ev.target;
         while (t && t !== view) {
           if (t.classList && t.classList.contains("node") && t.tagName.toLowerCase() === "g") {
-            showNode(titleOf(t));
+            showNode(nodeIdOf(titleOf(t)));
             keepClear(t);
             return;
           }
@@ -464,7 +501,7 @@
   // Links from findings into the diagram.
   Array.prototype.forEach.call(document.querySelectorAll("button.node-link"), function (b) {
     b.addEventListener("click", function () {
-      var id = b.getAttribute("data-node");
+      var id = nodeIdOf(b.getAttribute("data-node"));
       if (!svg || !gByID[id]) { return; }
       document.getElementById("diagram").scrollIntoView({ block: "start" });
       showNode(id);

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -107,7 +108,7 @@ func (o *graphOptions) run(streams IO) error {
 	}
 	res := analysis.Analyze(g)
 	out, err := drawGraph(g, res, diagram.Options{View: o.view, Focus: o.focus, Namespace: o.inNamespace, CollapseThreshold: o.collapseThreshold},
-		format, o.maxNodes, o.timeout, o.scale, "shadowroute: "+strings.Join(o.paths, " "))
+		format, o.maxNodes, o.timeout, o.scale, "shadowroute: "+strings.Join(sortedCopy(o.paths), " "))
 	if err != nil {
 		return err
 	}
@@ -165,4 +166,12 @@ func drawGraph(g *graph.Graph, res *analysis.Result, opts diagram.Options, forma
 		return nil, fmt.Errorf("painting PNG: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// sortedCopy returns the paths sorted, so the same input named in another
+// order draws the same diagram.
+func sortedCopy(paths []string) []string {
+	out := append([]string{}, paths...)
+	sort.Strings(out)
+	return out
 }

@@ -43,7 +43,7 @@ func (o *inventoryOptions) run(streams IO) error {
 	if err := checkFormat(o.format, "text", "json"); err != nil {
 		return err
 	}
-	inv, err := load(o.global, streams, o.paths)
+	inv, err := loadInput(o.global, streams, o.paths, false)
 	if err != nil {
 		return err
 	}

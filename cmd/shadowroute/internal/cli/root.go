@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/shadowroute/shadowroute/render/safetext"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 	"github.com/shadowroute/shadowroute/sources/manifest"
 )
@@ -52,6 +53,7 @@ type globalOptions struct {
 	namespace string
 	strict    bool
 	quiet     bool
+	limits    manifest.Limits
 }
 
 // Execute runs the CLI with args and returns the process exit code.
@@ -65,12 +67,12 @@ func Execute(args []string, streams IO, version string) int {
 	var exit *ExitError
 	if errors.As(err, &exit) {
 		if exit.Code != ExitFindings {
-			fmt.Fprintln(streams.Err, "error:", exit.Err)
+			fmt.Fprintln(streams.Err, "error:", safetext.Text(exit.Err.Error()))
 		}
 		return exit.Code
 	}
 	// Cobra's own errors are usage errors (unknown flag, bad args).
-	fmt.Fprintln(streams.Err, "error:", err)
+	fmt.Fprintln(streams.Err, "error:", safetext.Text(err.Error()))
 	return ExitInput
 }
 
@@ -97,6 +99,13 @@ paths from the internet to database workloads that are not mesh-authenticated.
 	pf.StringVarP(&g.namespace, "namespace", "n", "", `namespace given to namespaced objects that have none (default "default")`)
 	pf.BoolVar(&g.strict, "strict", false, "treat any input warning as an error (exit 2)")
 	pf.BoolVar(&g.quiet, "quiet", false, "do not print warnings on stderr")
+	g.limits = manifest.DefaultLimits()
+	pf.Int64Var(&g.limits.MaxInputBytes, "max-input-bytes", g.limits.MaxInputBytes,
+		"stop reading input after this many bytes in all (files and stdin); larger input is an error (exit 2)")
+	pf.Int64Var(&g.limits.MaxAliasBytesPerDocument, "max-alias-bytes", g.limits.MaxAliasBytesPerDocument,
+		"skip (with a warning) a YAML document whose aliases (*name) would expand to more than this many bytes")
+	pf.Int64Var(&g.limits.MaxAliasBytesTotal, "max-alias-bytes-total", g.limits.MaxAliasBytesTotal,
+		"skip (with a warning) every further document once aliases in all documents together would expand to more than this many bytes")
 	root.AddCommand(
 		newAnalyzeCommand(g, streams),
 		newConnectivityCommand(g, streams),
@@ -109,12 +118,19 @@ paths from the internet to database workloads that are not mesh-authenticated.
 	return root
 }
 
-// load reads the paths with the global options and prints warnings.
+// load reads the paths with the global options and prints warnings. An
+// input without a single modelled object is an input error.
 func load(g *globalOptions, streams IO, paths []string) (*inventory.Inventory, error) {
+	return loadInput(g, streams, paths, true)
+}
+
+// loadInput is load; with needModelled false an input holding only kinds
+// shadowroute does not model is accepted (the inventory command lists them).
+func loadInput(g *globalOptions, streams IO, paths []string, needModelled bool) (*inventory.Inventory, error) {
 	if len(paths) == 0 {
 		return nil, inputError("no input: name manifest files or directories, or - for stdin")
 	}
-	loader, err := manifest.NewLoader(manifest.Options{DefaultNamespace: g.namespace, Stdin: streams.In})
+	loader, err := manifest.NewLoader(manifest.Options{DefaultNamespace: g.namespace, Stdin: streams.In, Limits: g.limits})
 	if err != nil {
 		return nil, err
 	}
@@ -124,10 +140,40 @@ func load(g *globalOptions, streams IO, paths []string) (*inventory.Inventory, e
 	}
 	if !g.quiet {
 		for _, w := range inv.Warnings {
-			fmt.Fprintln(streams.Err, "warning:", w)
+			// Warnings quote the input (file names, YAML): one line each,
+			// always after "warning: ", never a terminal escape.
+			fmt.Fprintln(streams.Err, "warning:", safetext.Text(w.String()))
 		}
 	}
+	if err := requireObjects(inv, paths, needModelled); err != nil {
+		return nil, err
+	}
 	return inv, nil
+}
+
+// requireObjects makes an input with nothing to analyse an input error: an
+// empty file, a closed stdin or a folder without manifests must never read
+// as a clean "no findings".
+func requireObjects(inv *inventory.Inventory, paths []string, needModelled bool) error {
+	if inv.Len() > 0 {
+		return nil
+	}
+	skipped := 0
+	for _, n := range inv.Skipped {
+		skipped += n
+	}
+	if skipped > 0 && !needModelled {
+		return nil
+	}
+	where := strings.Join(paths, " ")
+	switch {
+	case skipped > 0:
+		return inputError("no object of a kind shadowroute models in %s (%d object(s) of other kinds skipped, %d warning(s)); `shadowroute inventory` lists them", where, skipped, len(inv.Warnings))
+	case len(inv.Warnings) > 0:
+		return inputError("no object could be loaded from %s (%d warning(s) above)", where, len(inv.Warnings))
+	default:
+		return inputError("no Kubernetes objects found in %s (empty input)", where)
+	}
 }
 
 // strictCheck turns warnings into an input error when --strict is set.
