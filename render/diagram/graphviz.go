@@ -9,6 +9,11 @@ import (
 	"time"
 
 	"github.com/goccy/go-graphviz"
+
+	// Gives go-graphviz's init a private directory for its WASM compilation
+	// cache instead of a shared os.TempDir()/go-graphviz; tmpdir_restore.go
+	// undoes the redirection afterwards. See the package's documentation.
+	_ "github.com/shadowroute/shadowroute/render/diagram/internal/wasmcache"
 )
 
 // layoutMu serialises every use of go-graphviz: v0.2.10 runs Graphviz as a
