@@ -96,9 +96,31 @@ func (e Env) PolicyApplies(ap *istiosecv1.AuthorizationPolicy, w *inventory.Work
 	return true
 }
 
+// dryRunAnnotation marks an ALLOW or DENY policy as dry-run: istiod builds it
+// as shadow rules that log their would-be decision and enforce nothing
+// (istio/istio pilot/pkg/security/authz/builder/builder.go build: policies
+// with istio.io/dry-run "true" go to the shadow rules; CUSTOM does not
+// support dry-run and stays enforced).
+const dryRunAnnotation = "istio.io/dry-run"
+
+// isDryRun reports a dry-run ALLOW or DENY policy (the value is parsed as a
+// bool, as istiod's strconv.ParseBool does).
+func isDryRun(ap *istiosecv1.AuthorizationPolicy) bool {
+	if ap.Spec.GetAction() == securityapi.AuthorizationPolicy_CUSTOM {
+		return false
+	}
+	v, ok := ap.Annotations[dryRunAnnotation]
+	if !ok {
+		return false
+	}
+	b, err := strconv.ParseBool(v)
+	return err == nil && b
+}
+
 // Authorize evaluates the policies that apply to w for the request in
 // Istio's order: CUSTOM, then DENY (any match denies), then ALLOW (if any
-// ALLOW policy applies, one must match). AUDIT never decides.
+// ALLOW policy applies, one must match). AUDIT never decides, nor does a
+// dry-run policy.
 // (https://istio.io/latest/docs/concepts/security/#implicit-enablement)
 func (e Env) Authorize(w *inventory.Workload, req Request) Decision {
 	policies := e.policiesFor(w)
@@ -108,12 +130,15 @@ func (e Env) Authorize(w *inventory.Workload, req Request) Decision {
 	}
 	var allows []authzPolicy
 	for _, ap := range policies {
+		if isDryRun(ap.Obj) {
+			continue
+		}
 		name := ap.Obj.Namespace + "/" + ap.Obj.Name
 		spec := &ap.Obj.Spec
 		switch spec.GetAction() {
 		case securityapi.AuthorizationPolicy_CUSTOM:
 			for _, r := range spec.GetRules() {
-				if m := matchRule(r, req, false); m.matches {
+				if m := matchRule(r, req, false, ap.Obj.Namespace); m.matches {
 					d.Custom, d.Applied = true, true
 					d.Policies = append(d.Policies, name+" (CUSTOM)")
 					break
@@ -122,7 +147,7 @@ func (e Env) Authorize(w *inventory.Workload, req Request) Decision {
 		case securityapi.AuthorizationPolicy_DENY:
 			d.Applied = true
 			for i, r := range spec.GetRules() {
-				m := matchRule(r, req, true)
+				m := matchRule(r, req, true, ap.Obj.Namespace)
 				if !m.matches {
 					continue
 				}
@@ -144,7 +169,7 @@ func (e Env) Authorize(w *inventory.Workload, req Request) Decision {
 	for _, ap := range allows {
 		name := ap.Obj.Namespace + "/" + ap.Obj.Name
 		for i, r := range ap.Obj.Spec.GetRules() {
-			m := matchRule(r, req, false)
+			m := matchRule(r, req, false, ap.Obj.Namespace)
 			if !m.matches {
 				continue
 			}
@@ -185,24 +210,27 @@ type ruleMatch struct {
 	restrictsSource bool
 }
 
-// matchRule matches a rule. For DENY rules on non-HTTP ports, HTTP-only fields
-// are ignored (the rule becomes broader); for ALLOW rules they make the rule
-// match nothing (istio/istio pilot/pkg/security/authz/model/model.go).
-func matchRule(r *securityapi.Rule, req Request, deny bool) ruleMatch {
+// matchRule matches a rule of a policy in namespace policyNS. On non-HTTP
+// ports HTTP-only fields are ignored in DENY rules (the rule becomes
+// broader), and in an ALLOW rule any one of them, in any from, to or when
+// entry, makes the whole rule match nothing: istio/istio
+// pilot/pkg/security/authz/model/model.go (checkError returns the error for
+// ALLOW) and builder.go (a rule whose generation fails is skipped whole).
+func matchRule(r *securityapi.Rule, req Request, deny bool, policyNS string) ruleMatch {
 	m := ruleMatch{matches: true}
 	if r == nil {
 		return m
+	}
+	if !deny && !req.HTTP && usesHTTPOnlyFields(r) {
+		return ruleMatch{}
 	}
 	froms := r.GetFrom()
 	if len(froms) > 0 {
 		found := false
 		restricts := true
 		for _, f := range froms {
-			ok, conds, specific, httpOnly := matchSource(f.GetSource(), req)
+			ok, conds, specific, httpOnly := matchSource(f.GetSource(), req, policyNS)
 			if httpOnly && !req.HTTP {
-				if !deny {
-					continue // an ALLOW source with HTTP-only fields matches nothing on TCP
-				}
 				conds = nil // a DENY ignores them on TCP, so it denies more
 			}
 			if ok {
@@ -248,10 +276,56 @@ func matchRule(r *securityapi.Rule, req Request, deny bool) ruleMatch {
 	return m
 }
 
-// matchSource matches a `from.source`. It returns whether it can match,
-// request-level conditions, whether it names specific sources, and whether
-// it uses HTTP-only fields.
-func matchSource(s *securityapi.Source, req Request) (ok bool, conds []string, specific bool, httpOnly bool) {
+// usesHTTPOnlyFields reports whether any entry of a rule uses a field that
+// only exists for HTTP: requestPrincipals, hosts, methods, paths (and their
+// not-forms), or a request.* / experimental.* when key.
+func usesHTTPOnlyFields(r *securityapi.Rule) bool {
+	for _, f := range r.GetFrom() {
+		if s := f.GetSource(); s != nil && (len(s.GetRequestPrincipals()) > 0 || len(s.GetNotRequestPrincipals()) > 0) {
+			return true
+		}
+	}
+	for _, t := range r.GetTo() {
+		if op := t.GetOperation(); op != nil {
+			for _, f := range HTTPOperationFields(op) {
+				if len(f.Values) > 0 {
+					return true
+				}
+			}
+		}
+	}
+	for _, c := range r.GetWhen() {
+		if k := c.GetKey(); strings.HasPrefix(k, "request.") || strings.HasPrefix(k, "experimental.") {
+			return true
+		}
+	}
+	return false
+}
+
+// qualifyServiceAccount turns a serviceAccounts value into "namespace/name":
+// a bare name means the policy's own namespace (istio/api
+// security/v1beta1/authorization_policy.proto Source.service_accounts;
+// istio/istio pilot/pkg/security/authz/model/generator.go
+// serviceAccountRegex).
+func qualifyServiceAccount(value, policyNS string) string {
+	if strings.Contains(value, "/") {
+		return value
+	}
+	return policyNS + "/" + value
+}
+
+func qualifyServiceAccounts(values []string, policyNS string) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = qualifyServiceAccount(v, policyNS)
+	}
+	return out
+}
+
+// matchSource matches a `from.source` of a policy in namespace policyNS. It
+// returns whether it can match, request-level conditions, whether it names
+// specific sources, and whether it uses HTTP-only fields.
+func matchSource(s *securityapi.Source, req Request, policyNS string) (ok bool, conds []string, specific bool, httpOnly bool) {
 	if s == nil {
 		return true, nil, false, false
 	}
@@ -286,11 +360,11 @@ func matchSource(s *securityapi.Source, req Request) (ok bool, conds []string, s
 	}
 	if v := s.GetServiceAccounts(); len(v) > 0 {
 		specific = true
-		if !identity(v, req.ServiceAccount) {
+		if !identity(qualifyServiceAccounts(v, policyNS), req.ServiceAccount) {
 			return false, nil, specific, false
 		}
 	}
-	if v := s.GetNotServiceAccounts(); len(v) > 0 && identity(v, req.ServiceAccount) {
+	if v := s.GetNotServiceAccounts(); len(v) > 0 && identity(qualifyServiceAccounts(v, policyNS), req.ServiceAccount) {
 		return false, nil, specific, false
 	}
 	for _, pair := range [][2][]string{{s.GetIpBlocks(), s.GetNotIpBlocks()}, {s.GetRemoteIpBlocks(), s.GetNotRemoteIpBlocks()}} {

@@ -691,8 +691,8 @@ func knownIssue(enforced, all []*istiosecv1.AuthorizationPolicy, c Request) stri
 		return ""
 	}
 	for _, check := range []func(enforced, all []*istiosecv1.AuthorizationPolicy, c Request) string{
-		knownDryRun, knownBareServiceAccount, knownDenyPartialIPBlock, knownAllowIPFields, knownPresence,
-		knownAllowTCPEntries, knownDenyEntries, knownAllowContradiction,
+		knownDenyPartialIPBlock, knownAllowIPFields, knownPresence,
+		knownDenyEntries, knownAllowContradiction,
 	} {
 		if k := check(enforced, all, c); k != "" {
 			return k
@@ -711,31 +711,6 @@ func eachRule(enforced []*istiosecv1.AuthorizationPolicy, fn func(action securit
 		}
 	}
 	return ""
-}
-
-// Bug 1.
-func knownDryRun(_, all []*istiosecv1.AuthorizationPolicy, _ Request) string {
-	for _, ap := range all {
-		if refDryRun(ap) {
-			return "dry-run policies (istio.io/dry-run: \"true\") are enforced by Authorize; Istio only shadows them"
-		}
-	}
-	return ""
-}
-
-// Bug 2.
-func knownBareServiceAccount(enforced, _ []*istiosecv1.AuthorizationPolicy, _ Request) string {
-	return eachRule(enforced, func(_ securityapi.AuthorizationPolicy_Action, r *securityapi.Rule) string {
-		for _, f := range r.GetFrom() {
-			s := f.GetSource()
-			for _, sa := range append(append([]string{}, s.GetServiceAccounts()...), s.GetNotServiceAccounts()...) {
-				if !strings.Contains(sa, "/") {
-					return "a bare serviceAccounts name (policy namespace) never matches in matchSource"
-				}
-			}
-		}
-		return ""
-	})
 }
 
 // crisp: every block holds all of the class's representatives or none.
@@ -818,19 +793,6 @@ func knownPresence(enforced, _ []*istiosecv1.AuthorizationPolicy, c Request) str
 					return "an ALLOW on notHosts/notMethods/notPaths \"*\" (no HTTP request) is treated as request-dependent"
 				}
 			}
-		}
-		return ""
-	})
-}
-
-// Bug 6.
-func knownAllowTCPEntries(enforced, _ []*istiosecv1.AuthorizationPolicy, c Request) string {
-	if c.HTTP {
-		return ""
-	}
-	return eachRule(enforced, func(action securityapi.AuthorizationPolicy_Action, r *securityapi.Rule) string {
-		if action == securityapi.AuthorizationPolicy_ALLOW && !refRuleUsable(r, true, false) && (len(r.GetFrom()) > 1 || len(r.GetTo()) > 1) {
-			return "an ALLOW rule with an HTTP-only field on a TCP port should match nothing, but its other from/to entries still match"
 		}
 		return ""
 	})

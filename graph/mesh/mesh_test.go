@@ -168,6 +168,10 @@ func TestAuthorize(t *testing.T) {
 	internet := Request{SourceClass: ipspace.Public, Port: 5432}
 	httpMTLS := mtlsShop
 	httpMTLS.HTTP = true
+	mtlsData := Request{MTLS: true, Principal: "cluster.local/ns/data/sa/api", Namespace: "data", ServiceAccount: "data/api", SourceClass: ipspace.Private, Port: 5432}
+	dryRun := func(action, rules string) string {
+		return strings.Replace(ap("dry", action, "", rules), "namespace: data}", "namespace: data, annotations: {istio.io/dry-run: \"true\"}}", 1)
+	}
 	tests := []struct {
 		name     string
 		policies string
@@ -200,6 +204,19 @@ func TestAuthorize(t *testing.T) {
 		{"selector not matching", ap("p", "", "app: other", "  rules: [{from: [{source: {principals: [x]}}]}]\n"), plaintext, "allowed unrestricted"},
 		{"requestPrincipals in deny on tcp are ignored", ap("dj", "DENY", "", "  rules: [{from: [{source: {requestPrincipals: [\"*\"]}}]}]\n"), mtlsShop, "denied"},
 		{"requestPrincipals in allow on tcp match nothing", ap("aj", "", "", "  rules: [{from: [{source: {requestPrincipals: [\"*\"]}}]}]\n"), mtlsShop, "denied"},
+		// A bare serviceAccounts name is in the policy's namespace (authorization_policy.proto; generator.go serviceAccountRegex).
+		{"allow bare serviceAccount, same namespace", ap("sa", "", "", "  rules: [{from: [{source: {serviceAccounts: [api]}}]}]\n"), mtlsData, "allowed restricted"},
+		{"allow bare serviceAccount, other namespace", ap("sa", "", "", "  rules: [{from: [{source: {serviceAccounts: [api]}}]}]\n"), mtlsShop, "denied"},
+		{"allow qualified serviceAccount", ap("sa", "", "", "  rules: [{from: [{source: {serviceAccounts: [shop/api]}}]}]\n"), mtlsShop, "allowed restricted"},
+		{"deny bare serviceAccount", ap("sa", "DENY", "", "  rules: [{from: [{source: {serviceAccounts: [api]}}]}]\n"), mtlsData, "denied"},
+		{"deny bare notServiceAccounts spares it", ap("sa", "DENY", "", "  rules: [{from: [{source: {notServiceAccounts: [api]}}]}]\n"), mtlsData, "allowed unrestricted"},
+		// Dry-run ALLOW/DENY policies are shadow rules (builder.go build); CUSTOM has no dry-run.
+		{"dry-run deny enforces nothing", dryRun("DENY", "  rules: [{}]\n"), plaintext, "allowed unrestricted"},
+		{"dry-run allow-nothing enforces nothing", dryRun("", "  rules: []\n"), mtlsShop, "allowed unrestricted"},
+		{"dry-run false is enforced", strings.Replace(dryRun("DENY", "  rules: [{}]\n"), `"true"`, `"false"`, 1), plaintext, "denied"},
+		// One HTTP-only field drops the whole ALLOW rule on TCP (model.go checkError, builder.go).
+		{"allow rule with an http entry on tcp matches nothing", ap("a", "", "", "  rules: [{to: [{operation: {methods: [GET]}}, {operation: {ports: [\"5432\"]}}]}]\n"), mtlsShop, "denied"},
+		{"allow rule with an http source on tcp matches nothing", ap("a", "", "", "  rules: [{from: [{source: {requestPrincipals: [\"*\"]}}, {source: {namespaces: [shop]}}]}]\n"), mtlsShop, "denied"},
 		{"requestPrincipals need a JWT", ap("j", "", "", "  rules: [{from: [{source: {requestPrincipals: [\"*\"]}}]}]\n"), httpMTLS, "allowed restricted narrowed"},
 	}
 	for _, tt := range tests {
