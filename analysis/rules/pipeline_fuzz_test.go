@@ -10,28 +10,14 @@ import (
 	"github.com/shadowroute/shadowroute/graph/build"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 	"github.com/shadowroute/shadowroute/sources/manifest"
+	"github.com/shadowroute/shadowroute/sources/synthetic/fuzzbytes"
 )
-
-// choices reads option indexes from fuzz bytes; past the end every choice is 0.
-type choices struct {
-	data []byte
-	i    int
-}
-
-func (c *choices) pick(options ...string) string {
-	b := byte(0)
-	if c.i < len(c.data) {
-		b = c.data[c.i]
-	}
-	c.i++
-	return options[int(b)%len(options)]
-}
 
 // smallCluster builds a small mesh application from fuzz choices, in the
 // shape of the scenarios: an entry (nginx Ingress and/or Istio gateway), a
 // web tier and a database, with the mesh and policy objects that decide the
 // paths between them varied one choice at a time.
-func smallCluster(c *choices) string {
+func smallCluster(c *fuzzbytes.Reader) string {
 	var b strings.Builder
 	doc := func(format string, args ...any) {
 		b.WriteString("---\n")
@@ -39,41 +25,41 @@ func smallCluster(c *choices) string {
 		b.WriteString("\n")
 	}
 	inject := func() string {
-		return c.pick("istio-injection: enabled", "istio-injection: disabled", "istio.io/rev: canary", "tier: app")
+		return c.Choose("istio-injection: enabled", "istio-injection: disabled", "istio.io/rev: canary", "tier: app")
 	}
 	doc("apiVersion: v1\nkind: Namespace\nmetadata: {name: istio-system}")
 	doc("apiVersion: v1\nkind: Namespace\nmetadata: {name: ingress-nginx}")
 	doc("apiVersion: v1\nkind: Namespace\nmetadata: {name: web, labels: {kubernetes.io/metadata.name: web, %s}}", inject())
 	doc("apiVersion: v1\nkind: Namespace\nmetadata: {name: data, labels: {kubernetes.io/metadata.name: data, %s}}", inject())
-	if c.pick("nginx", "none") == "nginx" {
+	if c.Choose("nginx", "none") == "nginx" {
 		doc("apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: nginx}\nspec: {controller: k8s.io/ingress-nginx}")
 		doc("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\nspec:\n  selector: {matchLabels: {app: nginx}}\n  template:\n    metadata: {labels: {app: nginx}}\n    spec:\n      containers: [{name: c, image: registry.k8s.io/ingress-nginx/controller:v1.11.3, ports: [{name: http, containerPort: 80}]}]")
-		doc("apiVersion: v1\nkind: Service\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\nspec: {type: %s, selector: {app: nginx}, ports: [{name: http, port: 80, targetPort: http}]}", c.pick("LoadBalancer", "NodePort", "ClusterIP"))
+		doc("apiVersion: v1\nkind: Service\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\nspec: {type: %s, selector: {app: nginx}, ports: [{name: http, port: 80, targetPort: http}]}", c.Choose("LoadBalancer", "NodePort", "ClusterIP"))
 		doc("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web, namespace: web, annotations: {%s}}\nspec:\n  ingressClassName: nginx\n  rules: [{host: %s, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: %s, port: {number: 80}}}}]}}]",
-			c.pick("a: b", "nginx.ingress.kubernetes.io/service-upstream: \"true\""), c.pick("shop.example.com", "\"*.example.com\""), c.pick("frontend", "postgres", "missing"))
+			c.Choose("a: b", "nginx.ingress.kubernetes.io/service-upstream: \"true\""), c.Choose("shop.example.com", "\"*.example.com\""), c.Choose("frontend", "postgres", "missing"))
 	}
-	if c.pick("istio", "none") == "istio" {
+	if c.Choose("istio", "none") == "istio" {
 		doc("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: istio-ingressgateway, namespace: istio-system}\nspec:\n  selector: {matchLabels: {istio: ingressgateway}}\n  template:\n    metadata: {labels: {istio: ingressgateway}, annotations: {inject.istio.io/templates: gateway}}\n    spec:\n      containers: [{name: istio-proxy, image: auto, ports: [{containerPort: 8080}]}]")
 		doc("apiVersion: v1\nkind: Service\nmetadata: {name: istio-ingressgateway, namespace: istio-system}\nspec: {type: LoadBalancer, selector: {istio: ingressgateway}, ports: [{name: http2, port: 80, targetPort: 8080}, {name: status-port, port: 15021, targetPort: 15021}]}")
-		doc("apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: web}\nspec:\n  selector: {istio: ingressgateway}\n  servers: [{port: {number: 8080, name: http, protocol: %s}, hosts: [\"%s\"]}]", c.pick("HTTP", "HTTPS", "TCP"), c.pick("*", "web/*", "./shop.example.com", "other/*"))
+		doc("apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: web}\nspec:\n  selector: {istio: ingressgateway}\n  servers: [{port: {number: 8080, name: http, protocol: %s}, hosts: [\"%s\"]}]", c.Choose("HTTP", "HTTPS", "TCP"), c.Choose("*", "web/*", "./shop.example.com", "other/*"))
 		doc("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: web, namespace: web}\nspec:\n  hosts: [\"%s\"]\n  gateways: [%s]\n  %s: [{route: [{destination: {host: %s, port: {number: %s}}}]}]",
-			c.pick("shop.example.com", "*"), c.pick("gw", "web/gw", "gw.web.svc.cluster.local", "mesh"), c.pick("http", "tcp"), c.pick("frontend", "postgres.data.svc.cluster.local", "postgres.data"), c.pick("80", "5432"))
+			c.Choose("shop.example.com", "*"), c.Choose("gw", "web/gw", "gw.web.svc.cluster.local", "mesh"), c.Choose("http", "tcp"), c.Choose("frontend", "postgres.data.svc.cluster.local", "postgres.data"), c.Choose("80", "5432"))
 	}
 	doc("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: frontend, namespace: web}\nspec:\n  selector: {matchLabels: {app: frontend}}\n  template:\n    metadata: {labels: {app: frontend, %s}, annotations: {%s}}\n    spec:\n      serviceAccountName: frontend\n      containers: [{name: app, image: ghcr.io/acme/frontend:1, ports: [{name: http, containerPort: 8080}]}]",
-		c.pick("tier: app", "sidecar.istio.io/inject: \"false\"", "sidecar.istio.io/inject: \"true\""), c.pick("a: b", "traffic.sidecar.istio.io/excludeInboundPorts: \"8080\""))
-	doc("apiVersion: v1\nkind: Service\nmetadata: {name: frontend, namespace: web}\nspec: {selector: {app: frontend}, ports: [{name: %s, port: 80, targetPort: http}]}", c.pick("http", "tcp-web", "web"))
+		c.Choose("tier: app", "sidecar.istio.io/inject: \"false\"", "sidecar.istio.io/inject: \"true\""), c.Choose("a: b", "traffic.sidecar.istio.io/excludeInboundPorts: \"8080\""))
+	doc("apiVersion: v1\nkind: Service\nmetadata: {name: frontend, namespace: web}\nspec: {selector: {app: frontend}, ports: [{name: %s, port: 80, targetPort: http}]}", c.Choose("http", "tcp-web", "web"))
 	doc("apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: postgres, namespace: data}\nspec:\n  serviceName: postgres\n  selector: {matchLabels: {app: postgres}}\n  template:\n    metadata: {labels: {app: postgres, %s}}\n    spec:\n      serviceAccountName: postgres\n      containers: [{name: postgres, image: postgres:16, ports: [{name: postgres, containerPort: 5432}]}]",
-		c.pick("tier: app", "sidecar.istio.io/inject: \"false\""))
-	doc("apiVersion: v1\nkind: Service\nmetadata: {name: postgres, namespace: data}\nspec: {type: %s, selector: {app: postgres}, ports: [{name: tcp-postgres, port: 5432, targetPort: postgres}]}", c.pick("ClusterIP", "ClusterIP", "LoadBalancer"))
+		c.Choose("tier: app", "sidecar.istio.io/inject: \"false\""))
+	doc("apiVersion: v1\nkind: Service\nmetadata: {name: postgres, namespace: data}\nspec: {type: %s, selector: {app: postgres}, ports: [{name: tcp-postgres, port: 5432, targetPort: postgres}]}", c.Choose("ClusterIP", "ClusterIP", "LoadBalancer"))
 	for _, ns := range []string{"istio-system", "web", "data"} {
-		if mode := c.pick("none", "STRICT", "PERMISSIVE", "DISABLE", "UNSET"); mode != "none" {
+		if mode := c.Choose("none", "STRICT", "PERMISSIVE", "DISABLE", "UNSET"); mode != "none" {
 			doc("apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: default, namespace: %s}\nspec: {mtls: {mode: %s}}", ns, mode)
 		}
 	}
-	if mode := c.pick("none", "STRICT", "PERMISSIVE"); mode != "none" {
-		doc("apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: pg, namespace: data}\nspec: {selector: {matchLabels: {app: postgres}}, mtls: {mode: %s}, portLevelMtls: {%s}}", mode, c.pick("", "5432: {mode: PERMISSIVE}", "5432: {mode: STRICT}"))
+	if mode := c.Choose("none", "STRICT", "PERMISSIVE"); mode != "none" {
+		doc("apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: pg, namespace: data}\nspec: {selector: {matchLabels: {app: postgres}}, mtls: {mode: %s}, portLevelMtls: {%s}}", mode, c.Choose("", "5432: {mode: PERMISSIVE}", "5432: {mode: STRICT}"))
 	}
-	switch c.pick("none", "allow-ns", "deny-ns", "deny-notns", "allow-nothing", "allow-paths", "deny-all") {
+	switch c.Choose("none", "allow-ns", "deny-ns", "deny-notns", "allow-nothing", "allow-paths", "deny-all") {
 	case "allow-ns":
 		doc("apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: p, namespace: data}\nspec: {selector: {matchLabels: {app: postgres}}, action: ALLOW, rules: [{from: [{source: {namespaces: [web]}}]}]}")
 	case "deny-ns":
@@ -87,11 +73,11 @@ func smallCluster(c *choices) string {
 	case "deny-all":
 		doc("apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: p, namespace: data}\nspec: {action: DENY, rules: [{}]}")
 	}
-	switch c.pick("none", "deny-all", "from-web", "from-frontend", "ipblock") {
+	switch c.Choose("none", "deny-all", "from-web", "from-frontend", "ipblock") {
 	case "deny-all":
 		doc("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: data}\nspec: {podSelector: {}, policyTypes: [Ingress]}")
 	case "from-web":
-		doc("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: data}\nspec: {podSelector: {matchLabels: {app: postgres}}, ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: web}}}], ports: [{port: %s}]}]}", c.pick("5432", "postgres", "80"))
+		doc("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: data}\nspec: {podSelector: {matchLabels: {app: postgres}}, ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: web}}}], ports: [{port: %s}]}]}", c.Choose("5432", "postgres", "80"))
 	case "from-frontend":
 		doc("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: data}\nspec: {podSelector: {}, ingress: [{from: [{namespaceSelector: {}, podSelector: {matchLabels: {app: frontend}}}]}]}")
 	case "ipblock":
@@ -121,7 +107,7 @@ func FuzzPipeline(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		yaml := smallCluster(&choices{data: data})
+		yaml := smallCluster(fuzzbytes.New(data))
 		inv := inventory.New()
 		loader.LoadBytes(inv, "fuzz.yaml", []byte(yaml))
 		if len(inv.Warnings) > 0 {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/shadowroute/shadowroute/graph/ipspace"
 	"github.com/shadowroute/shadowroute/sources/inventory"
+	"github.com/shadowroute/shadowroute/sources/synthetic/fuzzbytes"
 )
 
 // This file holds a reference AuthorizationPolicy evaluator written from
@@ -141,114 +142,101 @@ type fzRequest struct {
 // ---------------------------------------------------------------------------
 // Decoding policies from fuzz bytes.
 
-type fuzzBytes struct{ b []byte }
-
-func (d *fuzzBytes) byte() byte {
-	if len(d.b) == 0 {
-		return 0
-	}
-	c := d.b[0]
-	d.b = d.b[1:]
-	return c
-}
-
-func (d *fuzzBytes) intn(n int) int { return int(d.byte()) % n }
-
-func (d *fuzzBytes) pick(alphabet []string) []string {
-	out := make([]string, 1+d.intn(2))
+func pick(d *fuzzbytes.Reader, alphabet []string) []string {
+	out := make([]string, 1+d.Intn(2))
 	for i := range out {
-		out[i] = alphabet[d.intn(len(alphabet))]
+		out[i] = alphabet[d.Intn(len(alphabet))]
 	}
 	return out
 }
 
-func decodeSource(d *fuzzBytes) *securityapi.Source {
-	if d.intn(5) == 0 {
+func decodeSource(d *fuzzbytes.Reader) *securityapi.Source {
+	if d.Intn(5) == 0 {
 		return nil
 	}
 	s := &securityapi.Source{}
-	for n := 1 + d.intn(2); n > 0; n-- {
-		switch d.intn(12) {
+	for n := 1 + d.Intn(2); n > 0; n-- {
+		switch d.Intn(12) {
 		case 0:
-			s.Principals = append(s.Principals, d.pick(fzPrincipals)...)
+			s.Principals = append(s.Principals, pick(d, fzPrincipals)...)
 		case 1:
-			s.NotPrincipals = append(s.NotPrincipals, d.pick(fzPrincipals)...)
+			s.NotPrincipals = append(s.NotPrincipals, pick(d, fzPrincipals)...)
 		case 2:
-			s.Namespaces = append(s.Namespaces, d.pick(fzNamespaces)...)
+			s.Namespaces = append(s.Namespaces, pick(d, fzNamespaces)...)
 		case 3:
-			s.NotNamespaces = append(s.NotNamespaces, d.pick(fzNamespaces)...)
+			s.NotNamespaces = append(s.NotNamespaces, pick(d, fzNamespaces)...)
 		case 4:
-			s.ServiceAccounts = append(s.ServiceAccounts, d.pick(fzServiceAccounts)...)
+			s.ServiceAccounts = append(s.ServiceAccounts, pick(d, fzServiceAccounts)...)
 		case 5:
-			s.NotServiceAccounts = append(s.NotServiceAccounts, d.pick(fzServiceAccounts)...)
+			s.NotServiceAccounts = append(s.NotServiceAccounts, pick(d, fzServiceAccounts)...)
 		case 6:
-			s.IpBlocks = append(s.IpBlocks, d.pick(fzIPBlocks)...)
+			s.IpBlocks = append(s.IpBlocks, pick(d, fzIPBlocks)...)
 		case 7:
-			s.NotIpBlocks = append(s.NotIpBlocks, d.pick(fzIPBlocks)...)
+			s.NotIpBlocks = append(s.NotIpBlocks, pick(d, fzIPBlocks)...)
 		case 8:
-			s.RemoteIpBlocks = append(s.RemoteIpBlocks, d.pick(fzIPBlocks)...)
+			s.RemoteIpBlocks = append(s.RemoteIpBlocks, pick(d, fzIPBlocks)...)
 		case 9:
-			s.NotRemoteIpBlocks = append(s.NotRemoteIpBlocks, d.pick(fzIPBlocks)...)
+			s.NotRemoteIpBlocks = append(s.NotRemoteIpBlocks, pick(d, fzIPBlocks)...)
 		case 10:
-			s.RequestPrincipals = append(s.RequestPrincipals, d.pick(fzReqPrincipals)...)
+			s.RequestPrincipals = append(s.RequestPrincipals, pick(d, fzReqPrincipals)...)
 		default:
-			s.NotRequestPrincipals = append(s.NotRequestPrincipals, d.pick(fzReqPrincipals)...)
+			s.NotRequestPrincipals = append(s.NotRequestPrincipals, pick(d, fzReqPrincipals)...)
 		}
 	}
 	return s
 }
 
-func decodeOperation(d *fuzzBytes) *securityapi.Operation {
-	if d.intn(5) == 0 {
+func decodeOperation(d *fuzzbytes.Reader) *securityapi.Operation {
+	if d.Intn(5) == 0 {
 		return nil
 	}
 	o := &securityapi.Operation{}
-	for n := 1 + d.intn(2); n > 0; n-- {
-		switch d.intn(8) {
+	for n := 1 + d.Intn(2); n > 0; n-- {
+		switch d.Intn(8) {
 		case 0:
-			o.Ports = append(o.Ports, d.pick(fzPorts)...)
+			o.Ports = append(o.Ports, pick(d, fzPorts)...)
 		case 1:
-			o.NotPorts = append(o.NotPorts, d.pick(fzPorts)...)
+			o.NotPorts = append(o.NotPorts, pick(d, fzPorts)...)
 		case 2:
-			o.Hosts = append(o.Hosts, d.pick(fzHosts)...)
+			o.Hosts = append(o.Hosts, pick(d, fzHosts)...)
 		case 3:
-			o.NotHosts = append(o.NotHosts, d.pick(fzHosts)...)
+			o.NotHosts = append(o.NotHosts, pick(d, fzHosts)...)
 		case 4:
-			o.Methods = append(o.Methods, d.pick(fzMethods)...)
+			o.Methods = append(o.Methods, pick(d, fzMethods)...)
 		case 5:
-			o.NotMethods = append(o.NotMethods, d.pick(fzMethods)...)
+			o.NotMethods = append(o.NotMethods, pick(d, fzMethods)...)
 		case 6:
-			o.Paths = append(o.Paths, d.pick(fzPaths)...)
+			o.Paths = append(o.Paths, pick(d, fzPaths)...)
 		default:
-			o.NotPaths = append(o.NotPaths, d.pick(fzPaths)...)
+			o.NotPaths = append(o.NotPaths, pick(d, fzPaths)...)
 		}
 	}
 	return o
 }
 
-func decodeRule(d *fuzzBytes) *securityapi.Rule {
+func decodeRule(d *fuzzbytes.Reader) *securityapi.Rule {
 	r := &securityapi.Rule{}
-	parts := d.byte()
+	parts := d.Byte()
 	if parts&1 != 0 {
-		for n := 1 + d.intn(2); n > 0; n-- {
+		for n := 1 + d.Intn(2); n > 0; n-- {
 			r.From = append(r.From, &securityapi.Rule_From{Source: decodeSource(d)})
 		}
 	}
 	if parts&2 != 0 {
-		for n := 1 + d.intn(2); n > 0; n-- {
+		for n := 1 + d.Intn(2); n > 0; n-- {
 			r.To = append(r.To, &securityapi.Rule_To{Operation: decodeOperation(d)})
 		}
 	}
 	if parts&4 != 0 {
-		for n := 1 + d.intn(2); n > 0; n-- {
+		for n := 1 + d.Intn(2); n > 0; n-- {
 			c := &securityapi.Condition{Key: fzHeaderKey}
-			switch d.intn(3) {
+			switch d.Intn(3) {
 			case 0:
-				c.Values = d.pick(fzHeaderValues)
+				c.Values = pick(d, fzHeaderValues)
 			case 1:
-				c.NotValues = d.pick(fzHeaderValues)
+				c.NotValues = pick(d, fzHeaderValues)
 			default:
-				c.Values, c.NotValues = d.pick(fzHeaderValues), d.pick(fzHeaderValues)
+				c.Values, c.NotValues = pick(d, fzHeaderValues), pick(d, fzHeaderValues)
 			}
 			r.When = append(r.When, c)
 		}
@@ -258,15 +246,15 @@ func decodeRule(d *fuzzBytes) *securityapi.Rule {
 
 // decodeWorld returns the destination workload's labels and 1-3 policies.
 // The workload is data/db.
-func decodeWorld(d *fuzzBytes) (map[string]string, []*istiosecv1.AuthorizationPolicy) {
-	wl := []map[string]string{{"app": "db"}, {"app": "db", "version": "v1"}, {}, {"app": "db", gwLabel: "gw"}}[d.intn(4)]
+func decodeWorld(d *fuzzbytes.Reader) (map[string]string, []*istiosecv1.AuthorizationPolicy) {
+	wl := []map[string]string{{"app": "db"}, {"app": "db", "version": "v1"}, {}, {"app": "db", gwLabel: "gw"}}[d.Intn(4)]
 	var aps []*istiosecv1.AuthorizationPolicy
-	for i := 1 + d.intn(3); i > 0; i-- {
-		ap := &istiosecv1.AuthorizationPolicy{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("ap%d", i), Namespace: []string{"data", "data", fuzzRoot, "shop"}[d.intn(4)]}}
+	for i := 1 + d.Intn(3); i > 0; i-- {
+		ap := &istiosecv1.AuthorizationPolicy{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("ap%d", i), Namespace: []string{"data", "data", fuzzRoot, "shop"}[d.Intn(4)]}}
 		ap.APIVersion, ap.Kind = "security.istio.io/v1", "AuthorizationPolicy"
 		ap.Spec.Action = []securityapi.AuthorizationPolicy_Action{securityapi.AuthorizationPolicy_ALLOW, securityapi.AuthorizationPolicy_ALLOW,
-			securityapi.AuthorizationPolicy_DENY, securityapi.AuthorizationPolicy_AUDIT, securityapi.AuthorizationPolicy_CUSTOM}[d.intn(5)]
-		flags := d.byte()
+			securityapi.AuthorizationPolicy_DENY, securityapi.AuthorizationPolicy_AUDIT, securityapi.AuthorizationPolicy_CUSTOM}[d.Intn(5)]
+		flags := d.Byte()
 		switch flags & 3 {
 		case 1:
 			ap.Spec.Selector = &typeapi.WorkloadSelector{MatchLabels: map[string]string{"app": "db"}}
@@ -289,12 +277,12 @@ func decodeWorld(d *fuzzBytes) (map[string]string, []*istiosecv1.AuthorizationPo
 		if flags>>5 == 7 {
 			ap.Annotations = map[string]string{dryRunAn: "true"}
 		}
-		switch d.intn(4) {
+		switch d.Intn(4) {
 		case 0: // no rules
 		case 1:
 			ap.Spec.Rules = []*securityapi.Rule{{}}
 		default:
-			for n := 1 + d.intn(2); n > 0; n-- {
+			for n := 1 + d.Intn(2); n > 0; n-- {
 				ap.Spec.Rules = append(ap.Spec.Rules, decodeRule(d))
 			}
 		}
@@ -870,7 +858,7 @@ var fuzzConnList = fuzzConns()
 // failure otherwise ("known bug: ..." when a reported bug explains it).
 func checkAuthorize(data []byte) string {
 	{
-		podLabels, aps := decodeWorld(&fuzzBytes{data})
+		podLabels, aps := decodeWorld(fuzzbytes.New(data))
 		inv := inventory.New()
 		for _, ap := range aps {
 			inv.Add(&inventory.Object{Key: inventory.Key{Group: inventory.AuthorizationPolicy.Group, Kind: inventory.AuthorizationPolicy.Kind, Namespace: ap.Namespace, Name: ap.Name}, Obj: ap})

@@ -15,6 +15,7 @@ import (
 
 	"github.com/shadowroute/shadowroute/graph/ipspace"
 	"github.com/shadowroute/shadowroute/sources/inventory"
+	"github.com/shadowroute/shadowroute/sources/synthetic/fuzzbytes"
 )
 
 // The references in this file are written from the Kubernetes API
@@ -33,22 +34,6 @@ import (
 // an invalid peer selector matches nothing, ipBlocks match only peers outside
 // the pod network, hostNetwork pods are not subject to pod policies.
 
-// fuzzBytes hands out the fuzz input a byte at a time; past the end it
-// yields zeros, so every input decodes to something.
-type fuzzBytes struct{ b []byte }
-
-func (d *fuzzBytes) byte() byte {
-	if len(d.b) == 0 {
-		return 0
-	}
-	c := d.b[0]
-	d.b = d.b[1:]
-	return c
-}
-
-func (d *fuzzBytes) intn(n int) int { return int(d.byte()) % n }
-func (d *fuzzBytes) bool() bool     { return d.byte()&1 == 1 }
-
 // Label alphabets: small, so selectors and labels meet; a few entries are
 // invalid on purpose (they may only appear in selectors).
 type token struct {
@@ -65,11 +50,11 @@ var (
 )
 
 // genLabels makes a label set from the valid keys and values.
-func genLabels(d *fuzzBytes) map[string]string {
+func genLabels(d *fuzzbytes.Reader) map[string]string {
 	out := map[string]string{}
 	for _, k := range labelKeys[:3] {
-		if d.bool() {
-			out[k.s] = labelValues[d.intn(4)].s
+		if d.Bool() {
+			out[k.s] = labelValues[d.Intn(4)].s
 		}
 	}
 	return out
@@ -77,8 +62,8 @@ func genLabels(d *fuzzBytes) map[string]string {
 
 // genSelector makes a selector (nil when absent is allowed and chosen) and
 // says whether it is valid.
-func genSelector(d *fuzzBytes, allowNil bool) (*metav1.LabelSelector, bool) {
-	mode := d.intn(8)
+func genSelector(d *fuzzbytes.Reader, allowNil bool) (*metav1.LabelSelector, bool) {
+	mode := d.Intn(8)
 	if allowNil && mode == 0 {
 		return nil, true
 	}
@@ -87,8 +72,8 @@ func genSelector(d *fuzzBytes, allowNil bool) (*metav1.LabelSelector, bool) {
 	if mode == 1 {
 		return sel, true // {}
 	}
-	for i := d.intn(3); i > 0; i-- {
-		k, v := labelKeys[d.intn(len(labelKeys))], labelValues[d.intn(len(labelValues))]
+	for i := d.Intn(3); i > 0; i-- {
+		k, v := labelKeys[d.Intn(len(labelKeys))], labelValues[d.Intn(len(labelValues))]
 		if sel.MatchLabels == nil {
 			sel.MatchLabels = map[string]string{}
 		}
@@ -100,11 +85,11 @@ func genSelector(d *fuzzBytes, allowNil bool) (*metav1.LabelSelector, bool) {
 			valid = false
 		}
 	}
-	for i := d.intn(3); i > 0; i-- {
-		k, op := labelKeys[d.intn(len(labelKeys))], operators[d.intn(len(operators))]
+	for i := d.Intn(3); i > 0; i-- {
+		k, op := labelKeys[d.Intn(len(labelKeys))], operators[d.Intn(len(operators))]
 		e := metav1.LabelSelectorRequirement{Key: k.s, Operator: metav1.LabelSelectorOperator(op.s)}
-		for j := d.intn(3); j > 0; j-- {
-			v := labelValues[d.intn(len(labelValues))]
+		for j := d.Intn(3); j > 0; j-- {
+			v := labelValues[d.Intn(len(labelValues))]
 			e.Values = append(e.Values, v.s)
 			valid = valid && v.valid
 		}
@@ -196,7 +181,7 @@ func FuzzLabelSelector(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		d := &fuzzBytes{data}
+		d := fuzzbytes.New(data)
 		podSel, podValid := genSelector(d, false)
 		nsSel, nsValid := genSelector(d, true)
 		peerPod, peerPodValid := genSelector(d, true)
@@ -204,7 +189,7 @@ func FuzzLabelSelector(f *testing.F) {
 			peerPod, peerPodValid = &metav1.LabelSelector{}, true
 		}
 		dstLabels, srcLabels, srcNSLabels := genLabels(d), genLabels(d), genLabels(d)
-		srcNS := []string{"data", "shop"}[d.intn(2)]
+		srcNS := []string{"data", "shop"}[d.Intn(2)]
 		srcNSLabels[corev1.LabelMetadataName] = srcNS
 
 		// The selectors themselves, as LabelSelectorAsSelector compiles them.
@@ -291,29 +276,29 @@ type fuzzPod struct {
 	name string
 }
 
-func genPods(d *fuzzBytes, namespaces []fuzzNamespace) []fuzzPod {
+func genPods(d *fuzzbytes.Reader, namespaces []fuzzNamespace) []fuzzPod {
 	var pods []fuzzPod
 	for i := 0; i < 3; i++ {
-		ns := namespaces[d.intn(len(namespaces))]
+		ns := namespaces[d.Intn(len(namespaces))]
 		var ports []corev1.ContainerPort
 		// Container port names are unique in a pod.
-		if d.bool() {
-			ports = append(ports, corev1.ContainerPort{Name: "http", ContainerPort: []int32{80, 8080}[d.intn(2)]})
+		if d.Bool() {
+			ports = append(ports, corev1.ContainerPort{Name: "http", ContainerPort: []int32{80, 8080}[d.Intn(2)]})
 		}
-		if d.bool() {
-			ports = append(ports, corev1.ContainerPort{Name: "pg", ContainerPort: 5432, Protocol: []corev1.Protocol{"", corev1.ProtocolSCTP}[d.intn(2)]})
+		if d.Bool() {
+			ports = append(ports, corev1.ContainerPort{Name: "pg", ContainerPort: 5432, Protocol: []corev1.Protocol{"", corev1.ProtocolSCTP}[d.Intn(2)]})
 		}
-		if d.bool() {
-			ports = append(ports, corev1.ContainerPort{Name: "dns", ContainerPort: 53, Protocol: []corev1.Protocol{corev1.ProtocolUDP, corev1.ProtocolTCP}[d.intn(2)]})
+		if d.Bool() {
+			ports = append(ports, corev1.ContainerPort{Name: "dns", ContainerPort: 53, Protocol: []corev1.Protocol{corev1.ProtocolUDP, corev1.ProtocolTCP}[d.Intn(2)]})
 		}
-		if d.bool() {
+		if d.Bool() {
 			ports = append(ports, corev1.ContainerPort{ContainerPort: 9090}) // unnamed
 		}
 		name := fmt.Sprintf("pod%d", i)
 		podLabels := genLabels(d)
 		w := &inventory.Workload{Kind: "Pod", Namespace: ns.name, Name: name, Replicas: 1, Template: corev1.PodTemplateSpec{
 			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns.name, Labels: podLabels},
-			Spec:       corev1.PodSpec{HostNetwork: d.intn(8) == 7, Containers: []corev1.Container{{Name: "c", Ports: ports}}},
+			Spec:       corev1.PodSpec{HostNetwork: d.Intn(8) == 7, Containers: []corev1.Container{{Name: "c", Ports: ports}}},
 		}}
 		pods = append(pods, fuzzPod{name: name, peer: Peer{Namespace: ns.name, PodLabels: podLabels, NSLabels: ns.labels, HostNetwork: w.Template.Spec.HostNetwork, Workload: w}})
 	}
@@ -322,9 +307,9 @@ func genPods(d *fuzzBytes, namespaces []fuzzNamespace) []fuzzPod {
 
 // genPeer makes one valid NetworkPolicyPeer: selectors, or an ipBlock whose
 // exceptions lie strictly inside its CIDR.
-func genPeer(d *fuzzBytes) networkingv1.NetworkPolicyPeer {
+func genPeer(d *fuzzbytes.Reader) networkingv1.NetworkPolicyPeer {
 	var p networkingv1.NetworkPolicyPeer
-	switch d.intn(4) {
+	switch d.Intn(4) {
 	case 0:
 		p.PodSelector, _ = genSelector(d, false)
 	case 1:
@@ -333,10 +318,10 @@ func genPeer(d *fuzzBytes) networkingv1.NetworkPolicyPeer {
 		p.PodSelector, _ = genSelector(d, false)
 		p.NamespaceSelector, _ = genSelector(d, false)
 	default:
-		cidr := netip.MustParsePrefix(fuzzCIDRs[d.intn(len(fuzzCIDRs))])
+		cidr := netip.MustParsePrefix(fuzzCIDRs[d.Intn(len(fuzzCIDRs))])
 		p.IPBlock = &networkingv1.IPBlock{CIDR: cidr.String()}
-		for i := d.intn(3); i > 0; i-- {
-			ex := netip.MustParsePrefix(fuzzCIDRs[d.intn(len(fuzzCIDRs))])
+		for i := d.Intn(3); i > 0; i-- {
+			ex := netip.MustParsePrefix(fuzzCIDRs[d.Intn(len(fuzzCIDRs))])
 			if ex.Bits() > cidr.Bits() && cidr.Contains(ex.Addr()) {
 				p.IPBlock.Except = append(p.IPBlock.Except, ex.String())
 			}
@@ -345,29 +330,29 @@ func genPeer(d *fuzzBytes) networkingv1.NetworkPolicyPeer {
 	return p
 }
 
-func genPorts(d *fuzzBytes) []networkingv1.NetworkPolicyPort {
+func genPorts(d *fuzzbytes.Reader) []networkingv1.NetworkPolicyPort {
 	var out []networkingv1.NetworkPolicyPort
-	n := d.intn(4)
+	n := d.Intn(4)
 	if n == 3 {
 		return []networkingv1.NetworkPolicyPort{} // ports: []
 	}
 	for ; n > 0; n-- {
 		var p networkingv1.NetworkPolicyPort
-		if i := d.intn(4); i > 0 {
+		if i := d.Intn(4); i > 0 {
 			proto := []corev1.Protocol{corev1.ProtocolTCP, corev1.ProtocolUDP, corev1.ProtocolSCTP}[i-1]
 			p.Protocol = &proto
 		}
-		switch d.intn(5) {
+		switch d.Intn(5) {
 		case 0: // whole protocol
 		case 1, 2:
-			port := intstr.FromInt32([]int32{80, 53, 5432, 8080}[d.intn(4)])
+			port := intstr.FromInt32([]int32{80, 53, 5432, 8080}[d.Intn(4)])
 			p.Port = &port
 		case 3:
-			r := [][2]int32{{8000, 8100}, {1, 1024}, {5000, 6000}, {53, 53}}[d.intn(4)]
+			r := [][2]int32{{8000, 8100}, {1, 1024}, {5000, 6000}, {53, 53}}[d.Intn(4)]
 			port := intstr.FromInt32(r[0])
 			p.Port, p.EndPort = &port, &r[1]
 		default:
-			port := intstr.FromString([]string{"http", "pg", "dns", "nope"}[d.intn(4)])
+			port := intstr.FromString([]string{"http", "pg", "dns", "nope"}[d.Intn(4)])
 			p.Port = &port
 		}
 		out = append(out, p)
@@ -375,14 +360,14 @@ func genPorts(d *fuzzBytes) []networkingv1.NetworkPolicyPort {
 	return out
 }
 
-func genRules(d *fuzzBytes) (peers [][]networkingv1.NetworkPolicyPeer, ports [][]networkingv1.NetworkPolicyPort, present bool) {
-	n := d.intn(4)
+func genRules(d *fuzzbytes.Reader) (peers [][]networkingv1.NetworkPolicyPeer, ports [][]networkingv1.NetworkPolicyPort, present bool) {
+	n := d.Intn(4)
 	if n == 0 {
-		return nil, nil, d.bool() // missing, or [] with present=true
+		return nil, nil, d.Bool() // missing, or [] with present=true
 	}
 	for i := 0; i < n; i++ {
 		var ps []networkingv1.NetworkPolicyPeer
-		switch m := d.intn(4); m {
+		switch m := d.Intn(4); m {
 		case 0: // from/to missing
 		case 1:
 			ps = []networkingv1.NetworkPolicyPeer{}
@@ -397,13 +382,13 @@ func genRules(d *fuzzBytes) (peers [][]networkingv1.NetworkPolicyPeer, ports [][
 	return peers, ports, true
 }
 
-func genPolicies(d *fuzzBytes, namespaces []fuzzNamespace) []*networkingv1.NetworkPolicy {
+func genPolicies(d *fuzzbytes.Reader, namespaces []fuzzNamespace) []*networkingv1.NetworkPolicy {
 	var out []*networkingv1.NetworkPolicy
-	for i := 1 + d.intn(3); i > 0; i-- {
-		np := &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("np%d", i), Namespace: namespaces[d.intn(len(namespaces))].name}}
+	for i := 1 + d.Intn(3); i > 0; i-- {
+		np := &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("np%d", i), Namespace: namespaces[d.Intn(len(namespaces))].name}}
 		sel, _ := genSelector(d, false)
 		np.Spec.PodSelector = *sel
-		switch d.intn(4) {
+		switch d.Intn(4) {
 		case 1:
 			np.Spec.PolicyTypes = []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}
 		case 2:
@@ -618,10 +603,10 @@ func describePolicies(nps []*networkingv1.NetworkPolicy) string {
 // decodeNetpolWorld decodes two namespaces (their labels), three pods and
 // one to three policies.
 func decodeNetpolWorld(data []byte) ([]fuzzPod, []*networkingv1.NetworkPolicy) {
-	d := &fuzzBytes{data}
+	d := fuzzbytes.New(data)
 	namespaces := []fuzzNamespace{
-		{"data", map[string]string{corev1.LabelMetadataName: "data", "app": []string{"db", "web"}[d.intn(2)]}},
-		{"shop", map[string]string{corev1.LabelMetadataName: "shop", "tier": []string{"db", "web"}[d.intn(2)]}},
+		{"data", map[string]string{corev1.LabelMetadataName: "data", "app": []string{"db", "web"}[d.Intn(2)]}},
+		{"shop", map[string]string{corev1.LabelMetadataName: "shop", "tier": []string{"db", "web"}[d.Intn(2)]}},
 	}
 	pods := genPods(d, namespaces)
 	return pods, genPolicies(d, namespaces)
