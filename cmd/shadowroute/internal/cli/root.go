@@ -26,7 +26,8 @@ const (
 const exitCodeHelp = `Exit codes:
   0  success (no finding at or above --fail-on)
   1  findings at or above the --fail-on severity
-  2  usage or input error (missing path, bad flag; with --strict, any warning)`
+  2  usage or input error (missing path, bad flag, no object in the input,
+     input over --max-input-bytes; with --strict, any warning)`
 
 // ExitError carries the exit code a command wants.
 type ExitError struct {
