@@ -173,25 +173,6 @@ func (d *danglingPass) ingressBackend(ing inventory.TypedObject[*networkingv1.In
 
 // --- VirtualService ------------------------------------------------------
 
-// danglingGatewayKey resolves a VirtualService gateways entry to
-// namespace/name the way istiod does (pilot/pkg/model/virtualservice.go
-// resolveGatewayName): "name" is in the VirtualService's namespace, "./name"
-// too, "ns/name" as written, and the legacy FQDN form name.ns[.svc...] is
-// ns/name.
-func danglingGatewayKey(ref, vsNS string) (ns, name string) {
-	if before, after, ok := strings.Cut(ref, "/"); ok {
-		if before == "." {
-			return vsNS, after
-		}
-		return before, after
-	}
-	if first, rest, ok := strings.Cut(ref, "."); ok {
-		ns, _, _ := strings.Cut(rest, ".")
-		return ns, first
-	}
-	return vsNS, ref
-}
-
 type danglingDest struct {
 	host   string
 	port   uint32
@@ -236,7 +217,7 @@ func (d *danglingPass) virtualServices() {
 			if gw == "mesh" {
 				continue
 			}
-			ns, n := danglingGatewayKey(gw, vs.Obj.Namespace)
+			ns, n := hosts.ResolveGatewayRef(gw, vs.Obj.Namespace)
 			if d.inv.Get(inventory.Gateway, ns, n) != nil {
 				continue
 			}

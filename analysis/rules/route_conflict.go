@@ -273,8 +273,7 @@ func (c *conflictPass) boundGateways(vs *istionetv1.VirtualService) (keys []stri
 		if ref == "mesh" {
 			continue
 		}
-		ns, n := danglingGatewayKey(ref, vs.Namespace)
-		key := ns + "/" + n
+		key := hosts.GatewayKey(ref, vs.Namespace)
 		gw, ok := c.gateways[key]
 		if !ok || bound[key] != nil {
 			continue
@@ -467,8 +466,7 @@ func (c *conflictPass) virtualServiceConflicts() {
 // gateway (ns/name).
 func conflictMatchGateway(refs []string, gwKey, vsNS string) bool {
 	for _, ref := range refs {
-		ns, n := danglingGatewayKey(ref, vsNS)
-		if ns+"/"+n == gwKey {
+		if hosts.GatewayKey(ref, vsNS) == gwKey {
 			return true
 		}
 	}

@@ -56,13 +56,10 @@ func (b *builder) addGateways() {
 	}
 	for _, vs := range inventory.Typed[*istionetv1.VirtualService](b.inv, inventory.VirtualService) {
 		for _, ref := range vs.Obj.Spec.GetGateways() {
-			if ref == "mesh" {
+			if ref == hosts.MeshGateway {
 				continue
 			}
-			key := ref
-			if !strings.Contains(ref, "/") {
-				key = vs.Obj.Namespace + "/" + ref
-			}
+			key := hosts.GatewayKey(ref, vs.Obj.Namespace)
 			gw, ok := byName[key]
 			if !ok {
 				b.g.AddNotSeen("VirtualService %s/%s (%s): gateway %s is not in the input, so its routes through it are not analysed", vs.Obj.Namespace, vs.Obj.Name, vs.Entry.Origin, key)

@@ -132,3 +132,34 @@ func (s ServerHost) AllowsNamespace(vsNS, gatewayNS string) bool {
 	}
 	return s.Namespace == vsNS
 }
+
+// MeshGateway is the reserved gateways entry that binds a VirtualService to
+// the sidecars of the mesh.
+const MeshGateway = "mesh"
+
+// ResolveGatewayRef resolves one entry of a VirtualService's `gateways` list
+// (or of an HTTP match's) to the namespace and name of the Gateway it means,
+// as istiod does (istio/istio pilot/pkg/model/config.go resolveGatewayName):
+// "ns/name" as written, "./name" and a bare "name" in the VirtualService's
+// namespace, and the legacy FQDN forms "name.ns" and "name.ns.svc.DOMAIN" as
+// ns/name. The reserved "mesh" is not a Gateway; callers check MeshGateway
+// first.
+func ResolveGatewayRef(ref, vsNamespace string) (namespace, name string) {
+	if ns, n, ok := strings.Cut(ref, "/"); ok {
+		if ns == "." {
+			return vsNamespace, n
+		}
+		return ns, n
+	}
+	if n, rest, ok := strings.Cut(ref, "."); ok {
+		ns, _, _ := strings.Cut(rest, ".")
+		return ns, n
+	}
+	return vsNamespace, ref
+}
+
+// GatewayKey is ResolveGatewayRef as "namespace/name".
+func GatewayKey(ref, vsNamespace string) string {
+	ns, n := ResolveGatewayRef(ref, vsNamespace)
+	return ns + "/" + n
+}

@@ -62,3 +62,22 @@ func TestQualifyAndVisible(t *testing.T) {
 		t.Errorf("bare host must allow any namespace")
 	}
 }
+
+// TestResolveGatewayRef follows istio/istio pilot/pkg/model/config.go
+// resolveGatewayName.
+func TestResolveGatewayRef(t *testing.T) {
+	for _, tc := range []struct {
+		ref, vsNS, want string
+	}{
+		{"public", "shop", "shop/public"},
+		{"istio-system/public", "shop", "istio-system/public"},
+		{"./public", "shop", "shop/public"},
+		{"public.istio-system.svc.cluster.local", "shop", "istio-system/public"},
+		{"public.istio-system", "shop", "istio-system/public"},
+		{"*/public", "shop", "*/public"},
+	} {
+		if got := GatewayKey(tc.ref, tc.vsNS); got != tc.want {
+			t.Errorf("GatewayKey(%q, %q) = %s, want %s", tc.ref, tc.vsNS, got, tc.want)
+		}
+	}
+}
