@@ -287,8 +287,23 @@ func TestInputLimit(t *testing.T) {
 	if _, err := l.Load([]string{filepath.Join(root, "a.yaml")}); err != nil {
 		t.Errorf("second Load: %v", err)
 	}
-	// A named device is bounded too instead of being read forever.
-	if _, err := l.Load([]string{"/dev/zero"}); !errors.As(err, &tooLarge) {
-		t.Errorf("Load(/dev/zero): err = %v, want InputTooLargeError", err)
+	// A named pipe is read (process substitution), bounded by the limit.
+	pipe := filepath.Join(t.TempDir(), "pipe")
+	if err := syscall.Mkfifo(pipe, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	go func() {
+		if w, err := os.OpenFile(pipe, os.O_WRONLY, 0); err == nil {
+			fmt.Fprintf(w, serviceAccount, "piped")
+			w.Close()
+		}
+	}()
+	if inv, err := l.Load([]string{pipe}); err != nil || inv.Len() != 1 {
+		t.Errorf("Load(pipe): %v", err)
+	}
+	// A named device is refused instead of filling memory.
+	var notAFile *NotAFileError
+	if _, err := l.Load([]string{"/dev/zero"}); !errors.As(err, &notAFile) {
+		t.Errorf("Load(/dev/zero): err = %v, want NotAFileError", err)
 	}
 }

@@ -130,6 +130,13 @@ func (e *MissingPathError) Error() string {
 	return fmt.Sprintf("%s: no such file or directory", e.Path)
 }
 
+// NotAFileError is returned for a named path that is a device or socket.
+type NotAFileError struct{ Path, Kind string }
+
+func (e *NotAFileError) Error() string {
+	return fmt.Sprintf("%s is %s, not a manifest file or pipe (use - for standard input)", e.Path, e.Kind)
+}
+
 // InputTooLargeError is returned when the input exceeds Limits.MaxInputBytes.
 type InputTooLargeError struct {
 	Path  string
@@ -268,14 +275,23 @@ func (l *Loader) readWalkedFile(path, shown string) ([]byte, error) {
 	return l.readAll(shown, f)
 }
 
-// loadNamedFile reads a file the user named: it may be a pipe (process
-// substitution), and is read up to the input limit.
+// loadNamedFile reads a file the user named: a regular file or a pipe
+// (process substitution, `<(helm template ...)`), up to the input limit. A
+// device or socket is refused: /dev/zero or /dev/urandom would only fill
+// memory up to the limit, and a terminal is read with "-".
 func (l *Loader) loadNamedFile(inv *inventory.Inventory, path string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", path, err)
 	}
 	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", path, err)
+	}
+	if m := info.Mode(); m&(fs.ModeDevice|fs.ModeCharDevice|fs.ModeSocket) != 0 {
+		return &NotAFileError{Path: path, Kind: fileKind(m)}
+	}
 	data, err := l.readAll(path, f)
 	if err != nil {
 		return err
