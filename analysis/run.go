@@ -54,9 +54,9 @@ type Pass struct {
 func (p *Pass) Mesh() mesh.Env {
 	root := p.Config.RootNamespace
 	if root == "" {
-		root = "istio-system"
+		root = mesh.DefaultRootNamespace
 	}
-	return mesh.Env{Inv: p.Inventory, RootNamespace: root, TrustDomain: "cluster.local"}
+	return mesh.Env{Inv: p.Inventory, RootNamespace: root, TrustDomain: mesh.DefaultTrustDomain}
 }
 
 // Paths returns the shared path search, computed once per run.

@@ -108,10 +108,10 @@ func Build(inv *inventory.Inventory, opts Options) (*graph.Graph, error) {
 
 func newBuilder(inv *inventory.Inventory, opts Options) *builder {
 	if opts.RootNamespace == "" {
-		opts.RootNamespace = "istio-system"
+		opts.RootNamespace = mesh.DefaultRootNamespace
 	}
 	if opts.TrustDomain == "" {
-		opts.TrustDomain = "cluster.local"
+		opts.TrustDomain = mesh.DefaultTrustDomain
 	}
 	np, problems := netpol.NewEvaluator(inv)
 	b := &builder{

@@ -41,6 +41,13 @@ type Status struct {
 	Unknown bool
 }
 
+// Istio's defaults for the mesh settings Env carries: meshConfig.rootNamespace
+// and meshConfig.trustDomain (istio/api mesh/v1alpha1/config.proto).
+const (
+	DefaultRootNamespace = "istio-system"
+	DefaultTrustDomain   = "cluster.local"
+)
+
 // Env is what the mesh functions read: the inventory and mesh settings.
 type Env struct {
 	Inv *inventory.Inventory

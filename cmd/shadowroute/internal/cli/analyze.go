@@ -16,6 +16,7 @@ import (
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/build"
 	"github.com/shadowroute/shadowroute/graph/classify"
+	"github.com/shadowroute/shadowroute/graph/mesh"
 	"github.com/shadowroute/shadowroute/render/diagram"
 	"github.com/shadowroute/shadowroute/render/report"
 	"github.com/shadowroute/shadowroute/sources/inventory"
@@ -102,7 +103,7 @@ was missing.
 // analyze and report).
 func (o *analyzeOptions) addAnalysisFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.failOn, "fail-on", "none", "exit 1 when a finding is at or above this severity: critical, high, medium, low, info or none")
-	f.StringVar(&o.rootNamespace, "mesh-root-namespace", "istio-system", "Istio's mesh root namespace (mesh-wide PeerAuthentication and AuthorizationPolicy)")
+	f.StringVar(&o.rootNamespace, "mesh-root-namespace", mesh.DefaultRootNamespace, "Istio's mesh root namespace (mesh-wide PeerAuthentication and AuthorizationPolicy)")
 	f.StringArrayVar(&o.ingressControllers, "ingress-controller", nil, "CLASS=NAMESPACE/LABELSELECTOR: the workloads implementing an IngressClass (repeatable; NAMESPACE * for any)")
 	f.BoolVar(&o.gatewayScopeNamespace, "gateway-scope-namespace", false, "Gateways select workloads in their own namespace only (istiod PILOT_SCOPE_GATEWAY_TO_NAMESPACE=true)")
 	f.StringArrayVar(&o.sensitive, "sensitive", nil, "NAMESPACE/LABELSELECTOR: also treat these workloads as databases (repeatable; NAMESPACE * for any)")

@@ -5,6 +5,7 @@ import (
 
 	conn "github.com/shadowroute/shadowroute/analysis/connectivity"
 	"github.com/shadowroute/shadowroute/graph/build"
+	"github.com/shadowroute/shadowroute/graph/mesh"
 	render "github.com/shadowroute/shadowroute/render/connectivity"
 )
 
@@ -63,7 +64,7 @@ docs/connectivity.md for where it differs from netpol-analyzer.
 	f.StringVar(&o.focus, "focus-workload", "", "only connections from or to this workload (NAMESPACE/NAME or NAME)")
 	f.BoolVar(&o.exposure, "exposure", false, "also report what each workload is exposed to (entire cluster, external ranges)")
 	f.BoolVar(&o.mesh, "mesh", false, "apply Istio mesh authentication and authorization, tagging each connection")
-	f.StringVar(&o.rootNamespace, "mesh-root-namespace", "istio-system", "Istio's mesh root namespace")
+	f.StringVar(&o.rootNamespace, "mesh-root-namespace", mesh.DefaultRootNamespace, "Istio's mesh root namespace")
 	return cmd
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/build"
+	"github.com/shadowroute/shadowroute/graph/mesh"
 	"github.com/shadowroute/shadowroute/render/diagram"
 )
 
@@ -83,7 +84,7 @@ message suggesting --view paths or --focus.
 	f.IntVar(&o.maxNodes, "max-nodes", 1500, "refuse to lay out SVG/PNG views with more nodes than this")
 	f.DurationVar(&o.timeout, "timeout", time.Minute, "give up on an SVG/PNG layout after this long")
 	f.Float64Var(&o.scale, "png-scale", 1.5, "PNG pixels per Graphviz point")
-	f.StringVar(&o.rootNamespace, "mesh-root-namespace", "istio-system", "Istio's mesh root namespace")
+	f.StringVar(&o.rootNamespace, "mesh-root-namespace", mesh.DefaultRootNamespace, "Istio's mesh root namespace")
 	return cmd
 }
 
