@@ -6,11 +6,8 @@ package mesh
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
-
-	corev1 "k8s.io/api/core/v1"
 
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
@@ -180,26 +177,4 @@ func portList(s string) map[int32]bool {
 // Principal is the SPIFFE identity of a workload's service account.
 func (e Env) Principal(namespace, serviceAccount string) string {
 	return fmt.Sprintf("%s/ns/%s/sa/%s", e.TrustDomain, namespace, serviceAccount)
-}
-
-// sortedKeys returns map keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// hasContainerPort reports whether any container declares the port.
-func hasContainerPort(spec corev1.PodSpec, port int32) bool {
-	for _, c := range spec.Containers {
-		for _, p := range c.Ports {
-			if p.ContainerPort == port {
-				return true
-			}
-		}
-	}
-	return false
 }
