@@ -10,7 +10,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 PKGS    := ./...
 
-.PHONY: all build test bench fuzz vuln demo fmt lint vet tidy-check clean docs/demo-exposure.png
+.PHONY: all build test race bench fuzz vuln demo fmt lint vet tidy-check clean docs/demo-exposure.png
 
 all: build
 
@@ -22,6 +22,10 @@ vet:
 
 test: lint vet tidy-check
 	$(GO) test $(PKGS)
+
+# The race detector over every test (needs cgo: gcc is on the machine).
+race:
+	$(GO) test -race $(PKGS)
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
