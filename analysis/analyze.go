@@ -9,7 +9,7 @@ import (
 )
 
 // SchemaVersion is the version of the JSON contract.
-const SchemaVersion = "1"
+const SchemaVersion = "2"
 
 // Analyze runs the path rules with their default settings.
 func Analyze(g *graph.Graph) *Result {

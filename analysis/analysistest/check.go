@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/shadowroute/shadowroute/analysis"
+	"github.com/shadowroute/shadowroute/analysis/schematest"
 	"github.com/shadowroute/shadowroute/render/golden"
 	"github.com/shadowroute/shadowroute/render/report"
 )
@@ -37,5 +38,6 @@ func Check(t *testing.T, dir string, res *analysis.Result) {
 	if err := report.JSON(&js, res); err != nil {
 		t.Fatal(err)
 	}
+	schematest.Validate(t, js.Bytes())
 	golden.Assert(t, filepath.Join(dir, "analyze.golden"), js.Bytes())
 }

@@ -9,8 +9,22 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shadowroute/shadowroute/analysis/schematest"
 	"github.com/shadowroute/shadowroute/render/golden"
 )
+
+// isAnalyzeJSON reports an `analyze --format json` command line.
+func isAnalyzeJSON(args []string) bool {
+	if len(args) == 0 || args[0] != "analyze" {
+		return false
+	}
+	for i, a := range args {
+		if a == "--format=json" || a == "--format" && i+1 < len(args) && args[i+1] == "json" {
+			return true
+		}
+	}
+	return false
+}
 
 const testdata = "../../../../testdata"
 
@@ -77,7 +91,7 @@ func TestCommands(t *testing.T) {
 		{name: "enable unknown rule", args: []string{"analyze", demo, "--enable", "nope"}, code: 2, stderrHas: `--enable: unknown rule "nope"`},
 		{name: "severity override", args: []string{"analyze", demo, "--enable", "shadow-route", "--severity", "shadow-route=low", "--fail-on", "medium"}, code: 0, stdoutHas: "[LOW] shadow-route"},
 		{name: "bad severity override", args: []string{"analyze", demo, "--severity", "shadow-route"}, code: 2, stderrHas: "want RULE=LEVEL"},
-		{name: "disable a rule", args: []string{"analyze", demo, "--disable", "shadow-route", "--format", "json"}, code: 0, stdoutHas: `"schemaVersion": "1"`},
+		{name: "disable a rule", args: []string{"analyze", demo, "--disable", "shadow-route", "--format", "json"}, code: 0, stdoutHas: `"schemaVersion": "2"`},
 		{name: "blast radius", args: []string{"analyze", filepath.Join(testdata, "rules", "privileged-credential-on-public-route", "app-holds-db-admin"), "--blast-radius"}, code: 0, stdoutHas: "Credential blast radius:"},
 		{name: "analyze clean scenario", args: []string{"analyze", filepath.Join(testdata, "scenarios", "canonical-istio-strict-allow"), "--enable", "shadow-route,direct-exposure,mesh-unrestricted,broken-route", "--fail-on", "info"}, code: 0, stdoutHas: "0 finding(s)"},
 	}
@@ -86,6 +100,9 @@ func TestCommands(t *testing.T) {
 			code, stdout, stderr := run(tt.args, tt.stdin)
 			if code != tt.code {
 				t.Errorf("exit code = %d, want %d; stderr:\n%s", code, tt.code, stderr)
+			}
+			if isAnalyzeJSON(tt.args) && code != ExitInput {
+				schematest.Validate(t, []byte(stdout))
 			}
 			if tt.golden != "" {
 				golden.Assert(t, filepath.Join(testdata, "cli", tt.golden), []byte(stdout))

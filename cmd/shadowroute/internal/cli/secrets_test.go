@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/shadowroute/shadowroute/analysis/schematest"
 )
 
 // TestSecretsNeverLeak runs every command and output format over a manifest
@@ -58,6 +60,9 @@ func TestSecretsNeverLeak(t *testing.T) {
 			file, err := os.ReadFile(out)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if isAnalyzeJSON(c) {
+				schematest.Validate(t, file)
 			}
 			if strings.Contains(stderr, "warning:") {
 				warned = true

@@ -1,0 +1,58 @@
+package schematest_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/shadowroute/shadowroute/analysis/rules"
+	"github.com/shadowroute/shadowroute/analysis/schematest"
+)
+
+const valid = `{"schemaVersion": "2", "findings": [%s], "targets": [], "notSeen": [],
+ "summary": {"targets": 0, "findings": 0, "notSeen": 0, "bySeverity": {"critical": 0, "high": 0, "medium": 0, "low": 0, "info": 0}}}`
+
+const finding = `{"rule": "%s", "severity": "%s", "title": "t", "message": "m", "target": {"kind": "Namespace", "name": "n"}, "path": [], "evidence": [], "assumptions": []}`
+
+func doc(rule, severity string) []byte {
+	f := strings.Replace(strings.Replace(finding, "%s", rule, 1), "%s", severity, 1)
+	return []byte(strings.Replace(valid, "%s", f, 1))
+}
+
+// TestSchemaAcceptsAndRejects: the validator is live (a wrong document
+// fails) and the schema admits what the rules emit: an empty path for a
+// rule without one, every severity, every rule of the catalogue.
+func TestSchemaAcceptsAndRejects(t *testing.T) {
+	tests := []struct {
+		name string
+		js   []byte
+		ok   bool
+	}{
+		{"non-path finding with empty path", doc("no-network-policy", "medium"), true},
+		{"low severity", doc("ineffective-policy", "low"), true},
+		{"unknown rule", doc("nope", "high"), false},
+		{"unknown severity", doc("shadow-route", "severe"), false},
+		{"version 1", []byte(strings.Replace(string(doc("shadow-route", "high")), `"2"`, `"1"`, 1)), false},
+		{"not JSON", []byte("{"), false},
+	}
+	for _, tt := range tests {
+		err := schematest.Check(tt.js)
+		if (err == nil) != tt.ok {
+			t.Errorf("%s: Check = %v, want ok=%v", tt.name, err, tt.ok)
+		}
+	}
+}
+
+// TestSchemaListsEveryRule: the schema's rule list is the catalogue.
+func TestSchemaListsEveryRule(t *testing.T) {
+	var missing []string
+	for _, r := range rules.All() {
+		if err := schematest.Check(doc(r.Slug, "info")); err != nil {
+			missing = append(missing, r.Slug)
+		}
+	}
+	slices.Sort(missing)
+	if len(missing) > 0 {
+		t.Errorf("rules the schema does not list: %v", missing)
+	}
+}
