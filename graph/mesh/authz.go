@@ -250,7 +250,7 @@ func matchRule(r *securityapi.Rule, req Request, deny bool, policyNS string) rul
 	if len(tos) > 0 {
 		found := false
 		for _, t := range tos {
-			ok, conds := matchOperation(t.GetOperation(), req, deny)
+			ok, conds := matchOperation(t.GetOperation(), req)
 			if ok {
 				found = true
 				m.conditions = append(m.conditions, conds...)
@@ -263,17 +263,17 @@ func matchRule(r *securityapi.Rule, req Request, deny bool, policyNS string) rul
 	}
 	for _, c := range r.GetWhen() {
 		key := c.GetKey()
-		if strings.HasPrefix(key, "request.") || strings.HasPrefix(key, "experimental.") {
-			if !req.HTTP {
-				if deny {
-					continue
-				}
-				return ruleMatch{}
-			}
+		if !req.HTTP && httpOnlyWhenKey(key) {
+			continue // only a DENY rule gets here: it ignores the key on TCP
 		}
 		m.conditions = append(m.conditions, "when "+key)
 	}
 	return m
+}
+
+// httpOnlyWhenKey reports a `when` key that exists only for HTTP requests.
+func httpOnlyWhenKey(key string) bool {
+	return strings.HasPrefix(key, "request.") || strings.HasPrefix(key, "experimental.")
 }
 
 // usesHTTPOnlyFields reports whether any entry of a rule uses a field that
@@ -295,7 +295,7 @@ func usesHTTPOnlyFields(r *securityapi.Rule) bool {
 		}
 	}
 	for _, c := range r.GetWhen() {
-		if k := c.GetKey(); strings.HasPrefix(k, "request.") || strings.HasPrefix(k, "experimental.") {
+		if httpOnlyWhenKey(c.GetKey()) {
 			return true
 		}
 	}
@@ -407,8 +407,10 @@ func anyBlockCoversAll(blocks []string, c ipspace.Class) bool {
 	return false
 }
 
-// matchOperation matches a `to.operation`: ports decide, HTTP fields narrow.
-func matchOperation(op *securityapi.Operation, req Request, deny bool) (bool, []string) {
+// matchOperation matches a `to.operation`: ports decide, HTTP fields narrow
+// on HTTP and are ignored on TCP (an ALLOW rule with HTTP fields never gets
+// here on TCP: matchRule drops it whole).
+func matchOperation(op *securityapi.Operation, req Request) (bool, []string) {
 	if op == nil {
 		return true, nil
 	}
@@ -420,14 +422,8 @@ func matchOperation(op *securityapi.Operation, req Request, deny bool) (bool, []
 	}
 	var conds []string
 	for _, f := range HTTPOperationFields(op) {
-		if len(f.Values) == 0 {
+		if len(f.Values) == 0 || !req.HTTP {
 			continue
-		}
-		if !req.HTTP {
-			if deny {
-				continue
-			}
-			return false, nil
 		}
 		conds = append(conds, f.Name+" "+strings.Join(f.Values, ","))
 	}
