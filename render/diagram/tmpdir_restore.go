@@ -12,10 +12,3 @@ import "github.com/shadowroute/shadowroute/render/diagram/internal/wasmcache"
 func init() {
 	wasmcache.Restore()
 }
-
-// WasmCacheInfo describes, in one line, which directory held go-graphviz's
-// WASM compilation cache in this process and why (for --verbose or debug
-// output).
-func WasmCacheInfo() string {
-	return wasmcache.Chosen().String()
-}
