@@ -15,6 +15,7 @@ import (
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/ipspace"
 	"github.com/shadowroute/shadowroute/graph/mesh"
+	"github.com/shadowroute/shadowroute/graph/protocol"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
@@ -207,25 +208,13 @@ const (
 	polProtoUnknown = ""
 )
 
-// polPortClass applies Istio's protocol selection to a Service port:
-// appProtocol, else the name prefix before '-'
-// (https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/).
-// Unnamed or unrecognised ports are sniffed: unknown.
+// polPortClass is Istio's protocol selection for a Service port
+// (graph/protocol): HTTP filter chain, TCP, or sniffed/UDP (unknown).
 func polPortClass(sp corev1.ServicePort) string {
-	proto := ""
-	if sp.AppProtocol != nil {
-		proto = strings.ToLower(*sp.AppProtocol)
-	}
-	if proto == "" {
-		proto = strings.ToLower(sp.Name)
-		if i := strings.Index(proto, "-"); i >= 0 {
-			proto = proto[:i]
-		}
-	}
-	switch proto {
-	case "http", "http2", "grpc", "grpc-web", "h2c", "kubernetes.io/h2c", "kubernetes.io/ws", "kubernetes.io/wss":
+	switch p := protocol.Of(sp).Protocol; {
+	case p.IsHTTP():
 		return polProtoHTTP
-	case "tcp", "tls", "https", "mongo", "mysql", "redis":
+	case p.IsTCP():
 		return polProtoTCP
 	}
 	return polProtoUnknown

@@ -28,6 +28,9 @@ func TestIneffectivePolicyPortClass(t *testing.T) {
 		{corev1.ServicePort{Name: "tcp-x", AppProtocol: str("http")}, polProtoHTTP},
 		{corev1.ServicePort{Name: "http", AppProtocol: str("tcp")}, polProtoTCP},
 		{corev1.ServicePort{Name: "web", AppProtocol: str("kubernetes.io/h2c")}, polProtoHTTP},
+		{corev1.ServicePort{Name: "web", AppProtocol: str("kubernetes.io/wss")}, polProtoTCP}, // HTTPS: TLS the app terminates
+		{corev1.ServicePort{Name: "db", Port: 3306}, polProtoTCP},                             // well-known server-first port
+		{corev1.ServicePort{Name: "http", Protocol: corev1.ProtocolUDP}, polProtoUnknown},     // not proxied
 	} {
 		if got := polPortClass(tc.port); got != tc.want {
 			t.Errorf("polPortClass(%+v) = %q, want %q", tc.port, got, tc.want)

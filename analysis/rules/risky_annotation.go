@@ -247,7 +247,7 @@ func (c *raCheck) mesh() {
 			break
 		}
 		tp, ok := raTargetPort(b.port, b.w.Workload)
-		_, _, class := raIstioPortProtocol(b.port.Name, b.port.AppProtocol)
+		_, _, class := raIstioPortProtocol(b.port)
 		if !b.has || !ok || tp != b.port.Port || (class != raWireHTTP && class != "") {
 			hostRouted = false
 			break
@@ -295,7 +295,7 @@ func (c *raCheck) backendProtocol(backends []raMeshBackend) {
 		if captured, _ := mesh.Capture(b.w.Workload.Source, tp); !captured {
 			continue
 		}
-		proto, how, class := raIstioPortProtocol(b.port.Name, b.port.AppProtocol)
+		proto, how, class := raIstioPortProtocol(b.port)
 		why := raProtocolConflict(sent, class)
 		if why == "" {
 			continue

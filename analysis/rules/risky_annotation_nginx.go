@@ -4,9 +4,12 @@ import (
 	"regexp"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
+	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/ipspace"
+	"github.com/shadowroute/shadowroute/graph/protocol"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
@@ -160,25 +163,19 @@ const (
 	raWireBinary = "a binary non-HTTP protocol"
 )
 
-// raIstioPortProtocol applies Istio's protocol selection to a Service port:
-// appProtocol, else the port name prefix before "-"
-// (https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/).
-// It returns the protocol, how it was chosen, and its wire class ("" when
-// Istio detects the protocol itself, so nothing can disagree).
-func raIstioPortProtocol(name, appProtocol string) (proto, how, class string) {
-	proto, how = strings.ToLower(appProtocol), "appProtocol"
-	if proto == "" {
-		proto, how = strings.ToLower(name), "port name"
-		if i := strings.Index(proto, "-"); i >= 0 {
-			proto = proto[:i]
-		}
-	}
-	switch proto {
-	case "http", "http2", "grpc", "grpc-web", "h2c", "kubernetes.io/h2c", "kubernetes.io/ws":
+// raIstioPortProtocol is Istio's protocol selection for a Service port
+// (graph/protocol): the protocol, what decided it, and its wire class (""
+// when Istio detects the protocol itself or does not proxy it, so nothing
+// can disagree).
+func raIstioPortProtocol(port graph.ServicePort) (proto, how, class string) {
+	sel := protocol.ForServicePort(port.Port, port.Name, corev1.Protocol(port.Protocol), port.AppProtocol)
+	proto, how = sel.Protocol.String(), string(sel.By)
+	switch p := sel.Protocol; {
+	case p.IsHTTP():
 		return proto, how, raWireHTTP
-	case "https", "tls", "kubernetes.io/wss":
+	case p.IsTLS():
 		return proto, how, raWireTLS
-	case "tcp", "mongo", "mysql", "redis":
+	case p.IsTCP():
 		return proto, how, raWireTCP
 	}
 	return proto, how, ""

@@ -99,9 +99,11 @@ func TestRaProtocols(t *testing.T) {
 		{"FCGI", "tcp", "", false},
 		{"https", "http", "", true}, // case-insensitive, as ingress-nginx
 		{"AUTO_HTTP", "https", "", false},
+		{"HTTP", "web", "kubernetes.io/wss", true}, // wss is HTTPS to Istio: TLS by the app
+		{"HTTPS", "web", "kubernetes.io/ws", true}, // ws is HTTP
 	}
 	for _, c := range cases {
-		_, _, class := raIstioPortProtocol(c.portName, c.appProtocol)
+		_, _, class := raIstioPortProtocol(graph.ServicePort{Name: c.portName, AppProtocol: c.appProtocol, Port: 8080, Protocol: "TCP"})
 		got := raProtocolConflict(raBackendWire(c.backend), class) != ""
 		if got != c.conflict {
 			t.Errorf("backend-protocol %s to port %q (appProtocol %q): conflict %v, want %v", c.backend, c.portName, c.appProtocol, got, c.conflict)

@@ -19,6 +19,7 @@ import (
 	"github.com/shadowroute/shadowroute/graph/ipspace"
 	"github.com/shadowroute/shadowroute/graph/mesh"
 	"github.com/shadowroute/shadowroute/graph/netpol"
+	"github.com/shadowroute/shadowroute/graph/protocol"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
@@ -241,22 +242,11 @@ func resolveTargetPort(p corev1.ServicePort, w *inventory.Workload) (int32, bool
 	return p.Port, true
 }
 
-// isHTTPPort applies Istio's protocol selection to a Service port: the
-// appProtocol field, else the port name prefix
-// (https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/).
-func isHTTPPort(p corev1.ServicePort) bool {
-	proto := strings.ToLower(deref(p.AppProtocol))
-	if proto == "" {
-		proto = strings.ToLower(p.Name)
-		if i := strings.Index(proto, "-"); i >= 0 {
-			proto = proto[:i]
-		}
-	}
-	switch proto {
-	case "http", "http2", "grpc", "grpc-web", "kubernetes.io/h2c":
-		return true
-	}
-	return false
+// mayCarryHTTP: HTTP requests on the Service port reach the sidecar's HTTP
+// filter chain, because the port is declared HTTP or its protocol is
+// sniffed (graph/protocol, Istio's protocol selection).
+func mayCarryHTTP(p corev1.ServicePort) bool {
+	return protocol.Of(p).Protocol.MayCarryHTTP()
 }
 
 // describe names a hop's source for messages.

@@ -138,7 +138,7 @@ func (b *builder) serviceEntrypoint(svc *service, p corev1.ServicePort, kind str
 		if !ok {
 			continue
 		}
-		b.entryHop(ep, class, w, target, protocolOf(p.Protocol), svc, isHTTPPort(p), ev)
+		b.entryHop(ep, class, w, target, protocolOf(p.Protocol), svc, mayCarryHTTP(p), ev)
 	}
 }
 

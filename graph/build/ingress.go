@@ -311,7 +311,7 @@ func (b *builder) routedHops(sources []*workload, route *graph.Node, owner graph
 			continue
 		}
 		for _, src := range sources {
-			h := b.evaluate(hopInput{src: src, dst: dst, port: target, protocol: protocolOf(port.Protocol), svc: svc, http: http || isHTTPPort(port)})
+			h := b.evaluate(hopInput{src: src, dst: dst, port: target, protocol: protocolOf(port.Protocol), svc: svc, http: http || mayCarryHTTP(port)})
 			if h.refused != "" {
 				if h.strictRefusal {
 					strictReasons = append(strictReasons, h.refused)

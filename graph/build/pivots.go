@@ -81,20 +81,34 @@ func (b *builder) addPivots() {
 	}
 }
 
-// httpPorts marks workload ports that some Service names as HTTP.
+// httpPorts marks workload ports on which an HTTP request reaches the
+// sidecar's HTTP filter chain: every port whose protocol is sniffed (no
+// Service declares it: Istio's inbound passthrough chains detect HTTP), and
+// ports that some Service port declares HTTP or leaves undeclared. A port
+// every Service declares TCP, TLS or UDP carries no HTTP.
 func (b *builder) httpPorts() map[*workload]map[int32]bool {
-	out := map[*workload]map[int32]bool{}
+	declared := map[*workload]map[int32]bool{}
 	for _, key := range sortedServiceKeys(b.services) {
 		svc := b.services[key]
 		for _, w := range svc.selected {
 			for _, p := range svc.obj.Spec.Ports {
-				if t, ok := resolveTargetPort(p, w.src); ok && isHTTPPort(p) {
-					if out[w] == nil {
-						out[w] = map[int32]bool{}
-					}
-					out[w][t] = true
+				t, ok := resolveTargetPort(p, w.src)
+				if !ok {
+					continue
 				}
+				if declared[w] == nil {
+					declared[w] = map[int32]bool{}
+				}
+				declared[w][t] = declared[w][t] || mayCarryHTTP(p)
 			}
+		}
+	}
+	out := map[*workload]map[int32]bool{}
+	for _, w := range b.workloads {
+		out[w] = map[int32]bool{}
+		for port := range w.ports {
+			http, isDeclared := declared[w][port]
+			out[w][port] = http || !isDeclared
 		}
 	}
 	return out
