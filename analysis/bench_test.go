@@ -5,6 +5,7 @@ import (
 
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/graph/build"
+	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/sources/manifest/manifesttest"
 	"github.com/shadowroute/shadowroute/sources/synthetic"
 )
@@ -14,7 +15,7 @@ func benchmarkCluster(b *testing.B, namespaces, apps int) {
 	b.ResetTimer()
 	var findings int
 	for i := 0; i < b.N; i++ {
-		g, err := build.Build(inv, build.Options{})
+		g, err := build.Build(model.New(inv, model.Options{}))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -32,7 +33,7 @@ func BenchmarkBuildAndAnalyze2000Workloads(b *testing.B) { benchmarkCluster(b, 5
 // team database is reached through its PERMISSIVE web tier from nginx.
 func TestSyntheticClusterFindings(t *testing.T) {
 	inv := manifesttest.FromBytes(t, "synthetic.yaml", synthetic.Cluster(3, 2))
-	g, err := build.Build(inv, build.Options{})
+	g, err := build.Build(model.New(inv, model.Options{}))
 	if err != nil {
 		t.Fatal(err)
 	}

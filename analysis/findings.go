@@ -61,7 +61,9 @@ type Rule struct {
 	// Summary is one line for `shadowroute rules`.
 	Summary string
 	Doc     string
-	Run     func(*Pass) []Finding
+	// Needs declares what the driver must compute for the rule.
+	Needs Need
+	Run   func(*Pass) []Finding
 }
 
 // Titles of the path rules (the finding code uses them without referring
@@ -77,13 +79,13 @@ const (
 var (
 	RuleShadowRoute = &Rule{Slug: "shadow-route", Severity: Critical, Title: titleShadowRoute,
 		Summary: "a path from the internet to a database with a plaintext workload-to-workload hop (critical into the database, high earlier)",
-		Doc:     "docs/rules/shadow-route.md", Run: pathRule("shadow-route")}
+		Doc:     "docs/rules/shadow-route.md", Needs: NeedPaths, Run: pathRule("shadow-route")}
 	RuleDirectExposure = &Rule{Slug: "direct-exposure", Severity: Critical, Title: titleDirectExposure,
 		Summary: "an entrypoint or a route leads straight to a database (critical from the internet, medium from the private network)",
-		Doc:     "docs/rules/direct-exposure.md", Run: pathRule("direct-exposure")}
+		Doc:     "docs/rules/direct-exposure.md", Needs: NeedPaths, Run: pathRule("direct-exposure")}
 	RuleMeshUnrestricted = &Rule{Slug: "mesh-unrestricted", Severity: Medium, Title: titleMeshUnrestricted,
 		Summary: "a database reached over mTLS only, with no ALLOW policy naming who may connect",
-		Doc:     "docs/rules/mesh-unrestricted.md", Run: pathRule("mesh-unrestricted")}
+		Doc:     "docs/rules/mesh-unrestricted.md", Needs: NeedPaths, Run: pathRule("mesh-unrestricted")}
 	RuleBrokenRoute = &Rule{Slug: "broken-route", Severity: Medium, Title: titleBrokenRoute,
 		Summary: "an Ingress or VirtualService route refused by STRICT mTLS, with no backend pods or no such port",
 		Doc:     "docs/rules/broken-route.md", Run: func(p *Pass) []Finding { return brokenRoutes(p.Graph) }}
@@ -177,6 +179,10 @@ type Result struct {
 	Targets       []Target  `json:"targets"`
 	NotSeen       []string  `json:"notSeen"`
 	Summary       Summary   `json:"summary"`
+	// PathSearch is false when no selected rule needed the path search
+	// (e.g. --enable weak-tls): Targets is then empty because nobody
+	// looked, not because nothing is reachable.
+	PathSearch bool `json:"pathSearch"`
 	// BlastRadius is filled on request (analyze --blast-radius, report):
 	// per internet-reachable route, the workloads it reaches and the
 	// database credentials they hold (docs/blast-radius.md).

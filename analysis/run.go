@@ -2,22 +2,24 @@ package analysis
 
 import (
 	"fmt"
+	"github.com/shadowroute/shadowroute/analysis/blastradius"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/mesh"
+	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
-// Input is what rules read.
+// Input is what rules read: the graph built from the model, and the model.
 type Input struct {
 	Graph *graph.Graph
-	// Inventory is the loaded objects (rules that read annotations, Secrets
-	// or ConfigMaps need it; nil means none of them can look).
-	Inventory *inventory.Inventory
-	Config    Config
+	// Model is the resolved model the graph was built from (nil: rules that
+	// need it find nothing to check).
+	Model  *model.Model
+	Config Config
 }
 
 // Config selects and tunes rules.
@@ -35,36 +37,66 @@ type Config struct {
 	CertExpiryWarn time.Duration
 	// SensitivePaths overrides the sensitive-path rule's list.
 	SensitivePaths []string
-	// RootNamespace is Istio's mesh root namespace (default istio-system).
-	RootNamespace string
+	// BlastRadius adds the credential blast radius to the result
+	// (analyze --blast-radius, report).
+	BlastRadius bool
 }
+
+// Need is what a rule needs computed beyond the model and the graph; the
+// driver computes only what the selected rules declare.
+type Need uint8
+
+// Needs.
+const (
+	// NeedPaths: the shared internet/private-network path search.
+	NeedPaths Need = 1 << iota
+	// NeedBlastRadius: per public route, the workloads it reaches and the
+	// credentials they hold.
+	NeedBlastRadius
+)
 
 // Pass is one rule's view of the input.
 type Pass struct {
-	Graph     *graph.Graph
+	Graph *graph.Graph
+	// Model is the resolved model; never nil inside a rule.
+	Model *model.Model
+	// Inventory is Model.Inventory: rules quote its objects as evidence.
 	Inventory *inventory.Inventory
 	Config    Config
 	// Rule is the rule being run.
-	Rule  *Rule
-	paths *pathResults
+	Rule   *Rule
+	shared *computed
 }
 
-// Mesh returns the Istio semantics over the pass's inventory, with the
-// configured root namespace.
-func (p *Pass) Mesh() mesh.Env {
-	root := p.Config.RootNamespace
-	if root == "" {
-		root = mesh.DefaultRootNamespace
-	}
-	return mesh.Env{Inv: p.Inventory, RootNamespace: root, TrustDomain: mesh.DefaultTrustDomain}
+// computed holds what the driver computes once per run for the rules that
+// declare a need, and what each rule used (checked against its Needs).
+type computed struct {
+	paths       *pathResults
+	blastRadius []blastradius.Entry
+	blastDone   bool
+	used        map[*Rule]Need
 }
+
+// Mesh returns the Istio semantics of the model (configured root namespace
+// and trust domain).
+func (p *Pass) Mesh() mesh.Env { return p.Model.Mesh }
 
 // Paths returns the shared path search, computed once per run.
 func (p *Pass) Paths() *pathResults {
-	if p.paths == nil {
-		p.paths = searchPaths(p.Graph)
+	p.shared.used[p.Rule] |= NeedPaths
+	if p.shared.paths == nil {
+		p.shared.paths = searchPaths(p.Graph)
 	}
-	return p.paths
+	return p.shared.paths
+}
+
+// BlastRadius returns the credential blast radius, computed once per run.
+func (p *Pass) BlastRadius() []blastradius.Entry {
+	p.shared.used[p.Rule] |= NeedBlastRadius
+	if !p.shared.blastDone {
+		p.shared.blastRadius, p.shared.blastDone = blastradius.Compute(p.Graph, p.Inventory), true
+	}
+	return p.shared.blastRadius
 }
 
 // Finding builds a finding of the pass's rule with its default severity.
@@ -122,17 +154,37 @@ func contains(list []string, s string) bool {
 }
 
 // Run runs the rules over the input and assembles the result: findings
-// sorted, targets, what was not seen, and the summary.
+// sorted, targets, what was not seen (the graph's gaps and the input's
+// warnings), and the summary. It is exactly what every command prints: no
+// caller patches the result afterwards. Only what the rules declare in
+// Needs (and Config.BlastRadius) is computed: without a path rule there is
+// no path search and no target list (Result.PathSearch is false).
 func Run(in Input, rules []*Rule) *Result {
+	res, _ := RunTrace(in, rules)
+	return res
+}
+
+// RunTrace is Run that also returns what each rule used of the shared
+// computations (the driver's own use under the nil key): the
+// catalogue's test checks it against every rule's Needs.
+func RunTrace(in Input, rules []*Rule) (*Result, map[*Rule]Need) {
 	g := in.Graph
+	m := in.Model
+	if m == nil {
+		m = model.New(inventory.New(), model.Options{})
+	}
 	res := &Result{SchemaVersion: SchemaVersion, Findings: []Finding{}, Targets: []Target{}, NotSeen: append([]string{}, g.NotSeen...)}
-	shared := &Pass{Graph: g, Inventory: in.Inventory, Config: in.Config}
+	for _, w := range m.Inventory.Warnings {
+		res.NotSeen = append(res.NotSeen, "input warning: "+w.String())
+	}
+	shared := &computed{used: map[*Rule]Need{}}
+	var needs Need
 	for _, r := range rules {
-		pass := *shared
-		pass.Rule = r
-		found := r.Run(&pass)
-		shared.paths = pass.paths
-		for _, f := range found {
+		needs |= r.Needs
+	}
+	for _, r := range rules {
+		pass := &Pass{Graph: g, Model: m, Inventory: m.Inventory, Config: in.Config, Rule: r, shared: shared}
+		for _, f := range r.Run(pass) {
 			if sev, ok := in.Config.Severity[r.Slug]; ok {
 				f.Severity = sev
 			}
@@ -148,7 +200,15 @@ func Run(in Input, rules []*Rule) *Result {
 			res.Findings = append(res.Findings, f)
 		}
 	}
-	res.Targets = shared.Paths().targets
+	if needs&NeedPaths != 0 {
+		res.PathSearch = true
+		pass := &Pass{Graph: g, Model: m, Inventory: m.Inventory, Config: in.Config, shared: shared}
+		res.Targets = pass.Paths().targets
+	}
+	if in.Config.BlastRadius {
+		pass := &Pass{Graph: g, Model: m, Inventory: m.Inventory, Config: in.Config, shared: shared}
+		res.BlastRadius = pass.BlastRadius()
+	}
 	counts := map[Ref]int{}
 	for _, f := range res.Findings {
 		counts[f.Target]++
@@ -165,7 +225,7 @@ func Run(in Input, rules []*Rule) *Result {
 	for _, f := range res.Findings {
 		res.Summary.BySeverity[string(f.Severity)]++
 	}
-	return res
+	return res, shared.used
 }
 
 // ParseSeverityOverride parses RULE=LEVEL.

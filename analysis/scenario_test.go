@@ -7,7 +7,9 @@ import (
 
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/analysis/analysistest"
+	"github.com/shadowroute/shadowroute/analysis/options"
 	"github.com/shadowroute/shadowroute/graph/build"
+	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/sources/manifest/manifesttest"
 )
 
@@ -34,9 +36,14 @@ func TestScenarios(t *testing.T) {
 func analyzeDir(t *testing.T, dir string) *analysis.Result {
 	t.Helper()
 	inv := manifesttest.Load(t, filepath.Join(dir, "input.yaml"))
-	g, err := build.Build(inv, build.Options{})
+	opts, err := options.Parse(analysistest.Flags(t, dir), analysis.PathRules())
+	if err != nil {
+		t.Fatalf("%s/flags: %v", dir, err)
+	}
+	m := model.New(inv, opts.Model)
+	g, err := build.Build(m)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return analysis.Analyze(g)
+	return analysis.Run(analysis.Input{Graph: g, Model: m, Config: opts.Analysis}, opts.Rules)
 }

@@ -7,7 +7,10 @@ package analysistest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -40,4 +43,26 @@ func Check(t *testing.T, dir string, res *analysis.Result) {
 	}
 	schematest.Validate(t, js.Bytes())
 	golden.Assert(t, filepath.Join(dir, "analyze.golden"), js.Bytes())
+}
+
+// Flags returns the analysis flags of a case folder: dir/flags, one or more
+// flags per line as on the command line (lines starting with # are
+// comments); none when the file does not exist.
+func Flags(t *testing.T, dir string) []string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "flags"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if line = strings.TrimSpace(line); line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out = append(out, strings.Fields(line)...)
+	}
+	return out
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/build"
+	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/render/golden"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 	"github.com/shadowroute/shadowroute/sources/manifest/manifesttest"
@@ -201,7 +202,7 @@ func TestSecretUses(t *testing.T) {
 func load(t *testing.T, dir string) (*graph.Graph, *inventory.Inventory) {
 	t.Helper()
 	inv := manifesttest.Load(t, filepath.Join(dir, "input.yaml"))
-	g, err := build.Build(inv, build.Options{})
+	g, err := build.Build(model.New(inv, model.Options{}))
 	if err != nil {
 		t.Fatal(err)
 	}

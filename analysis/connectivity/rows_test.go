@@ -10,6 +10,7 @@ import (
 	conn "github.com/shadowroute/shadowroute/analysis/connectivity"
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/build"
+	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/render/connectivity"
 	"github.com/shadowroute/shadowroute/render/golden"
 	"github.com/shadowroute/shadowroute/sources/manifest"
@@ -21,7 +22,7 @@ const cases = "../../testdata/connectivity"
 func buildDir(t *testing.T, dir string, copts build.ConnectivityOptions) *graph.Graph {
 	t.Helper()
 	inv := manifesttest.Load(t, filepath.Join(dir, "input.yaml"))
-	g, err := build.Connectivity(inv, build.Options{}, copts)
+	g, err := build.Connectivity(model.New(inv, model.Options{}), copts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +87,7 @@ func TestTableMatchesGraph(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			g, err := build.Connectivity(inv, build.Options{}, build.ConnectivityOptions{Mesh: mesh})
+			g, err := build.Connectivity(model.New(inv, model.Options{}), build.ConnectivityOptions{Mesh: mesh})
 			if err != nil {
 				t.Fatal(err)
 			}

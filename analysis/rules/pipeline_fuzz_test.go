@@ -8,6 +8,7 @@ import (
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/build"
+	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 	"github.com/shadowroute/shadowroute/sources/manifest"
 	"github.com/shadowroute/shadowroute/sources/synthetic/fuzzbytes"
@@ -113,11 +114,12 @@ func FuzzPipeline(f *testing.F) {
 		if len(inv.Warnings) > 0 {
 			t.Fatalf("generator wrote a bad manifest: %v\n%s", inv.Warnings, yaml)
 		}
-		g, err := build.Build(inv, build.Options{})
+		m := model.New(inv, model.Options{})
+		g, err := build.Build(m)
 		if err != nil {
 			t.Fatalf("build: %v\n%s", err, yaml)
 		}
-		res := analysis.Run(analysis.Input{Graph: g, Inventory: inv}, All())
+		res := analysis.Run(analysis.Input{Graph: g, Model: m}, All())
 		for _, fd := range res.Findings {
 			if fd.Rule != "shadow-route" {
 				continue

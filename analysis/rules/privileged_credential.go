@@ -22,6 +22,7 @@ var PrivilegedCredentialOnPublicRoute = &analysis.Rule{
 	Title:    "Workload behind a public route holds a database admin credential",
 	Summary:  "a workload an internet route reaches (directly or by pivot) holds the Secret a database uses for its admin account",
 	Doc:      "docs/rules/privileged-credential-on-public-route.md",
+	Needs:    analysis.NeedBlastRadius,
 	Run:      runPrivilegedCredential,
 }
 
@@ -48,7 +49,7 @@ func runPrivilegedCredential(p *analysis.Pass) []analysis.Finding {
 	}
 	var order []string
 	held := map[string]*privHeld{}
-	for _, e := range blastradius.Compute(p.Graph, p.Inventory) {
+	for _, e := range p.BlastRadius() {
 		for _, r := range e.Reaches {
 			for _, c := range r.Credentials {
 				var admins []blastradius.DBUse

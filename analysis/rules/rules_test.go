@@ -8,7 +8,9 @@ import (
 
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/analysis/analysistest"
+	"github.com/shadowroute/shadowroute/analysis/options"
 	"github.com/shadowroute/shadowroute/graph/build"
+	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/sources/manifest/manifesttest"
 )
 
@@ -88,16 +90,17 @@ func contains(list []*analysis.Rule, r *analysis.Rule) bool {
 func runRule(t *testing.T, dir, slug string) *analysis.Result {
 	t.Helper()
 	inv := manifesttest.Load(t, filepath.Join(dir, "input.yaml"))
-	g, err := build.Build(inv, build.Options{})
+	opts, err := options.Parse(append(analysistest.Flags(t, dir), "--enable", slug), All())
+	if err != nil {
+		t.Fatalf("%s/flags: %v", dir, err)
+	}
+	opts.Analysis.Now = testNow
+	m := model.New(inv, opts.Model)
+	g, err := build.Build(m)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := analysis.Config{Enable: []string{slug}, Now: testNow}
-	selected, err := analysis.Selected(All(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return analysis.Run(analysis.Input{Graph: g, Inventory: inv, Config: cfg}, selected)
+	return analysis.Run(analysis.Input{Graph: g, Model: m, Config: opts.Analysis}, opts.Rules)
 }
 
 func TestCatalogueIsConsistent(t *testing.T) {

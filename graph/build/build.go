@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/shadowroute/shadowroute/graph"
@@ -18,32 +17,11 @@ import (
 	"github.com/shadowroute/shadowroute/graph/hosts"
 	"github.com/shadowroute/shadowroute/graph/ipspace"
 	"github.com/shadowroute/shadowroute/graph/mesh"
+	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/graph/netpol"
 	"github.com/shadowroute/shadowroute/graph/protocol"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
-
-// Options configure the build.
-type Options struct {
-	// RootNamespace is Istio's mesh root namespace (default istio-system).
-	RootNamespace string
-	// TrustDomain of SPIFFE principals (default cluster.local).
-	TrustDomain string
-	// IngressControllers maps an IngressClass name to the workloads that
-	// implement it, overriding the built-in recognition.
-	IngressControllers map[string]ControllerSelector
-	// GatewayScopeNamespace mirrors istiod's PILOT_SCOPE_GATEWAY_TO_NAMESPACE:
-	// a Gateway selects workloads in its own namespace only.
-	GatewayScopeNamespace bool
-	// Classify configures database detection.
-	Classify classify.Options
-}
-
-// ControllerSelector names workloads by namespace and label selector.
-type ControllerSelector struct {
-	Namespace string
-	Selector  labels.Selector
-}
 
 // workload is the builder's view of one workload.
 type workload struct {
@@ -73,14 +51,16 @@ type service struct {
 }
 
 type builder struct {
+	m    *model.Model
 	inv  *inventory.Inventory
-	opts Options
+	opts model.Options
 	g    *graph.Graph
 	env  mesh.Env
 	np   *netpol.Evaluator
 
 	workloads []*workload
 	byNode    map[*graph.Node]*workload
+	bySource  map[*inventory.Workload]*workload
 	services  map[string]*service // ns/name
 	// servicesOf lists, per workload, the Services selecting it (sorted).
 	servicesOf map[*workload][]*service
@@ -93,10 +73,10 @@ type peerAuthKey struct {
 	port int32
 }
 
-// Build constructs the graph. Problems with the input that do not stop the
-// build are recorded in the graph's NotSeen list.
-func Build(inv *inventory.Inventory, opts Options) (*graph.Graph, error) {
-	b := newBuilder(inv, opts)
+// Build constructs the graph from the resolved model. Problems with the
+// input that do not stop the build are recorded in the graph's NotSeen list.
+func Build(m *model.Model) (*graph.Graph, error) {
+	b := newBuilder(m)
 	b.addWorkloads()
 	b.addServices()
 	b.addEntrypoints()
@@ -107,18 +87,13 @@ func Build(inv *inventory.Inventory, opts Options) (*graph.Graph, error) {
 	return b.g, nil
 }
 
-func newBuilder(inv *inventory.Inventory, opts Options) *builder {
-	if opts.RootNamespace == "" {
-		opts.RootNamespace = mesh.DefaultRootNamespace
-	}
-	if opts.TrustDomain == "" {
-		opts.TrustDomain = mesh.DefaultTrustDomain
-	}
-	np, problems := netpol.NewEvaluator(inv)
+func newBuilder(m *model.Model) *builder {
+	np, problems := netpol.NewEvaluator(m.Inventory)
 	b := &builder{
-		inv: inv, opts: opts, g: graph.New(), np: np,
-		env:        mesh.Env{Inv: inv, RootNamespace: opts.RootNamespace, TrustDomain: opts.TrustDomain},
+		m: m, inv: m.Inventory, opts: m.Options, g: graph.New(), np: np,
+		env:        m.Mesh,
 		byNode:     map[*graph.Node]*workload{},
+		bySource:   map[*inventory.Workload]*workload{},
 		services:   map[string]*service{},
 		servicesOf: map[*workload][]*service{},
 		peerAuth:   map[peerAuthKey]mesh.PeerAuthDecision{},
@@ -130,7 +105,7 @@ func newBuilder(inv *inventory.Inventory, opts Options) *builder {
 }
 
 func (b *builder) addWorkloads() {
-	for _, w := range b.inv.Workloads() {
+	for _, w := range b.m.Workloads() {
 		status := b.env.InjectionStatus(w)
 		if status.Unknown {
 			b.g.AddNotSeen("Namespace %s: not in the input, so sidecar injection for its workloads is unknown (treated as not injected)", w.Namespace)
@@ -162,11 +137,12 @@ func (b *builder) addWorkloads() {
 		})
 		b.workloads = append(b.workloads, wl)
 		b.byNode[wl.node] = wl
+		b.bySource[w] = wl
 	}
 }
 
 func (b *builder) addServices() {
-	for _, s := range inventory.Typed[*corev1.Service](b.inv, inventory.Service) {
+	for _, s := range b.m.Services() {
 		svc := &service{obj: s.Obj, entry: s.Entry}
 		info := &graph.ServiceInfo{Type: string(s.Obj.Spec.Type)}
 		if info.Type == "" {
@@ -179,13 +155,8 @@ func (b *builder) addServices() {
 			Kind: graph.KindService, Namespace: s.Obj.Namespace, Name: s.Obj.Name, Label: s.Obj.Namespace + "/" + s.Obj.Name,
 			Evidence: []graph.Evidence{graph.EvidenceOf(s.Entry)}, Service: info,
 		})
-		if len(s.Obj.Spec.Selector) > 0 {
-			sel := labels.SelectorFromSet(s.Obj.Spec.Selector)
-			for _, w := range b.workloads {
-				if w.src.Namespace == s.Obj.Namespace && sel.Matches(labels.Set(w.src.Labels())) {
-					svc.selected = append(svc.selected, w)
-				}
-			}
+		for _, w := range s.Selected {
+			svc.selected = append(svc.selected, b.bySource[w])
 		}
 		for _, w := range svc.selected {
 			b.servicesOf[w] = append(b.servicesOf[w], svc)
@@ -229,17 +200,9 @@ func targetPortString(p corev1.ServicePort) string {
 	return fmt.Sprint(p.Port)
 }
 
-// resolveTargetPort resolves a Service port's targetPort on one workload: a
-// number as is (an unset targetPort defaults to the port), a name through the
-// workload's container ports.
+// resolveTargetPort is model.TargetPort.
 func resolveTargetPort(p corev1.ServicePort, w *inventory.Workload) (int32, bool) {
-	if p.TargetPort.Type == intstr.String && p.TargetPort.StrVal != "" {
-		return w.NamedPort(p.TargetPort.StrVal)
-	}
-	if p.TargetPort.IntVal != 0 {
-		return p.TargetPort.IntVal, true
-	}
-	return p.Port, true
+	return model.TargetPort(p, w)
 }
 
 // mayCarryHTTP: HTTP requests on the Service port reach the sidecar's HTTP

@@ -15,6 +15,7 @@ import (
 	"github.com/shadowroute/shadowroute/graph/conns"
 	"github.com/shadowroute/shadowroute/graph/ipspace"
 	"github.com/shadowroute/shadowroute/graph/mesh"
+	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/graph/netpol"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
@@ -37,8 +38,8 @@ const IngressControllerLabel = "{ingress-controller}"
 // workload pair carrying the allowed connection set, plus external IPv4
 // ranges (cut where ipBlocks cut the address space) and the Ingress
 // controller. It uses the same evaluators as Build.
-func Connectivity(inv *inventory.Inventory, opts Options, copts ConnectivityOptions) (*graph.Graph, error) {
-	b := newBuilder(inv, opts)
+func Connectivity(m *model.Model, copts ConnectivityOptions) (*graph.Graph, error) {
+	b := newBuilder(m)
 	b.addWorkloads()
 	b.addServices()
 	for _, w := range b.workloads {

@@ -7,7 +7,6 @@ import (
 	networkingapi "istio.io/api/networking/v1alpha3"
 	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/hosts"
@@ -16,91 +15,44 @@ import (
 
 type gatewayRef = inventory.TypedObject[*istionetv1.Gateway]
 
-// gatewayWorkloads returns the proxies a Gateway configures: its selector
-// matches pod labels in every namespace (or only its own with
-// PILOT_SCOPE_GATEWAY_TO_NAMESPACE); a nil selector selects all workloads
-// (https://istio.io/latest/docs/reference/config/networking/gateway/).
-func (b *builder) gatewayWorkloads(gw gatewayRef) []*workload {
-	sel := labels.SelectorFromSet(gw.Obj.Spec.GetSelector())
-	var out []*workload
-	for _, w := range b.workloads {
-		if b.opts.GatewayScopeNamespace && w.src.Namespace != gw.Obj.Namespace {
-			continue
-		}
-		if sel.Matches(labels.Set(w.src.Labels())) {
-			out = append(out, w)
-		}
-	}
-	return out
-}
-
-// addGateways binds VirtualServices to Gateway servers and adds a route per
-// server × VirtualService route, forwarding edges from the gateway proxies
-// and routed hops to the destination pods.
+// addGateways binds VirtualServices to Gateway servers (model.Bindings) and
+// adds a route per server × VirtualService route, forwarding edges from the
+// gateway proxies and routed hops to the destination pods.
 func (b *builder) addGateways() {
-	gateways := inventory.Typed[*istionetv1.Gateway](b.inv, inventory.Gateway)
-	byName := map[string]gatewayRef{}
-	proxies := map[string][]*workload{}
-	for _, gw := range gateways {
-		key := gw.Obj.Namespace + "/" + gw.Obj.Name
-		byName[key] = gw
-		proxies[key] = b.gatewayWorkloads(gw)
-		if len(proxies[key]) == 0 {
-			b.g.AddNotSeen("Gateway %s (%s): its selector matches no workload in the input, so its routes are not analysed", key, gw.Entry.Origin)
+	for _, gw := range b.m.Gateways() {
+		if len(gw.Proxies) == 0 {
+			where := "the input"
+			if b.opts.GatewayScopeNamespace {
+				where = "its namespace " + gw.Obj.Namespace + " (--gateway-scope-namespace)"
+			}
+			b.g.AddNotSeen("Gateway %s (%s): its selector matches no workload in %s, so its routes are not analysed", gw.Key, gw.Entry.Origin, where)
 		}
-		for _, w := range proxies[key] {
+		for _, p := range gw.Proxies {
+			w := b.bySource[p]
 			if w.node.Workload.Controller == "" {
-				w.node.Workload.Controller = "Gateway " + key
+				w.node.Workload.Controller = "Gateway " + gw.Key
 			}
 		}
 	}
 	for _, vs := range inventory.Typed[*istionetv1.VirtualService](b.inv, inventory.VirtualService) {
-		for _, ref := range vs.Obj.Spec.GetGateways() {
-			if ref == hosts.MeshGateway {
+		for _, bind := range b.m.Bindings(vs.Obj) {
+			if bind.Gateway == nil {
+				b.g.AddNotSeen("VirtualService %s/%s (%s): gateway %s is not in the input, so its routes through it are not analysed", vs.Obj.Namespace, vs.Obj.Name, vs.Entry.Origin, bind.Key)
 				continue
 			}
-			key := hosts.GatewayKey(ref, vs.Obj.Namespace)
-			gw, ok := byName[key]
-			if !ok {
-				b.g.AddNotSeen("VirtualService %s/%s (%s): gateway %s is not in the input, so its routes through it are not analysed", vs.Obj.Namespace, vs.Obj.Name, vs.Entry.Origin, key)
+			if len(bind.Proxies) == 0 {
 				continue
 			}
-			// exportTo is checked against the namespace of each gateway
-			// proxy, not of the Gateway object (istio/istio
-			// pilot/pkg/model/push_context.go VirtualServicesForGateway).
-			var visible []*workload
-			for _, p := range proxies[key] {
-				if hosts.Visible(vs.Obj.Spec.GetExportTo(), vs.Obj.Namespace, p.src.Namespace) {
-					visible = append(visible, p)
-				}
+			visible := make([]*workload, 0, len(bind.Proxies))
+			for _, p := range bind.Proxies {
+				visible = append(visible, b.bySource[p])
 			}
-			if len(visible) == 0 {
-				continue
-			}
-			for _, server := range gw.Obj.Spec.GetServers() {
-				if matched := boundHost(server, vs.Obj, gw.Obj.Namespace); matched != "" {
-					b.bindServer(gw, server, vs, visible, matched)
-				}
+			gw := gatewayRef{Obj: bind.Gateway.Obj, Entry: bind.Gateway.Entry}
+			for _, server := range bind.Servers {
+				b.bindServer(gw, server.Server, vs, visible, server.Host)
 			}
 		}
 	}
-}
-
-// boundHost returns the first VirtualService host that a server host admits
-// (namespace part and DNS overlap), or "".
-func boundHost(server *networkingapi.Server, vs *istionetv1.VirtualService, gatewayNS string) string {
-	for _, sh := range server.GetHosts() {
-		h := hosts.ParseServerHost(sh)
-		if !h.AllowsNamespace(vs.Namespace, gatewayNS) {
-			continue
-		}
-		for _, vh := range vs.Spec.GetHosts() {
-			if hosts.Match(h.DNS, vh) {
-				return vh
-			}
-		}
-	}
-	return ""
 }
 
 func (b *builder) bindServer(gw gatewayRef, server *networkingapi.Server, vs inventory.TypedObject[*istionetv1.VirtualService], proxies []*workload, host string) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/build"
+	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/sources/manifest/manifesttest"
 )
 
@@ -63,7 +64,7 @@ func TestGatewayReferenceForms(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.ref, func(t *testing.T) {
 			inv := manifesttest.FromBytes(t, "gw.yaml", []byte(strings.Replace(gatewayInput, "GATEWAY", tt.ref, 1)))
-			g, err := build.Build(inv, build.Options{})
+			g, err := build.Build(model.New(inv, model.Options{}))
 			if err != nil {
 				t.Fatal(err)
 			}

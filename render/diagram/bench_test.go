@@ -6,6 +6,7 @@ import (
 
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/graph/build"
+	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/sources/manifest/manifesttest"
 	"github.com/shadowroute/shadowroute/sources/synthetic"
 )
@@ -15,7 +16,7 @@ import (
 // to SVG: Select, DOT and the Graphviz layout. Target: under 3 s.
 func BenchmarkExposureSVG2000Nodes(b *testing.B) {
 	inv := manifesttest.FromBytes(b, "synthetic.yaml", synthetic.Cluster(22, 30))
-	g, err := build.Build(inv, build.Options{})
+	g, err := build.Build(model.New(inv, model.Options{}))
 	if err != nil {
 		b.Fatal(err)
 	}

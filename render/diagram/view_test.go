@@ -11,6 +11,7 @@ import (
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/build"
+	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/render/golden"
 	"github.com/shadowroute/shadowroute/sources/manifest"
 )
@@ -25,7 +26,7 @@ func demoGraph(t testing.TB, dir string) (*graph.Graph, *analysis.Result) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := build.Build(inv, build.Options{})
+	g, err := build.Build(model.New(inv, model.Options{}))
 	if err != nil {
 		t.Fatal(err)
 	}

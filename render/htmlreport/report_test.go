@@ -14,6 +14,7 @@ import (
 
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/graph/build"
+	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/render/diagram"
 	"github.com/shadowroute/shadowroute/sources/manifest/manifesttest"
 )
@@ -25,7 +26,7 @@ const demoDir = "../../testdata/demo"
 func pipeline(t *testing.T, paths ...string) (*analysis.Result, diagram.Diagram) {
 	t.Helper()
 	inv := manifesttest.Load(t, paths...)
-	g, err := build.Build(inv, build.Options{})
+	g, err := build.Build(model.New(inv, model.Options{}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,8 @@ import (
 	"sort"
 	"text/tabwriter"
 
+	"github.com/shadowroute/shadowroute/graph/classify"
+	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/render/safetext"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
@@ -37,6 +39,11 @@ type Workload struct {
 	ServiceAccount string           `json:"serviceAccount"`
 	OwnerMissing   bool             `json:"ownerMissing,omitempty"`
 	Origin         inventory.Origin `json:"origin"`
+	// Sidecar is whether the workload's pods get an Istio proxy (injected),
+	// and Database why it is a target ("" when it is not), both as the
+	// resolved model decides them with the command's analysis flags.
+	Sidecar  bool   `json:"sidecar"`
+	Database string `json:"database,omitempty"`
 }
 
 // Skipped counts documents of one unmodelled apiVersion/kind.
@@ -45,8 +52,9 @@ type Skipped struct {
 	Count          int    `json:"count"`
 }
 
-// Build collects the report from an inventory; every list is sorted.
-func Build(inv *inventory.Inventory) Report {
+// Build collects the report from the resolved model; every list is sorted.
+func Build(m *model.Model) Report {
+	inv := m.Inventory
 	r := Report{Sources: inv.Sources, Kinds: inv.Counts(), Warnings: inv.Warnings}
 	if r.Sources == nil {
 		r.Sources = []string{}
@@ -57,7 +65,8 @@ func Build(inv *inventory.Inventory) Report {
 	r.Workloads = []Workload{}
 	for _, w := range inv.Workloads() {
 		r.Workloads = append(r.Workloads, Workload{Kind: w.Kind, Namespace: w.Namespace, Name: w.Name, Replicas: w.Replicas,
-			ServiceAccount: w.ServiceAccount(), OwnerMissing: w.OwnerMissing, Origin: w.Origin})
+			ServiceAccount: w.ServiceAccount(), OwnerMissing: w.OwnerMissing, Origin: w.Origin,
+			Sidecar: m.Mesh.InjectionStatus(w).Member, Database: classify.Database(w, m.Options.Classify)})
 	}
 	r.Skipped = []Skipped{}
 	for k, n := range inv.Skipped {
@@ -102,13 +111,20 @@ func Text(w io.Writer, r Report) error {
 	}
 	fmt.Fprintf(w, "\nWorkloads: %d\n", len(r.Workloads))
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAMESPACE\tNAME\tKIND\tREPLICAS\tSERVICE ACCOUNT")
+	fmt.Fprintln(tw, "NAMESPACE\tNAME\tKIND\tREPLICAS\tSERVICE ACCOUNT\tSIDECAR\tDATABASE")
 	for _, wl := range r.Workloads {
 		kind := cell(wl.Kind)
 		if wl.OwnerMissing {
 			kind += " (owner not in input)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", cell(wl.Namespace), cell(wl.Name), kind, wl.Replicas, cell(wl.ServiceAccount))
+		sidecar, db := "no", "-"
+		if wl.Sidecar {
+			sidecar = "yes"
+		}
+		if wl.Database != "" {
+			db = cell(wl.Database)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", cell(wl.Namespace), cell(wl.Name), kind, wl.Replicas, cell(wl.ServiceAccount), sidecar, db)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -27,6 +27,9 @@ func Markdown(w io.Writer, r *analysis.Result, mermaid []byte) error {
 	s := r.Summary
 	p.f("| %d | %d | %d | %d | %d | %d | %d | %d |\n\n", s.Targets, s.Findings, s.BySeverity["critical"], s.BySeverity["high"],
 		s.BySeverity["medium"], s.BySeverity["low"], s.BySeverity["info"], s.NotSeen)
+	if !r.PathSearch {
+		p.f("No path rule was selected: no path search ran and no target was looked at.\n\n")
+	}
 	if len(r.Findings) == 0 {
 		if len(r.NotSeen) > 0 {
 			p.f("No findings in what was loaded — but the answer depends on what was **not seen** (below).\n\n")

@@ -40,7 +40,11 @@ func JSON(w io.Writer, r *analysis.Result) error {
 func Text(w io.Writer, r *analysis.Result) error {
 	p := &printer{w: w}
 	s := r.Summary
-	p.f("shadowroute: %d database/sensitive target(s), %d finding(s)", s.Targets, s.Findings)
+	if r.PathSearch {
+		p.f("shadowroute: %d database/sensitive target(s), %d finding(s)", s.Targets, s.Findings)
+	} else {
+		p.f("shadowroute: %d finding(s); no path rule selected, so no path search ran and no target was looked at", s.Findings)
+	}
 	var parts []string
 	for _, sev := range []analysis.Severity{analysis.Critical, analysis.High, analysis.Medium, analysis.Low, analysis.Info} {
 		if n := s.BySeverity[string(sev)]; n > 0 {

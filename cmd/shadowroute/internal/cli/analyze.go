@@ -2,49 +2,31 @@ package cli
 
 import (
 	"fmt"
-	"sort"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/shadowroute/shadowroute/analysis"
-	"github.com/shadowroute/shadowroute/analysis/blastradius"
+	"github.com/shadowroute/shadowroute/analysis/options"
 	"github.com/shadowroute/shadowroute/analysis/rules"
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/build"
-	"github.com/shadowroute/shadowroute/graph/classify"
-	"github.com/shadowroute/shadowroute/graph/mesh"
+	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/render/diagram"
 	"github.com/shadowroute/shadowroute/render/report"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
 type analyzeOptions struct {
-	global                *globalOptions
-	format                string
-	output                string
-	failOn                string
-	rootNamespace         string
-	ingressControllers    []string
-	gatewayScopeNamespace bool
-	sensitive             []string
-	noDefaultDatabases    bool
-	enable                []string
-	disable               []string
-	severities            []string
-	certExpiryWarn        time.Duration
-	sensitivePaths        []string
-	blastRadius           bool
-	paths                 []string
+	global   *globalOptions
+	format   string
+	output   string
+	failOn   string
+	analysis options.Flags
+	paths    []string
 
-	ruleConfig analysis.Config
-	rules      []*analysis.Rule
-
-	buildOpts build.Options
-	failAt    analysis.Severity
+	opts   options.Options
+	failAt analysis.Severity
 }
 
 func newAnalyzeCommand(g *globalOptions, streams IO) *cobra.Command {
@@ -99,21 +81,11 @@ was missing.
 	return cmd
 }
 
-// addAnalysisFlags adds the flags that shape the analysis (shared by
-// analyze and report).
+// addAnalysisFlags adds --fail-on and the analysis flags every command
+// shares (analysis/options).
 func (o *analyzeOptions) addAnalysisFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.failOn, "fail-on", "none", "exit 1 when a finding is at or above this severity: critical, high, medium, low, info or none")
-	f.StringVar(&o.rootNamespace, "mesh-root-namespace", mesh.DefaultRootNamespace, "Istio's mesh root namespace (mesh-wide PeerAuthentication and AuthorizationPolicy)")
-	f.StringArrayVar(&o.ingressControllers, "ingress-controller", nil, "CLASS=NAMESPACE/LABELSELECTOR: the workloads implementing an IngressClass (repeatable; NAMESPACE * for any)")
-	f.BoolVar(&o.gatewayScopeNamespace, "gateway-scope-namespace", false, "Gateways select workloads in their own namespace only (istiod PILOT_SCOPE_GATEWAY_TO_NAMESPACE=true)")
-	f.StringArrayVar(&o.sensitive, "sensitive", nil, "NAMESPACE/LABELSELECTOR: also treat these workloads as databases (repeatable; NAMESPACE * for any)")
-	f.BoolVar(&o.noDefaultDatabases, "no-default-databases", false, "only --sensitive workloads are targets (no image, port or label detection)")
-	f.StringSliceVar(&o.enable, "enable", nil, "run only these rules (comma-separated slugs; see shadowroute rules)")
-	f.StringSliceVar(&o.disable, "disable", nil, "skip these rules (comma-separated slugs)")
-	f.StringArrayVar(&o.severities, "severity", nil, "RULE=LEVEL: report a rule's findings at this severity (repeatable)")
-	f.DurationVar(&o.certExpiryWarn, "cert-expiry-warn", 30*24*time.Hour, "weak-tls: report certificates expiring within this long")
-	f.BoolVar(&o.blastRadius, "blast-radius", false, "add the credential blast radius: per public route, the workloads it reaches and the database credentials they hold")
-	f.StringSliceVar(&o.sensitivePaths, "sensitive-paths", nil, "sensitive-path: the path prefixes to report (default: the built-in list, see docs/rules/sensitive-path.md)")
+	o.analysis.Register(f)
 }
 
 func (o *analyzeOptions) complete() error {
@@ -132,66 +104,27 @@ func (o *analyzeOptions) completeAnalysis() error {
 		}
 		o.failAt = sev
 	}
-	o.buildOpts = build.Options{RootNamespace: o.rootNamespace, GatewayScopeNamespace: o.gatewayScopeNamespace,
-		IngressControllers: map[string]build.ControllerSelector{}}
-	for _, spec := range o.ingressControllers {
-		class, rest, ok := strings.Cut(spec, "=")
-		ns, sel, ok2 := strings.Cut(rest, "/")
-		if !ok || !ok2 || class == "" || ns == "" || sel == "" {
-			return inputError("--ingress-controller %q: want CLASS=NAMESPACE/LABELSELECTOR, e.g. nginx=ingress-nginx/app.kubernetes.io/name=ingress-nginx", spec)
-		}
-		parsed, err := labels.Parse(sel)
-		if err != nil {
-			return inputError("--ingress-controller %q: %v", spec, err)
-		}
-		o.buildOpts.IngressControllers[class] = build.ControllerSelector{Namespace: ns, Selector: parsed}
-	}
-	o.ruleConfig = analysis.Config{Enable: o.enable, Disable: o.disable, Severity: map[string]analysis.Severity{},
-		CertExpiryWarn: o.certExpiryWarn, SensitivePaths: o.sensitivePaths, RootNamespace: o.rootNamespace}
-	for _, s := range o.severities {
-		slug, sev, err := analysis.ParseSeverityOverride(s)
-		if err != nil {
-			return inputError("%v", err)
-		}
-		o.ruleConfig.Severity[slug] = sev
-	}
-	selected, err := analysis.Selected(rules.All(), o.ruleConfig)
+	opts, err := o.analysis.Complete(rules.All())
 	if err != nil {
 		return inputError("%v", err)
 	}
-	o.rules = selected
-	o.buildOpts.Classify.NoDefaults = o.noDefaultDatabases
-	for _, s := range o.sensitive {
-		r, err := classify.ParseSensitive(s)
-		if err != nil {
-			return inputError("%v", err)
-		}
-		o.buildOpts.Classify.Sensitive = append(o.buildOpts.Classify.Sensitive, r)
-	}
+	o.opts = opts
 	return nil
 }
 
-// analyze loads the input, builds the graph and runs the selected rules;
-// input warnings become part of what was not seen.
+// analyze loads the input, resolves the model, builds the graph and runs
+// the selected rules: analysis.Run's result is printed as is.
 func (o *analyzeOptions) analyze(streams IO) (*inventory.Inventory, *graph.Graph, *analysis.Result, error) {
 	inv, err := load(o.global, streams, o.paths)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	g, err := build.Build(inv, o.buildOpts)
+	m := model.New(inv, o.opts.Model)
+	g, err := build.Build(m)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	res := analysis.Run(analysis.Input{Graph: g, Inventory: inv, Config: o.ruleConfig}, o.rules)
-	if o.blastRadius {
-		res.BlastRadius = blastradius.Compute(g, inv)
-	}
-	for _, w := range inv.Warnings {
-		res.NotSeen = append(res.NotSeen, "input warning: "+w.String())
-	}
-	sort.Strings(res.NotSeen)
-	res.Summary.NotSeen = len(res.NotSeen)
-	return inv, g, res, nil
+	return inv, g, analysis.Run(analysis.Input{Graph: g, Model: m, Config: o.opts.Analysis}, o.opts.Rules), nil
 }
 
 // verdict turns --strict and --fail-on into the exit status, once the

@@ -4,20 +4,22 @@ import (
 	"github.com/spf13/cobra"
 
 	conn "github.com/shadowroute/shadowroute/analysis/connectivity"
+	"github.com/shadowroute/shadowroute/analysis/options"
+	"github.com/shadowroute/shadowroute/analysis/rules"
 	"github.com/shadowroute/shadowroute/graph/build"
-	"github.com/shadowroute/shadowroute/graph/mesh"
+	"github.com/shadowroute/shadowroute/graph/model"
 	render "github.com/shadowroute/shadowroute/render/connectivity"
 )
 
 type connectivityOptions struct {
-	global        *globalOptions
-	format        string
-	output        string
-	focus         string
-	exposure      bool
-	mesh          bool
-	rootNamespace string
-	paths         []string
+	global   *globalOptions
+	format   string
+	output   string
+	focus    string
+	exposure bool
+	mesh     bool
+	analysis options.Flags
+	paths    []string
 }
 
 func newConnectivityCommand(g *globalOptions, streams IO) *cobra.Command {
@@ -64,7 +66,7 @@ docs/connectivity.md for where it differs from netpol-analyzer.
 	f.StringVar(&o.focus, "focus-workload", "", "only connections from or to this workload (NAMESPACE/NAME or NAME)")
 	f.BoolVar(&o.exposure, "exposure", false, "also report what each workload is exposed to (entire cluster, external ranges)")
 	f.BoolVar(&o.mesh, "mesh", false, "apply Istio mesh authentication and authorization, tagging each connection")
-	f.StringVar(&o.rootNamespace, "mesh-root-namespace", mesh.DefaultRootNamespace, "Istio's mesh root namespace")
+	o.analysis.Register(f)
 	return cmd
 }
 
@@ -72,11 +74,15 @@ func (o *connectivityOptions) run(streams IO) error {
 	if err := checkFormat(o.format, render.Formats...); err != nil {
 		return err
 	}
+	opts, err := o.analysis.Complete(rules.All())
+	if err != nil {
+		return inputError("%v", err)
+	}
 	inv, err := load(o.global, streams, o.paths)
 	if err != nil {
 		return err
 	}
-	g, err := build.Connectivity(inv, build.Options{RootNamespace: o.rootNamespace}, build.ConnectivityOptions{Mesh: o.mesh, Exposure: o.exposure})
+	g, err := build.Connectivity(model.New(inv, opts.Model), build.ConnectivityOptions{Mesh: o.mesh, Exposure: o.exposure})
 	if err != nil {
 		return err
 	}

@@ -14,9 +14,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shadowroute/shadowroute/analysis"
+	"github.com/shadowroute/shadowroute/analysis/options"
+	"github.com/shadowroute/shadowroute/analysis/rules"
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/build"
-	"github.com/shadowroute/shadowroute/graph/mesh"
+	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/render/diagram"
 )
 
@@ -34,7 +36,7 @@ type graphOptions struct {
 	maxNodes          int
 	timeout           time.Duration
 	scale             float64
-	rootNamespace     string
+	analysis          options.Flags
 	paths             []string
 }
 
@@ -84,7 +86,7 @@ message suggesting --view paths or --focus.
 	f.IntVar(&o.maxNodes, "max-nodes", 1500, "refuse to lay out SVG/PNG views with more nodes than this")
 	f.DurationVar(&o.timeout, "timeout", time.Minute, "give up on an SVG/PNG layout after this long")
 	f.Float64Var(&o.scale, "png-scale", 1.5, "PNG pixels per Graphviz point")
-	f.StringVar(&o.rootNamespace, "mesh-root-namespace", mesh.DefaultRootNamespace, "Istio's mesh root namespace")
+	o.analysis.Register(f)
 	return cmd
 }
 
@@ -99,15 +101,20 @@ func (o *graphOptions) run(streams IO) error {
 	if err := checkFormat(format, "dot", "svg", "png", "mermaid", "json"); err != nil {
 		return err
 	}
+	opts, err := o.analysis.Complete(rules.All())
+	if err != nil {
+		return inputError("%v", err)
+	}
 	inv, err := load(o.global, streams, o.paths)
 	if err != nil {
 		return err
 	}
-	g, err := build.Build(inv, build.Options{RootNamespace: o.rootNamespace})
+	m := model.New(inv, opts.Model)
+	g, err := build.Build(m)
 	if err != nil {
 		return err
 	}
-	res := analysis.Analyze(g)
+	res := analysis.Run(analysis.Input{Graph: g, Model: m, Config: opts.Analysis}, opts.Rules)
 	out, err := drawGraph(g, res, diagram.Options{View: o.view, Focus: o.focus, Namespace: o.inNamespace, CollapseThreshold: o.collapseThreshold},
 		format, o.maxNodes, o.timeout, o.scale, "shadowroute: "+strings.Join(sortedCopy(o.paths), " "))
 	if err != nil {

@@ -3,14 +3,19 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/shadowroute/shadowroute/analysis/options"
+	"github.com/shadowroute/shadowroute/analysis/rules"
+	"github.com/shadowroute/shadowroute/graph/model"
+
 	"github.com/shadowroute/shadowroute/render/inventoryreport"
 )
 
 type inventoryOptions struct {
-	global *globalOptions
-	format string
-	output string
-	paths  []string
+	global   *globalOptions
+	format   string
+	output   string
+	analysis options.Flags
+	paths    []string
 }
 
 func newInventoryCommand(g *globalOptions, streams IO) *cobra.Command {
@@ -36,12 +41,17 @@ of the input still loads.
 	}
 	cmd.Flags().StringVar(&o.format, "format", "text", "output format: text or json")
 	cmd.Flags().StringVarP(&o.output, "output", "o", "", "write the output to this file instead of stdout")
+	o.analysis.Register(cmd.Flags())
 	return cmd
 }
 
 func (o *inventoryOptions) run(streams IO) error {
 	if err := checkFormat(o.format, "text", "json"); err != nil {
 		return err
+	}
+	opts, err := o.analysis.Complete(rules.All())
+	if err != nil {
+		return inputError("%v", err)
 	}
 	inv, err := loadInput(o.global, streams, o.paths, false)
 	if err != nil {
@@ -51,7 +61,7 @@ func (o *inventoryOptions) run(streams IO) error {
 	if err != nil {
 		return err
 	}
-	report := inventoryreport.Build(inv)
+	report := inventoryreport.Build(model.New(inv, opts.Model))
 	if o.format == "json" {
 		err = inventoryreport.JSON(out.w, report)
 	} else {

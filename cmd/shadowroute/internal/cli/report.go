@@ -54,7 +54,7 @@ func (o *reportOptions) run(streams IO) error {
 	if err := o.completeAnalysis(); err != nil {
 		return err
 	}
-	o.blastRadius = true
+	o.opts.Analysis.BlastRadius = true
 	inv, g, res, err := o.analyze(streams)
 	if err != nil {
 		return err

@@ -1,0 +1,128 @@
+// Package options is the one set of analysis flags every shadowroute
+// command takes (analyze, report, graph, connectivity, inventory): flags are
+// registered and turned into the model's Options and the rules'
+// Config here, once, so every command builds the same model and graph. Case
+// folders under testdata/ use the same flags (a "flags" file) through
+// Parse.
+package options
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/shadowroute/shadowroute/analysis"
+	"github.com/shadowroute/shadowroute/graph/classify"
+	"github.com/shadowroute/shadowroute/graph/mesh"
+	"github.com/shadowroute/shadowroute/graph/model"
+)
+
+// Flags holds the raw flag values.
+type Flags struct {
+	rootNamespace         string
+	trustDomain           string
+	ingressControllers    []string
+	gatewayScopeNamespace bool
+	sensitive             []string
+	noDefaultDatabases    bool
+	enable                []string
+	disable               []string
+	severities            []string
+	certExpiryWarn        time.Duration
+	sensitivePaths        []string
+	blastRadius           bool
+}
+
+// Options is what the flags select.
+type Options struct {
+	// Model configures the resolved model (and so the graph).
+	Model model.Options
+	// Analysis selects and tunes the rules.
+	Analysis analysis.Config
+	// Rules are the catalogue rules Analysis enables, in catalogue order.
+	Rules []*analysis.Rule
+}
+
+// Register adds the analysis flags to a flag set.
+func (f *Flags) Register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.rootNamespace, "mesh-root-namespace", mesh.DefaultRootNamespace, "Istio's mesh root namespace (mesh-wide PeerAuthentication and AuthorizationPolicy; istiod meshConfig.rootNamespace)")
+	fs.StringVar(&f.trustDomain, "trust-domain", mesh.DefaultTrustDomain, "Istio's trust domain: SPIFFE principals are TRUST-DOMAIN/ns/NAMESPACE/sa/ACCOUNT (istiod meshConfig.trustDomain)")
+	fs.StringArrayVar(&f.ingressControllers, "ingress-controller", nil, "CLASS=NAMESPACE/LABELSELECTOR: the workloads implementing an IngressClass (repeatable; NAMESPACE * for any)")
+	fs.BoolVar(&f.gatewayScopeNamespace, "gateway-scope-namespace", false, "Gateways select workloads in their own namespace only (istiod PILOT_SCOPE_GATEWAY_TO_NAMESPACE=true)")
+	fs.StringArrayVar(&f.sensitive, "sensitive", nil, "NAMESPACE/LABELSELECTOR: also treat these workloads as databases (repeatable; NAMESPACE * for any)")
+	fs.BoolVar(&f.noDefaultDatabases, "no-default-databases", false, "only --sensitive workloads are targets (no image, port or label detection)")
+	fs.StringSliceVar(&f.enable, "enable", nil, "run only these rules (comma-separated slugs; see shadowroute rules)")
+	fs.StringSliceVar(&f.disable, "disable", nil, "skip these rules (comma-separated slugs)")
+	fs.StringArrayVar(&f.severities, "severity", nil, "RULE=LEVEL: report a rule's findings at this severity (repeatable)")
+	fs.DurationVar(&f.certExpiryWarn, "cert-expiry-warn", 30*24*time.Hour, "weak-tls: report certificates expiring within this long")
+	fs.BoolVar(&f.blastRadius, "blast-radius", false, "add the credential blast radius: per public route, the workloads it reaches and the database credentials they hold")
+	fs.StringSliceVar(&f.sensitivePaths, "sensitive-paths", nil, "sensitive-path: the path prefixes to report (default: the built-in list, see docs/rules/sensitive-path.md)")
+}
+
+// Complete validates the flags against a rule catalogue. Errors name the
+// flag and show the expected form.
+func (f *Flags) Complete(catalogue []*analysis.Rule) (Options, error) {
+	var o Options
+	o.Model = model.Options{RootNamespace: f.rootNamespace, TrustDomain: f.trustDomain,
+		GatewayScopeNamespace: f.gatewayScopeNamespace, IngressControllers: map[string]model.ControllerSelector{}}
+	if f.rootNamespace == "" {
+		return o, fmt.Errorf("--mesh-root-namespace: must not be empty (Istio's default is %s)", mesh.DefaultRootNamespace)
+	}
+	if f.trustDomain == "" || strings.Contains(f.trustDomain, "/") {
+		return o, fmt.Errorf("--trust-domain %q: want a DNS-like name without '/', e.g. %s", f.trustDomain, mesh.DefaultTrustDomain)
+	}
+	for _, spec := range f.ingressControllers {
+		class, rest, ok := strings.Cut(spec, "=")
+		ns, sel, ok2 := strings.Cut(rest, "/")
+		if !ok || !ok2 || class == "" || ns == "" || sel == "" {
+			return o, fmt.Errorf("--ingress-controller %q: want CLASS=NAMESPACE/LABELSELECTOR, e.g. nginx=ingress-nginx/app.kubernetes.io/name=ingress-nginx", spec)
+		}
+		parsed, err := labels.Parse(sel)
+		if err != nil {
+			return o, fmt.Errorf("--ingress-controller %q: %v", spec, err)
+		}
+		o.Model.IngressControllers[class] = model.ControllerSelector{Namespace: ns, Selector: parsed}
+	}
+	o.Model.Classify.NoDefaults = f.noDefaultDatabases
+	for _, s := range f.sensitive {
+		r, err := classify.ParseSensitive(s)
+		if err != nil {
+			return o, err
+		}
+		o.Model.Classify.Sensitive = append(o.Model.Classify.Sensitive, r)
+	}
+	o.Analysis = analysis.Config{Enable: f.enable, Disable: f.disable, Severity: map[string]analysis.Severity{},
+		CertExpiryWarn: f.certExpiryWarn, SensitivePaths: f.sensitivePaths, BlastRadius: f.blastRadius}
+	for _, s := range f.severities {
+		slug, sev, err := analysis.ParseSeverityOverride(s)
+		if err != nil {
+			return o, err
+		}
+		o.Analysis.Severity[slug] = sev
+	}
+	selected, err := analysis.Selected(catalogue, o.Analysis)
+	if err != nil {
+		return o, err
+	}
+	o.Rules = selected
+	return o, nil
+}
+
+// Parse reads analysis flags from args (as a case folder's "flags" file
+// holds them) with the defaults every command has.
+func Parse(args []string, catalogue []*analysis.Rule) (Options, error) {
+	var f Flags
+	fs := pflag.NewFlagSet("flags", pflag.ContinueOnError)
+	fs.SetOutput(new(strings.Builder))
+	f.Register(fs)
+	if err := fs.Parse(args); err != nil {
+		return Options{}, err
+	}
+	if fs.NArg() > 0 {
+		return Options{}, fmt.Errorf("unexpected arguments %q: only analysis flags", fs.Args())
+	}
+	return f.Complete(catalogue)
+}

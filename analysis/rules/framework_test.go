@@ -1,0 +1,90 @@
+package rules
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/shadowroute/shadowroute/analysis"
+	"github.com/shadowroute/shadowroute/graph/build"
+	"github.com/shadowroute/shadowroute/graph/model"
+	"github.com/shadowroute/shadowroute/sources/manifest/manifesttest"
+)
+
+// frameworkInputs are inputs on which every rule has something to say: the
+// demo and every rule case folder.
+func frameworkInputs(t *testing.T) []string {
+	t.Helper()
+	dirs := []string{"../../testdata/demo"}
+	matches, err := filepath.Glob(filepath.Join(folder, "*", "*", "input.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(dirs, matches...)
+}
+
+func loadModel(t *testing.T, path string) (*model.Model, *analysis.Input) {
+	t.Helper()
+	inv := manifesttest.Load(t, path)
+	m := model.New(inv, model.Options{})
+	g, err := build.Build(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, &analysis.Input{Graph: g, Model: m, Config: analysis.Config{Now: testNow}}
+}
+
+// TestNeedsDeclared: a rule uses only the shared computations it declares,
+// so the driver can skip the others (--enable weak-tls runs no path search).
+func TestNeedsDeclared(t *testing.T) {
+	for _, path := range frameworkInputs(t) {
+		_, in := loadModel(t, path)
+		res, used := analysis.RunTrace(*in, All())
+		for r, u := range used {
+			if r != nil && u&^r.Needs != 0 {
+				t.Errorf("%s: rule %s used %b but declares Needs %b", path, r.Slug, u, r.Needs)
+			}
+		}
+		if !res.PathSearch {
+			t.Errorf("%s: the full catalogue ran no path search", path)
+		}
+	}
+	_, in := loadModel(t, "../../testdata/demo")
+	weak, err := analysis.Selected(All(), analysis.Config{Enable: []string{"weak-tls"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, used := analysis.RunTrace(*in, weak); res.PathSearch || len(res.Targets) != 0 || used[WeakTLS] != 0 {
+		t.Errorf("--enable weak-tls: path search %v, %d targets, used %b", res.PathSearch, len(res.Targets), used[WeakTLS])
+	}
+}
+
+// TestRulesAreIndependent: a rule's findings are the same whether it runs
+// alone or with the whole catalogue, so disabling one rule never changes
+// another's results.
+func TestRulesAreIndependent(t *testing.T) {
+	if _, err := os.Stat("../../testdata/demo"); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range frameworkInputs(t) {
+		_, in := loadModel(t, path)
+		all := analysis.Run(*in, All())
+		for _, r := range All() {
+			alone := analysis.Run(*in, []*analysis.Rule{r})
+			if got, want := ofRule(alone.Findings, r.Slug), ofRule(all.Findings, r.Slug); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: rule %s alone gives %d findings, with the catalogue %d", path, r.Slug, len(got), len(want))
+			}
+		}
+	}
+}
+
+func ofRule(fs []analysis.Finding, slug string) []analysis.Finding {
+	var out []analysis.Finding
+	for _, f := range fs {
+		if f.Rule == slug {
+			out = append(out, f)
+		}
+	}
+	return out
+}

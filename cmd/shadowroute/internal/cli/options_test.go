@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"bytes"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+
+	"github.com/shadowroute/shadowroute/analysis/options"
+)
+
+// TestEveryCommandTakesTheAnalysisFlags: analyze, report, graph,
+// connectivity and inventory register the one set of analysis flags, with
+// the same defaults, so each builds the model the others build.
+func TestEveryCommandTakesTheAnalysisFlags(t *testing.T) {
+	var f options.Flags
+	want := pflag.NewFlagSet("want", pflag.ContinueOnError)
+	f.Register(want)
+	root := newRootCommand(IO{In: strings.NewReader(""), Out: &bytes.Buffer{}, Err: &bytes.Buffer{}}, "test")
+	for _, name := range []string{"analyze", "report", "graph", "connectivity", "inventory"} {
+		cmd, _, err := root.Find([]string{name})
+		if err != nil || cmd.Name() != name {
+			t.Fatalf("command %s: %v", name, err)
+		}
+		var missing []string
+		want.VisitAll(func(fl *pflag.Flag) {
+			got := cmd.Flags().Lookup(fl.Name)
+			if got == nil || got.DefValue != fl.DefValue || got.Usage != fl.Usage {
+				missing = append(missing, fl.Name)
+			}
+		})
+		sort.Strings(missing)
+		if len(missing) > 0 {
+			t.Errorf("%s lacks (or redefines) analysis flags %v", name, missing)
+		}
+	}
+}
+
+// TestGraphSeesTheAnalysedModel: --gateway-scope-namespace removes the
+// cross-namespace gateway's route from the analysis and from the drawn
+// graph alike (graph used to reject the flag and draw the default model).
+func TestGraphSeesTheAnalysedModel(t *testing.T) {
+	in := filepath.Join(testdata, "scenarios", "gateway-scope-cross-namespace", "input.yaml")
+	count := func(what string, args ...string) int {
+		t.Helper()
+		code, out, errs := run(args, "")
+		if code != ExitOK {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		return strings.Count(out, what)
+	}
+	const exposure = `"rule": "direct-exposure"`
+	if n := count(exposure, "analyze", in, "--format", "json"); n == 0 {
+		t.Fatal("analyze without the flag: no direct-exposure")
+	}
+	if n := count(exposure, "analyze", in, "--format", "json", "--gateway-scope-namespace"); n != 0 {
+		t.Errorf("analyze --gateway-scope-namespace still reports %d direct-exposure findings", n)
+	}
+	without := count("elasticsearch", "graph", in, "--view", "exposure", "--format", "mermaid")
+	with := count("elasticsearch", "graph", in, "--view", "exposure", "--format", "mermaid", "--gateway-scope-namespace")
+	if without == 0 || with >= without {
+		t.Errorf("graph: the database appears %d times without --gateway-scope-namespace and %d with it", without, with)
+	}
+}

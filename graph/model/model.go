@@ -1,0 +1,184 @@
+// Package model is shadowroute's resolved model: built once from the
+// inventory and one Options value, it answers the semantic questions the
+// graph builder and the rules ask, each with one function that follows the
+// upstream code it cites. Istio's PushContext (istio/istio
+// pilot/pkg/model/push_context.go) is the shape it follows: indexes built
+// once, answers computed lazily and cached.
+//
+// Questions answered here: which workloads a Service selects and which
+// Services select a workload (with each port's Istio protocol), which proxy
+// workloads a Gateway configures, which Gateways and servers a
+// VirtualService binds to, and the Istio semantics (injection, capture,
+// PeerAuthentication, DestinationRule, AuthorizationPolicy) through Mesh.
+package model
+
+import (
+	"sort"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/shadowroute/shadowroute/graph/classify"
+	"github.com/shadowroute/shadowroute/graph/mesh"
+	"github.com/shadowroute/shadowroute/graph/protocol"
+	"github.com/shadowroute/shadowroute/sources/inventory"
+)
+
+// Options are the analysis settings every command shares: the graph, the
+// rules and every renderer see the model built from the same value.
+type Options struct {
+	// RootNamespace is Istio's mesh root namespace (default istio-system).
+	RootNamespace string
+	// TrustDomain of SPIFFE principals (default cluster.local).
+	TrustDomain string
+	// IngressControllers maps an IngressClass name to the workloads that
+	// implement it, overriding the built-in recognition.
+	IngressControllers map[string]ControllerSelector
+	// GatewayScopeNamespace mirrors istiod's PILOT_SCOPE_GATEWAY_TO_NAMESPACE:
+	// a Gateway selects workloads in its own namespace only.
+	GatewayScopeNamespace bool
+	// Classify configures database detection.
+	Classify classify.Options
+}
+
+// ControllerSelector names workloads by namespace ("*" for any) and label
+// selector.
+type ControllerSelector struct {
+	Namespace string
+	Selector  labels.Selector
+}
+
+// withDefaults fills the Istio defaults.
+func (o Options) withDefaults() Options {
+	if o.RootNamespace == "" {
+		o.RootNamespace = mesh.DefaultRootNamespace
+	}
+	if o.TrustDomain == "" {
+		o.TrustDomain = mesh.DefaultTrustDomain
+	}
+	return o
+}
+
+// Model is the resolved model of one inventory.
+type Model struct {
+	// Inventory is the input; rules read it only to quote evidence.
+	Inventory *inventory.Inventory
+	// Options, with defaults filled.
+	Options Options
+	// Mesh answers Istio's per-workload questions with the configured root
+	// namespace and trust domain.
+	Mesh mesh.Env
+
+	workloads   []*inventory.Workload
+	byNamespace map[string][]*inventory.Workload
+
+	services     []*Service
+	serviceByKey map[string]*Service
+	servicesOf   map[*inventory.Workload][]*Service
+
+	gateways     []*Gateway
+	gatewayByKey map[string]*Gateway
+}
+
+// New resolves the inventory. It never fails: what cannot be resolved is
+// answered as such (a Gateway without proxies, a reference to nothing).
+func New(inv *inventory.Inventory, opts Options) *Model {
+	opts = opts.withDefaults()
+	m := &Model{
+		Inventory:    inv,
+		Options:      opts,
+		Mesh:         mesh.Env{Inv: inv, RootNamespace: opts.RootNamespace, TrustDomain: opts.TrustDomain},
+		byNamespace:  map[string][]*inventory.Workload{},
+		serviceByKey: map[string]*Service{},
+		servicesOf:   map[*inventory.Workload][]*Service{},
+		gatewayByKey: map[string]*Gateway{},
+	}
+	m.workloads = inv.Workloads()
+	for _, w := range m.workloads {
+		m.byNamespace[w.Namespace] = append(m.byNamespace[w.Namespace], w)
+	}
+	m.resolveServices()
+	m.resolveGateways()
+	return m
+}
+
+// Workloads returns every workload in inventory order.
+func (m *Model) Workloads() []*inventory.Workload { return m.workloads }
+
+// WorkloadsIn returns the workloads of one namespace.
+func (m *Model) WorkloadsIn(namespace string) []*inventory.Workload { return m.byNamespace[namespace] }
+
+// SelectWorkloads returns the workloads whose pod labels a selector
+// matches, in one namespace or, with namespace "", in all.
+func (m *Model) SelectWorkloads(sel labels.Selector, namespace string) []*inventory.Workload {
+	candidates := m.workloads
+	if namespace != "" {
+		candidates = m.byNamespace[namespace]
+	}
+	var out []*inventory.Workload
+	for _, w := range candidates {
+		if sel.Matches(labels.Set(w.Labels())) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// Service is a Kubernetes Service with the workloads it selects.
+type Service struct {
+	Obj   *corev1.Service
+	Entry *inventory.Object
+	// Key is namespace/name.
+	Key string
+	// Selected are the workloads of the Service's namespace whose pod
+	// labels its selector matches; a Service without selector selects none
+	// (its endpoints are managed elsewhere).
+	Selected []*inventory.Workload
+}
+
+// resolveServices applies Service selection: a non-empty spec.selector
+// selects the pods of the Service's namespace whose labels contain it
+// (https://kubernetes.io/docs/concepts/services-networking/service/#services-without-selectors:
+// without a selector no EndpointSlice is managed).
+func (m *Model) resolveServices() {
+	for _, s := range inventory.Typed[*corev1.Service](m.Inventory, inventory.Service) {
+		svc := &Service{Obj: s.Obj, Entry: s.Entry, Key: s.Obj.Namespace + "/" + s.Obj.Name}
+		if len(s.Obj.Spec.Selector) > 0 {
+			svc.Selected = m.SelectWorkloads(labels.SelectorFromSet(s.Obj.Spec.Selector), s.Obj.Namespace)
+		}
+		for _, w := range svc.Selected {
+			m.servicesOf[w] = append(m.servicesOf[w], svc)
+		}
+		m.services = append(m.services, svc)
+		m.serviceByKey[svc.Key] = svc
+	}
+	for _, list := range m.servicesOf {
+		sort.Slice(list, func(i, j int) bool { return list[i].Key < list[j].Key })
+	}
+}
+
+// Services returns every Service in inventory order.
+func (m *Model) Services() []*Service { return m.services }
+
+// Service returns the Service namespace/name, or nil.
+func (m *Model) Service(namespace, name string) *Service { return m.serviceByKey[namespace+"/"+name] }
+
+// ServicesOf returns the Services selecting a workload, sorted by key.
+func (m *Model) ServicesOf(w *inventory.Workload) []*Service { return m.servicesOf[w] }
+
+// TargetPort resolves a Service port's targetPort on one workload: a number
+// as is (unset defaults to the port), a name through the workload's
+// container ports (https://kubernetes.io/docs/concepts/services-networking/service/#field-spec-ports).
+func TargetPort(p corev1.ServicePort, w *inventory.Workload) (int32, bool) {
+	if p.TargetPort.Type == intstr.String && p.TargetPort.StrVal != "" {
+		return w.NamedPort(p.TargetPort.StrVal)
+	}
+	if p.TargetPort.IntVal != 0 {
+		return p.TargetPort.IntVal, true
+	}
+	return p.Port, true
+}
+
+// PortProtocol is Istio's protocol selection for a Service port.
+func PortProtocol(p corev1.ServicePort) protocol.Selection { return protocol.Of(p) }
