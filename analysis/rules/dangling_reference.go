@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	networkingapi "istio.io/api/networking/v1alpha3"
@@ -213,17 +212,13 @@ func danglingDestinations(vs *istionetv1.VirtualService) []danglingDest {
 
 func (d *danglingPass) virtualServices() {
 	for _, vs := range inventory.Typed[*istionetv1.VirtualService](d.inv, inventory.VirtualService) {
-		for _, gw := range vs.Obj.Spec.GetGateways() {
-			if gw == "mesh" {
+		for _, b := range d.p.Model.Bindings(vs.Obj) {
+			if b.Gateway != nil {
 				continue
 			}
-			ns, n := hosts.ResolveGatewayRef(gw, vs.Obj.Namespace)
-			if d.inv.Get(inventory.Gateway, ns, n) != nil {
-				continue
-			}
-			d.report(vs.Entry, "gateway:"+ns+"/"+n, fmt.Sprintf(
-				"VirtualService %s binds to gateway %q (Gateway %s/%s), which does not exist: its routes are not served there",
-				danglingName(vs.Entry), gw, ns, n))
+			d.report(vs.Entry, "gateway:"+b.Key, fmt.Sprintf(
+				"VirtualService %s binds to gateway %q (Gateway %s), which does not exist: its routes are not served there",
+				danglingName(vs.Entry), b.Ref, b.Key))
 		}
 		for _, dst := range danglingDestinations(vs.Obj) {
 			d.vsDestination(vs, dst)
@@ -325,23 +320,18 @@ func (d *danglingPass) serviceEntryFor(host, fqdn, viewer string) *inventory.Obj
 func (d *danglingPass) gateways() {
 	for _, gw := range inventory.Typed[*istionetv1.Gateway](d.inv, inventory.Gateway) {
 		selMap := gw.Obj.Spec.GetSelector()
-		sel := labels.SelectorFromSet(selMap)
-		matched := d.selectWorkloads(sel, "")
-		if len(selMap) > 0 && len(matched) == 0 {
+		resolved := d.p.Model.Gateway(danglingName(gw.Entry))
+		if len(selMap) > 0 && len(resolved.Proxies) == 0 {
+			where := "any namespace"
+			if d.p.Model.Options.GatewayScopeNamespace {
+				where = "its namespace " + gw.Obj.Namespace + " (Gateways select their own namespace only: --gateway-scope-namespace)"
+			}
 			d.report(gw.Entry, "selector", fmt.Sprintf(
-				"Gateway %s selects workloads with labels %s, but no workload in any namespace carries them: no proxy serves its servers",
-				danglingName(gw.Entry), sel.String()))
+				"Gateway %s selects workloads with labels %s, but no workload in %s carries them: no proxy serves its servers",
+				danglingName(gw.Entry), labels.SelectorFromSet(selMap).String(), where))
 			continue
 		}
-		var namespaces []string
-		seenNS := map[string]bool{}
-		for _, w := range matched {
-			if !seenNS[w.Namespace] {
-				seenNS[w.Namespace] = true
-				namespaces = append(namespaces, w.Namespace)
-			}
-		}
-		sort.Strings(namespaces)
+		namespaces := resolved.ProxyNamespaces()
 		for _, server := range gw.Obj.Spec.GetServers() {
 			tls := server.GetTls()
 			switch tls.GetMode() {

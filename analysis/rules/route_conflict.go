@@ -38,7 +38,6 @@ func runRouteConflict(p *analysis.Pass) []analysis.Finding {
 		return nil
 	}
 	c := &conflictPass{p: p, inv: p.Inventory}
-	c.gatewayIndex()
 	c.ingressConflicts()
 	c.virtualServiceConflicts()
 	c.ingressIstioConflicts()
@@ -50,10 +49,6 @@ type conflictPass struct {
 	p   *analysis.Pass
 	inv *inventory.Inventory
 	out []analysis.Finding
-
-	gateways map[string]inventory.TypedObject[*istionetv1.Gateway]
-	// proxies are the workloads each Gateway (ns/name) selects.
-	proxies map[string][]*inventory.Workload
 }
 
 // conflictOldestFirst orders objects the way controllers break ties:
@@ -249,79 +244,22 @@ func (c *conflictPass) ingressConflicts() {
 
 // --- VirtualService vs VirtualService ----------------------------------------
 
-func (c *conflictPass) gatewayIndex() {
-	c.gateways = map[string]inventory.TypedObject[*istionetv1.Gateway]{}
-	c.proxies = map[string][]*inventory.Workload{}
-	workloads := c.inv.Workloads()
-	for _, gw := range inventory.Typed[*istionetv1.Gateway](c.inv, inventory.Gateway) {
-		key := conflictName(gw.Entry)
-		c.gateways[key] = gw
-		sel := labels.SelectorFromSet(gw.Obj.Spec.GetSelector())
-		for _, w := range workloads {
-			if sel.Matches(labels.Set(w.Labels())) {
-				c.proxies[key] = append(c.proxies[key], w)
-			}
-		}
-	}
-}
-
 // boundGateways returns the Gateways (ns/name) a VirtualService is bound
-// to, each with the VirtualService hosts a server of the Gateway admits.
+// to and exported to (model.Bindings; a Gateway without proxies in the
+// input is taken to serve its own namespace), each with the VirtualService
+// hosts a server of the Gateway admits.
 func (c *conflictPass) boundGateways(vs *istionetv1.VirtualService) (keys []string, bound map[string][]string) {
 	bound = map[string][]string{}
-	for _, ref := range vs.Spec.GetGateways() {
-		if ref == "mesh" {
+	for _, b := range c.p.Model.Bindings(vs) {
+		if b.Gateway == nil || !b.Visible {
 			continue
 		}
-		key := hosts.GatewayKey(ref, vs.Namespace)
-		gw, ok := c.gateways[key]
-		if !ok || bound[key] != nil {
-			continue
-		}
-		// exportTo is checked against the gateway proxies' namespaces
-		// (the Gateway's own when it selects no workload in the input).
-		viewers := []string{gw.Obj.Namespace}
-		if ps := c.proxies[key]; len(ps) > 0 {
-			viewers = nil
-			for _, p := range ps {
-				viewers = append(viewers, p.Namespace)
-			}
-		}
-		visible := false
-		for _, v := range viewers {
-			if hosts.Visible(vs.Spec.GetExportTo(), vs.Namespace, v) {
-				visible = true
-			}
-		}
-		if !visible {
-			continue
-		}
-		var hs []string
-		for _, h := range vs.Spec.GetHosts() {
-			if conflictServerAdmits(gw.Obj, vs.Namespace, h) {
-				hs = append(hs, strings.ToLower(h))
-			}
-		}
-		if len(hs) > 0 {
-			keys = append(keys, key)
-			bound[key] = hs
+		if hs := b.AdmittedHosts(vs); len(hs) > 0 {
+			keys = append(keys, b.Key)
+			bound[b.Key] = hs
 		}
 	}
 	return keys, bound
-}
-
-// conflictServerAdmits reports whether some server of the Gateway admits a
-// VirtualService host from namespace vsNS.
-func conflictServerAdmits(gw *istionetv1.Gateway, vsNS, host string) bool {
-	for _, s := range gw.Spec.GetServers() {
-		for _, sh := range s.GetHosts() {
-			h := hosts.ParseServerHost(sh)
-			if h.AllowsNamespace(vsNS, gw.Namespace) && hosts.Match(h.DNS, host) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // conflictMatchKey is a canonical form of an HTTP match (every field but
@@ -566,14 +504,16 @@ func (c *conflictPass) gatewayConflicts() {
 	}
 }
 
-// sameProxies: both Gateways have the same selector, or their selectors
-// match at least one common workload.
+// sameProxies: both Gateways have the same selector over the same scope
+// (every namespace, or with --gateway-scope-namespace the same namespace),
+// or their selectors match at least one common workload (model.Gateway).
 func (c *conflictPass) sameProxies(a, b inventory.TypedObject[*istionetv1.Gateway]) bool {
-	if labels.SelectorFromSet(a.Obj.Spec.GetSelector()).String() == labels.SelectorFromSet(b.Obj.Spec.GetSelector()).String() {
+	sameScope := !c.p.Model.Options.GatewayScopeNamespace || a.Obj.Namespace == b.Obj.Namespace
+	if sameScope && labels.SelectorFromSet(a.Obj.Spec.GetSelector()).String() == labels.SelectorFromSet(b.Obj.Spec.GetSelector()).String() {
 		return true
 	}
-	for _, wa := range c.proxies[conflictName(a.Entry)] {
-		for _, wb := range c.proxies[conflictName(b.Entry)] {
+	for _, wa := range c.p.Model.Gateway(conflictName(a.Entry)).Proxies {
+		for _, wb := range c.p.Model.Gateway(conflictName(b.Entry)).Proxies {
 			if wa == wb {
 				return true
 			}

@@ -2,18 +2,17 @@ package rules
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	networkingapi "istio.io/api/networking/v1alpha3"
 	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/hosts"
+	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
@@ -59,7 +58,7 @@ func runWeakTLS(p *analysis.Pass) []analysis.Finding {
 				ing.Obj.Namespace, ing.Obj.Name, strings.Join(why, "; ")), graph.EvidenceOf(ing.Entry)))
 		}
 	}
-	uses := wtSecretUses(p.Inventory, ingresses, gateways)
+	uses := wtSecretUses(p.Model, ingresses, gateways)
 	cfg := wtCertConfig(p.Config)
 	for _, sec := range inventory.Typed[*corev1.Secret](p.Inventory, inventory.Secret) {
 		if sec.Obj.Type != corev1.SecretTypeTLS || len(sec.Obj.Data[corev1.TLSCertKey]) == 0 {
@@ -158,7 +157,7 @@ type wtUse struct {
 // Ingress spec.tls secretName (Ingress namespace) and Gateway credentialName
 // (namespaces of the gateway workloads the selector matches; Istio reads it
 // there, https://istio.io/latest/docs/tasks/traffic-management/ingress/secure-ingress/).
-func wtSecretUses(inv *inventory.Inventory, ingresses []inventory.TypedObject[*networkingv1.Ingress], gateways []inventory.TypedObject[*istionetv1.Gateway]) map[string][]wtUse {
+func wtSecretUses(m *model.Model, ingresses []inventory.TypedObject[*networkingv1.Ingress], gateways []inventory.TypedObject[*istionetv1.Gateway]) map[string][]wtUse {
 	uses := map[string][]wtUse{}
 	for _, ing := range ingresses {
 		for _, t := range ing.Obj.Spec.TLS {
@@ -169,20 +168,8 @@ func wtSecretUses(inv *inventory.Inventory, ingresses []inventory.TypedObject[*n
 			uses[key] = append(uses[key], wtUse{What: fmt.Sprintf("Ingress %s/%s", ing.Obj.Namespace, ing.Obj.Name), Entry: ing.Entry, Hosts: t.Hosts})
 		}
 	}
-	workloads := inv.Workloads()
 	for _, gw := range gateways {
-		sel := labels.SelectorFromSet(gw.Obj.Spec.GetSelector())
-		nsSet := map[string]bool{}
-		for _, w := range workloads {
-			if sel.Matches(labels.Set(w.Labels())) {
-				nsSet[w.Namespace] = true
-			}
-		}
-		namespaces := make([]string, 0, len(nsSet))
-		for ns := range nsSet {
-			namespaces = append(namespaces, ns)
-		}
-		sort.Strings(namespaces)
+		namespaces := m.Gateway(gw.Obj.Namespace + "/" + gw.Obj.Name).ProxyNamespaces()
 		for _, s := range gw.Obj.Spec.GetServers() {
 			if !wtTerminates(s) || s.GetTls().GetMode() == networkingapi.ServerTLSSettings_ISTIO_MUTUAL {
 				continue // ISTIO_MUTUAL uses the mesh certificate, not credentialName
