@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/shadowroute/shadowroute/analysis"
@@ -54,20 +53,17 @@ func runExposedAdmissionWebhook(p *analysis.Pass) []analysis.Finding {
 	ev, _ := netpol.NewEvaluator(inv)
 	workloads := inv.Workloads()
 	var out []analysis.Finding
-	for _, s := range inventory.Typed[*corev1.Service](inv, inventory.Service) {
+	for _, s := range p.Model.Services() {
 		svc := s.Obj
 		if len(svc.Spec.Selector) == 0 {
 			continue
 		}
-		sel := labels.SelectorFromSet(svc.Spec.Selector)
 		var controllers []webhookController
 		selected := map[*inventory.Workload]bool{}
-		for _, w := range workloads {
-			if w.Namespace == svc.Namespace && sel.Matches(labels.Set(w.Labels())) {
-				selected[w] = true
-				if webhookIsNginxController(w) {
-					controllers = append(controllers, webhookController{w: w, ns: w.Namespace, name: w.Name, labels: w.Labels(), hostNet: w.Template.Spec.HostNetwork})
-				}
+		for _, w := range s.Selected {
+			selected[w] = true
+			if webhookIsNginxController(w) {
+				controllers = append(controllers, webhookController{w: w, ns: w.Namespace, name: w.Name, labels: w.Labels(), hostNet: w.Template.Spec.HostNetwork})
 			}
 		}
 		var assumptions []string

@@ -15,6 +15,7 @@ import (
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/ipspace"
 	"github.com/shadowroute/shadowroute/graph/mesh"
+	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/graph/protocol"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
@@ -59,10 +60,7 @@ type polCtx struct {
 	p         *analysis.Pass
 	env       mesh.Env
 	workloads []*inventory.Workload
-	services  []inventory.TypedObject[*corev1.Service]
 	status    map[*inventory.Workload]mesh.Status
-	// servicesOf lists the Services selecting each workload.
-	servicesOf map[*inventory.Workload][]*corev1.Service
 	// entrypoints indexes Service entrypoint nodes by namespace/name.
 	entrypoints map[string][]*graph.Node
 }
@@ -74,25 +72,12 @@ func runIneffectivePolicy(p *analysis.Pass) []analysis.Finding {
 	c := &polCtx{
 		p:           p,
 		env:         p.Mesh(),
-		workloads:   p.Inventory.Workloads(),
-		services:    inventory.Typed[*corev1.Service](p.Inventory, inventory.Service),
+		workloads:   p.Model.Workloads(),
 		status:      map[*inventory.Workload]mesh.Status{},
-		servicesOf:  map[*inventory.Workload][]*corev1.Service{},
 		entrypoints: map[string][]*graph.Node{},
 	}
 	for _, w := range c.workloads {
 		c.status[w] = c.env.InjectionStatus(w)
-	}
-	for _, s := range c.services {
-		if len(s.Obj.Spec.Selector) == 0 {
-			continue
-		}
-		sel := labels.SelectorFromSet(s.Obj.Spec.Selector)
-		for _, w := range c.workloads {
-			if w.Namespace == s.Obj.Namespace && sel.Matches(labels.Set(w.Labels())) {
-				c.servicesOf[w] = append(c.servicesOf[w], s.Obj)
-			}
-		}
 	}
 	if p.Graph != nil {
 		for _, n := range p.Graph.SortedNodes() {
@@ -148,7 +133,7 @@ func (c *polCtx) workloadPorts(w *inventory.Workload) []int32 {
 			seen[p.Port] = true
 		}
 	}
-	for _, s := range c.servicesOf[w] {
+	for _, s := range c.servicesOf(w) {
 		for _, sp := range s.Spec.Ports {
 			if t, ok := polTarget(sp, w); ok && (sp.Protocol == "" || sp.Protocol == corev1.ProtocolTCP) {
 				seen[t] = true
@@ -190,15 +175,18 @@ func polSortedPorts(m map[int32]bool) []int32 {
 	return out
 }
 
-// polTarget resolves a Service port's targetPort on a workload.
+// servicesOf returns the Services selecting a workload (model.ServicesOf).
+func (c *polCtx) servicesOf(w *inventory.Workload) []*corev1.Service {
+	var out []*corev1.Service
+	for _, s := range c.p.Model.ServicesOf(w) {
+		out = append(out, s.Obj)
+	}
+	return out
+}
+
+// polTarget is model.TargetPort.
 func polTarget(sp corev1.ServicePort, w *inventory.Workload) (int32, bool) {
-	if sp.TargetPort.StrVal != "" {
-		return w.NamedPort(sp.TargetPort.StrVal)
-	}
-	if sp.TargetPort.IntVal != 0 {
-		return sp.TargetPort.IntVal, true
-	}
-	return sp.Port, true
+	return model.TargetPort(sp, w)
 }
 
 // Port protocol classes from Istio protocol selection.
@@ -231,7 +219,7 @@ type portDecl struct {
 
 func (c *polCtx) portDecl(w *inventory.Workload, port int32) portDecl {
 	var d portDecl
-	for _, s := range c.servicesOf[w] {
+	for _, s := range c.servicesOf(w) {
 		for _, sp := range s.Spec.Ports {
 			t, ok := polTarget(sp, w)
 			if !ok || t != port {
@@ -264,7 +252,7 @@ func polPortName(sp corev1.ServicePort) string {
 // onlyTCPServices: the workload is selected by Services and every port of
 // them is declared non-HTTP.
 func (c *polCtx) onlyTCPServices(w *inventory.Workload) (bool, string) {
-	svcs := c.servicesOf[w]
+	svcs := c.servicesOf(w)
 	if len(svcs) == 0 {
 		return false, ""
 	}
@@ -784,7 +772,7 @@ func (c *polCtx) httpFieldsOnTCP(ap polAuthz) []analysis.Finding {
 	msg := fmt.Sprintf("%s policy %s %s; HTTP-only fields cannot be evaluated on TCP, so %s (https://istio.io/latest/docs/tasks/security/authorization/authz-tcp/): limit the rule to HTTP ports or drop the HTTP-only fields",
 		action, polName(ap), strings.Join(problems, "; "), effect)
 	ev := []graph.Evidence{graph.EvidenceOf(ap.Entry)}
-	for _, s := range c.servicesOf[workloads[0]] {
+	for _, s := range c.servicesOf(workloads[0]) {
 		if o := c.p.Inventory.Get(inventory.Service, s.Namespace, s.Name); o != nil {
 			ev = append(ev, graph.EvidenceOf(o))
 		}
@@ -840,7 +828,7 @@ func (c *polCtx) portLevelMtls(pa inventory.TypedObject[*istiosecv1.PeerAuthenti
 					found = true
 				}
 			}
-			for _, s := range c.servicesOf[w] {
+			for _, s := range c.servicesOf(w) {
 				for _, sp := range s.Spec.Ports {
 					if t, ok := polTarget(sp, w); ok && sp.Port == port && t != port && hint == "" {
 						hint = fmt.Sprintf(" (%d is the port of Service %s/%s, whose targetPort is container port %d)", port, s.Namespace, s.Name, t)
