@@ -2,10 +2,11 @@ package analysis
 
 import (
 	"fmt"
-	"github.com/shadowroute/shadowroute/analysis/blastradius"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/shadowroute/shadowroute/analysis/blastradius"
 
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/mesh"

@@ -15,11 +15,16 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shadowroute/shadowroute/analysis"
+	"github.com/shadowroute/shadowroute/analysis/options"
 	"github.com/shadowroute/shadowroute/analysis/schematest"
+	"github.com/shadowroute/shadowroute/graph/build"
+	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/render/golden"
 	"github.com/shadowroute/shadowroute/render/report"
+	"github.com/shadowroute/shadowroute/sources/manifest/manifesttest"
 )
 
 // Check compares res with dir/expect.txt and dir/analyze.golden (JSON; not
@@ -65,4 +70,27 @@ func Flags(t *testing.T, dir string) []string {
 		out = append(out, strings.Fields(line)...)
 	}
 	return out
+}
+
+// Now is the time certificate checks measure against in case folders, so
+// the test data never ages.
+var Now = time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+
+// Run analyses a case folder's input.yaml the way the CLI does: its flags
+// file and extra flags parsed by analysis/options against the catalogue,
+// the model resolved, the graph built, the selected rules run (at Now).
+func Run(t *testing.T, dir string, catalogue []*analysis.Rule, extra ...string) *analysis.Result {
+	t.Helper()
+	inv := manifesttest.Load(t, filepath.Join(dir, "input.yaml"))
+	opts, err := options.Parse(append(Flags(t, dir), extra...), catalogue)
+	if err != nil {
+		t.Fatalf("%s/flags: %v", dir, err)
+	}
+	opts.Analysis.Now = Now
+	m := model.New(inv, opts.Model)
+	g, err := build.Build(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return analysis.Run(analysis.Input{Graph: g, Model: m, Config: opts.Analysis}, opts.Rules)
 }

@@ -6,6 +6,9 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/shadowroute/shadowroute/analysis/analysistest"
+	"github.com/shadowroute/shadowroute/analysis/passes/weaktls"
+
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/graph/build"
 	"github.com/shadowroute/shadowroute/graph/model"
@@ -32,7 +35,7 @@ func loadModel(t *testing.T, path string) (*model.Model, *analysis.Input) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return m, &analysis.Input{Graph: g, Model: m, Config: analysis.Config{Now: testNow}}
+	return m, &analysis.Input{Graph: g, Model: m, Config: analysis.Config{Now: analysistest.Now}}
 }
 
 // TestNeedsDeclared: a rule uses only the shared computations it declares,
@@ -55,8 +58,8 @@ func TestNeedsDeclared(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res, used := analysis.RunTrace(*in, weak); res.PathSearch || len(res.Targets) != 0 || used[WeakTLS] != 0 {
-		t.Errorf("--enable weak-tls: path search %v, %d targets, used %b", res.PathSearch, len(res.Targets), used[WeakTLS])
+	if res, used := analysis.RunTrace(*in, weak); res.PathSearch || len(res.Targets) != 0 || used[weaktls.Rule] != 0 {
+		t.Errorf("--enable weak-tls: path search %v, %d targets, used %b", res.PathSearch, len(res.Targets), used[weaktls.Rule])
 	}
 }
 

@@ -4,20 +4,12 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/analysis/analysistest"
-	"github.com/shadowroute/shadowroute/analysis/options"
-	"github.com/shadowroute/shadowroute/graph/build"
-	"github.com/shadowroute/shadowroute/graph/model"
-	"github.com/shadowroute/shadowroute/sources/manifest/manifesttest"
 )
 
 const folder = "../../testdata/rules"
-
-// testNow pins certificate checks so the test data never ages.
-var testNow = time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 
 // TestRules runs every case folder testdata/rules/<slug>/<case>/ with only
 // that rule enabled: the findings must equal the hand-written expect.txt,
@@ -89,18 +81,7 @@ func contains(list []*analysis.Rule, r *analysis.Rule) bool {
 
 func runRule(t *testing.T, dir, slug string) *analysis.Result {
 	t.Helper()
-	inv := manifesttest.Load(t, filepath.Join(dir, "input.yaml"))
-	opts, err := options.Parse(append(analysistest.Flags(t, dir), "--enable", slug), All())
-	if err != nil {
-		t.Fatalf("%s/flags: %v", dir, err)
-	}
-	opts.Analysis.Now = testNow
-	m := model.New(inv, opts.Model)
-	g, err := build.Build(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return analysis.Run(analysis.Input{Graph: g, Model: m, Config: opts.Analysis}, opts.Rules)
+	return analysistest.Run(t, dir, All(), "--enable", slug)
 }
 
 func TestCatalogueIsConsistent(t *testing.T) {

@@ -1,0 +1,480 @@
+package danglingreference
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/shadowroute/shadowroute/analysis/passes/internal/passutil"
+
+	networkingapi "istio.io/api/networking/v1alpha3"
+	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
+	istiosecv1 "istio.io/client-go/pkg/apis/security/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/shadowroute/shadowroute/analysis"
+	"github.com/shadowroute/shadowroute/graph"
+	"github.com/shadowroute/shadowroute/graph/hosts"
+	"github.com/shadowroute/shadowroute/sources/inventory"
+)
+
+// Rule reports routing and policy objects that name something
+// the input does not hold: a backend Service or port, a Gateway, a
+// destination host, port or subset, a TLS Secret, a namespace, or a
+// selector that selects no workload. Such a reference fails silently: the
+// route answers 503 or 404, the certificate is not served, the policy
+// protects nothing.
+var Rule = &analysis.Rule{
+	Slug:     "dangling-reference",
+	Severity: analysis.Medium,
+	Title:    "Reference to an object that does not exist",
+	Summary:  "an Ingress, VirtualService, Gateway or policy names a Service, port, Gateway, host, subset, Secret or namespace that is not there, or selects no workload",
+	Doc:      "docs/rules/dangling-reference.md",
+	Run:      runDanglingReference,
+}
+
+type danglingPass struct {
+	p         *analysis.Pass
+	inv       *inventory.Inventory
+	workloads []*inventory.Workload
+	out       []analysis.Finding
+	// seen holds target+reference keys already reported: one finding per
+	// dangling reference, however often the object repeats it.
+	seen map[string]bool
+}
+
+func runDanglingReference(p *analysis.Pass) []analysis.Finding {
+	if p.Inventory == nil {
+		return nil
+	}
+	d := &danglingPass{p: p, inv: p.Inventory, workloads: p.Inventory.Workloads(), seen: map[string]bool{}}
+	d.ingresses()
+	d.virtualServices()
+	d.gateways()
+	d.authorizationPolicies()
+	d.peerAuthentications()
+	d.requestAuthentications()
+	d.sidecars()
+	d.networkPolicies()
+	return d.out
+}
+
+func (d *danglingPass) report(target *inventory.Object, key, message string, related ...*inventory.Object) {
+	k := target.Key.String() + "\x00" + key
+	if d.seen[k] {
+		return
+	}
+	d.seen[k] = true
+	ev := []graph.Evidence{graph.EvidenceOf(target)}
+	for _, o := range related {
+		if o != nil {
+			ev = append(ev, graph.EvidenceOf(o))
+		}
+	}
+	d.out = append(d.out, d.p.Finding(passutil.Ref(target), message, ev...))
+}
+
+// secretsLoaded reports whether the input holds any Secret of the
+// namespace: only then can a missing Secret be told from an unexported one.
+func (d *danglingPass) secretsLoaded(ns string) bool {
+	for _, s := range d.inv.Objects(inventory.Secret) {
+		if s.Key.Namespace == ns {
+			return true
+		}
+	}
+	return false
+}
+
+// selectWorkloads returns the workloads whose pod labels the selector
+// matches, in namespace ns ("" for every namespace).
+func (d *danglingPass) selectWorkloads(sel labels.Selector, ns string) []*inventory.Workload {
+	var out []*inventory.Workload
+	for _, w := range d.workloads {
+		if (ns == "" || w.Namespace == ns) && sel.Matches(labels.Set(w.Labels())) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func danglingName(o *inventory.Object) string { return o.Key.Namespace + "/" + o.Key.Name }
+
+// --- Ingress -------------------------------------------------------------
+
+func (d *danglingPass) ingresses() {
+	for _, ing := range inventory.Typed[*networkingv1.Ingress](d.inv, inventory.Ingress) {
+		if be := ing.Obj.Spec.DefaultBackend; be != nil {
+			d.ingressBackend(ing, "its default backend", *be)
+		}
+		for _, rule := range ing.Obj.Spec.Rules {
+			if rule.HTTP == nil {
+				continue
+			}
+			host := rule.Host
+			if host == "" {
+				host = "*"
+			}
+			for _, path := range rule.HTTP.Paths {
+				p := path.Path
+				if p == "" {
+					p = "/"
+				}
+				d.ingressBackend(ing, host+p, path.Backend)
+			}
+		}
+		ns := ing.Obj.Namespace
+		if !d.secretsLoaded(ns) {
+			continue // the graph's NotSeen covers Secrets that were not exported
+		}
+		for _, t := range ing.Obj.Spec.TLS {
+			if t.SecretName == "" || d.inv.Get(inventory.Secret, ns, t.SecretName) != nil {
+				continue
+			}
+			d.report(ing.Entry, "secret:"+t.SecretName, fmt.Sprintf(
+				"Ingress %s names TLS Secret %s/%s (hosts %s), which does not exist although Secrets of namespace %s were loaded: the controller serves its default certificate instead",
+				danglingName(ing.Entry), ns, t.SecretName, strings.Join(t.Hosts, ", "), ns))
+		}
+	}
+}
+
+func (d *danglingPass) ingressBackend(ing inventory.TypedObject[*networkingv1.Ingress], where string, be networkingv1.IngressBackend) {
+	if be.Service == nil {
+		return // resource backends are not Services
+	}
+	ns := ing.Obj.Namespace
+	svcObj := d.inv.Get(inventory.Service, ns, be.Service.Name)
+	if svcObj == nil {
+		d.report(ing.Entry, "service:"+be.Service.Name, fmt.Sprintf(
+			"Ingress %s sends %s to Service %s/%s, which does not exist: the controller answers 503 for that route",
+			danglingName(ing.Entry), where, ns, be.Service.Name))
+		return
+	}
+	svc := svcObj.Obj.(*corev1.Service)
+	if svc.Spec.Type == corev1.ServiceTypeExternalName && len(svc.Spec.Ports) == 0 {
+		return // an ExternalName Service without ports forwards any port
+	}
+	for _, p := range svc.Spec.Ports {
+		if be.Service.Port.Name != "" && p.Name == be.Service.Port.Name {
+			return
+		}
+		if be.Service.Port.Name == "" && p.Port == be.Service.Port.Number {
+			return
+		}
+	}
+	port := be.Service.Port.Name
+	if port == "" {
+		port = fmt.Sprint(be.Service.Port.Number)
+	}
+	d.report(ing.Entry, "port:"+be.Service.Name+":"+port, fmt.Sprintf(
+		"Ingress %s sends %s to port %s of Service %s/%s, which has no such port: the controller answers 503 for that route",
+		danglingName(ing.Entry), where, port, ns, be.Service.Name), svcObj)
+}
+
+// --- VirtualService ------------------------------------------------------
+
+type danglingDest struct {
+	host   string
+	port   uint32
+	subset string
+}
+
+// danglingDestinations lists every destination of a VirtualService: HTTP routes
+// and mirrors, TCP and TLS routes, in spec order.
+func danglingDestinations(vs *istionetv1.VirtualService) []danglingDest {
+	var out []danglingDest
+	add := func(dst *networkingapi.Destination) {
+		if dst == nil || dst.GetHost() == "" {
+			return
+		}
+		out = append(out, danglingDest{host: dst.GetHost(), port: dst.GetPort().GetNumber(), subset: dst.GetSubset()})
+	}
+	for _, r := range vs.Spec.GetHttp() {
+		for _, rd := range r.GetRoute() {
+			add(rd.GetDestination())
+		}
+		add(r.GetMirror())
+		for _, m := range r.GetMirrors() {
+			add(m.GetDestination())
+		}
+	}
+	for _, r := range vs.Spec.GetTcp() {
+		for _, rd := range r.GetRoute() {
+			add(rd.GetDestination())
+		}
+	}
+	for _, r := range vs.Spec.GetTls() {
+		for _, rd := range r.GetRoute() {
+			add(rd.GetDestination())
+		}
+	}
+	return out
+}
+
+func (d *danglingPass) virtualServices() {
+	for _, vs := range inventory.Typed[*istionetv1.VirtualService](d.inv, inventory.VirtualService) {
+		for _, b := range d.p.Model.Bindings(vs.Obj) {
+			if b.Gateway != nil {
+				continue
+			}
+			d.report(vs.Entry, "gateway:"+b.Key, fmt.Sprintf(
+				"VirtualService %s binds to gateway %q (Gateway %s), which does not exist: its routes are not served there",
+				danglingName(vs.Entry), b.Ref, b.Key))
+		}
+		for _, dst := range danglingDestinations(vs.Obj) {
+			d.vsDestination(vs, dst)
+		}
+	}
+}
+
+func (d *danglingPass) vsDestination(vs inventory.TypedObject[*istionetv1.VirtualService], dst danglingDest) {
+	vsNS := vs.Obj.Namespace
+	fqdn := hosts.Qualify(dst.host, vsNS)
+	var svcObj *inventory.Object
+	if n, ns, ok := hosts.ParseServiceFQDN(fqdn); ok {
+		svcObj = d.inv.Get(inventory.Service, ns, n)
+	}
+	if svcObj == nil && d.serviceEntryFor(dst.host, fqdn, vsNS) == nil {
+		shown := dst.host
+		if fqdn != dst.host {
+			shown += " (" + fqdn + ")"
+		}
+		d.report(vs.Entry, "host:"+fqdn, fmt.Sprintf(
+			"VirtualService %s routes to host %s, which is neither a Service in the input nor a ServiceEntry host visible to namespace %s: requests to that route fail",
+			danglingName(vs.Entry), shown, vsNS))
+		return
+	}
+	if svcObj != nil && dst.port != 0 {
+		svc := svcObj.Obj.(*corev1.Service)
+		found := svc.Spec.Type == corev1.ServiceTypeExternalName && len(svc.Spec.Ports) == 0
+		for _, p := range svc.Spec.Ports {
+			if uint32(p.Port) == dst.port {
+				found = true
+			}
+		}
+		if !found {
+			d.report(vs.Entry, fmt.Sprintf("port:%s:%d", fqdn, dst.port), fmt.Sprintf(
+				"VirtualService %s routes to port %d of host %s, but Service %s/%s has no port %d: requests to that route fail",
+				danglingName(vs.Entry), dst.port, dst.host, svc.Namespace, svc.Name, dst.port), svcObj)
+		}
+	}
+	if dst.subset == "" {
+		return
+	}
+	var rules, hidden []*inventory.Object
+	for _, dr := range inventory.Typed[*istionetv1.DestinationRule](d.inv, inventory.DestinationRule) {
+		drHost := hosts.Qualify(dr.Obj.Spec.GetHost(), dr.Obj.Namespace)
+		if drHost == "" || !(hosts.Match(drHost, fqdn) || hosts.Match(drHost, dst.host)) {
+			continue
+		}
+		defines := false
+		for _, s := range dr.Obj.Spec.GetSubsets() {
+			if s.GetName() == dst.subset {
+				defines = true
+			}
+		}
+		switch {
+		case !hosts.Visible(dr.Obj.Spec.GetExportTo(), dr.Obj.Namespace, vsNS):
+			if defines {
+				hidden = append(hidden, dr.Entry)
+			}
+		case defines:
+			return
+		default:
+			rules = append(rules, dr.Entry)
+		}
+	}
+	msg := fmt.Sprintf("VirtualService %s routes to subset %q of host %s, but no DestinationRule for that host visible to namespace %s defines subsets: requests to that route fail",
+		danglingName(vs.Entry), dst.subset, dst.host, vsNS)
+	if len(rules) > 0 {
+		var names []string
+		for _, r := range rules {
+			names = append(names, "DestinationRule "+danglingName(r))
+		}
+		msg = fmt.Sprintf("VirtualService %s routes to subset %q of host %s, which %s does not define: requests to that route fail",
+			danglingName(vs.Entry), dst.subset, dst.host, strings.Join(names, ", "))
+	}
+	for _, h := range hidden {
+		msg += fmt.Sprintf(" (DestinationRule %s defines it but is not exported to namespace %s)", danglingName(h), vsNS)
+	}
+	d.report(vs.Entry, "subset:"+fqdn+"/"+dst.subset, msg, append(rules, hidden...)...)
+}
+
+// serviceEntryFor returns a ServiceEntry visible to namespace viewer that
+// declares the host (as written or qualified), or nil.
+func (d *danglingPass) serviceEntryFor(host, fqdn, viewer string) *inventory.Object {
+	for _, se := range inventory.Typed[*istionetv1.ServiceEntry](d.inv, inventory.ServiceEntry) {
+		if !hosts.Visible(se.Obj.Spec.GetExportTo(), se.Obj.Namespace, viewer) {
+			continue
+		}
+		for _, h := range se.Obj.Spec.GetHosts() {
+			if hosts.Match(h, host) || hosts.Match(h, fqdn) {
+				return se.Entry
+			}
+		}
+	}
+	return nil
+}
+
+// --- Gateway -------------------------------------------------------------
+
+func (d *danglingPass) gateways() {
+	for _, gw := range inventory.Typed[*istionetv1.Gateway](d.inv, inventory.Gateway) {
+		selMap := gw.Obj.Spec.GetSelector()
+		resolved := d.p.Model.Gateway(danglingName(gw.Entry))
+		if len(selMap) > 0 && len(resolved.Proxies) == 0 {
+			where := "any namespace"
+			if d.p.Model.Options.GatewayScopeNamespace {
+				where = "its namespace " + gw.Obj.Namespace + " (Gateways select their own namespace only: --gateway-scope-namespace)"
+			}
+			d.report(gw.Entry, "selector", fmt.Sprintf(
+				"Gateway %s selects workloads with labels %s, but no workload in %s carries them: no proxy serves its servers",
+				danglingName(gw.Entry), labels.SelectorFromSet(selMap).String(), where))
+			continue
+		}
+		namespaces := resolved.ProxyNamespaces()
+		for _, server := range gw.Obj.Spec.GetServers() {
+			tls := server.GetTls()
+			switch tls.GetMode() {
+			case networkingapi.ServerTLSSettings_PASSTHROUGH, networkingapi.ServerTLSSettings_AUTO_PASSTHROUGH, networkingapi.ServerTLSSettings_ISTIO_MUTUAL:
+				continue // these modes do not read credentialName
+			}
+			creds := append([]string{tls.GetCredentialName()}, tls.GetCredentialNames()...)
+			for _, cred := range creds {
+				if cred == "" || strings.Contains(cred, "://") {
+					continue
+				}
+				for _, ns := range namespaces {
+					if !d.secretsLoaded(ns) || d.inv.Get(inventory.Secret, ns, cred) != nil {
+						continue
+					}
+					d.report(gw.Entry, "credential:"+ns+"/"+cred, fmt.Sprintf(
+						"Gateway %s server on port %d names credentialName %s, but Secret %s/%s does not exist in the namespace of its gateway workloads although Secrets of %s were loaded: the server has no certificate and TLS handshakes fail",
+						danglingName(gw.Entry), server.GetPort().GetNumber(), cred, ns, cred, ns))
+				}
+			}
+		}
+	}
+}
+
+// --- Security policies -----------------------------------------------------
+
+func danglingSelectorString(m map[string]string) string { return labels.SelectorFromSet(m).String() }
+
+func (d *danglingPass) authorizationPolicies() {
+	namespacesLoaded := len(d.inv.Objects(inventory.Namespace)) > 0
+	var existing map[string]bool
+	if namespacesLoaded {
+		existing = danglingKnownNamespaces(d.inv)
+	}
+	for _, ap := range inventory.Typed[*istiosecv1.AuthorizationPolicy](d.inv, inventory.AuthorizationPolicy) {
+		spec := &ap.Obj.Spec
+		if spec.GetTargetRef() == nil && len(spec.GetTargetRefs()) == 0 {
+			d.policySelector(ap.Entry, "AuthorizationPolicy", spec.GetSelector().GetMatchLabels(), ap.Obj.Namespace == d.p.Mesh().RootNamespace)
+		}
+		if !namespacesLoaded {
+			continue
+		}
+		for _, r := range spec.GetRules() {
+			for _, from := range r.GetFrom() {
+				src := from.GetSource()
+				for _, field := range []struct {
+					name   string
+					values []string
+				}{{"namespaces", src.GetNamespaces()}, {"notNamespaces", src.GetNotNamespaces()}} {
+					for _, ns := range field.values {
+						if ns == "" || strings.Contains(ns, "*") || existing[ns] {
+							continue
+						}
+						d.report(ap.Entry, "namespace:"+ns, fmt.Sprintf(
+							"AuthorizationPolicy %s names namespace %s in from.source.%s, but no namespace %s exists in the input: the condition never matches the sources it was meant for",
+							danglingName(ap.Entry), ns, field.name, ns))
+					}
+				}
+			}
+		}
+	}
+}
+
+// policySelector reports a policy selector that selects no workload: in the
+// policy's namespace, or in every namespace when meshWide.
+func (d *danglingPass) policySelector(o *inventory.Object, kind string, matchLabels map[string]string, meshWide bool) {
+	if len(matchLabels) == 0 {
+		return // no selector, or an empty one: the whole namespace (or mesh)
+	}
+	scope := o.Key.Namespace
+	where := "namespace " + scope
+	if meshWide {
+		scope, where = "", "any namespace (a selector policy in root namespace "+d.p.Mesh().RootNamespace+" applies mesh-wide)"
+	}
+	if len(d.selectWorkloads(labels.SelectorFromSet(matchLabels), scope)) > 0 {
+		return
+	}
+	d.report(o, "selector", fmt.Sprintf("%s %s selects workloads with labels %s, but no workload in %s carries them: the policy applies to nothing",
+		kind, danglingName(o), danglingSelectorString(matchLabels), where))
+}
+
+func (d *danglingPass) peerAuthentications() {
+	for _, pa := range inventory.Typed[*istiosecv1.PeerAuthentication](d.inv, inventory.PeerAuthentication) {
+		matchLabels := pa.Obj.Spec.GetSelector().GetMatchLabels()
+		if len(matchLabels) > 0 && pa.Obj.Namespace == d.p.Mesh().RootNamespace {
+			d.report(pa.Entry, "selector", fmt.Sprintf(
+				"PeerAuthentication %s has a workload selector (%s) in the root namespace %s, where Istio ignores selector policies: it applies to no workload",
+				danglingName(pa.Entry), danglingSelectorString(matchLabels), d.p.Mesh().RootNamespace))
+			continue
+		}
+		d.policySelector(pa.Entry, "PeerAuthentication", matchLabels, false)
+	}
+}
+
+func (d *danglingPass) requestAuthentications() {
+	for _, ra := range inventory.Typed[*istiosecv1.RequestAuthentication](d.inv, inventory.RequestAuthentication) {
+		if ra.Obj.Spec.GetTargetRef() != nil || len(ra.Obj.Spec.GetTargetRefs()) > 0 {
+			continue
+		}
+		d.policySelector(ra.Entry, "RequestAuthentication", ra.Obj.Spec.GetSelector().GetMatchLabels(), ra.Obj.Namespace == d.p.Mesh().RootNamespace)
+	}
+}
+
+func (d *danglingPass) sidecars() {
+	for _, sc := range inventory.Typed[*istionetv1.Sidecar](d.inv, inventory.Sidecar) {
+		d.policySelector(sc.Entry, "Sidecar", sc.Obj.Spec.GetWorkloadSelector().GetLabels(), false)
+	}
+}
+
+func (d *danglingPass) networkPolicies() {
+	for _, np := range inventory.Typed[*networkingv1.NetworkPolicy](d.inv, inventory.NetworkPolicy) {
+		ps := np.Obj.Spec.PodSelector
+		if len(ps.MatchLabels) == 0 && len(ps.MatchExpressions) == 0 {
+			continue // {} selects every pod of the namespace, present or future
+		}
+		sel, err := metav1.LabelSelectorAsSelector(&ps)
+		if err != nil {
+			continue
+		}
+		if len(d.selectWorkloads(sel, np.Obj.Namespace)) > 0 {
+			continue
+		}
+		d.report(np.Entry, "selector", fmt.Sprintf(
+			"NetworkPolicy %s selects pods with %s, but no workload in namespace %s matches: the policy isolates nothing",
+			danglingName(np.Entry), sel.String(), np.Obj.Namespace))
+	}
+}
+
+// danglingKnownNamespaces is every namespace the input shows to exist: the
+// Namespace objects and the namespaces other objects live in.
+func danglingKnownNamespaces(inv *inventory.Inventory) map[string]bool {
+	out := map[string]bool{}
+	for _, o := range inv.Objects(inventory.Namespace) {
+		out[o.Key.Name] = true
+	}
+	for gk := range inventory.Modelled {
+		for _, o := range inv.Objects(gk) {
+			if o.Key.Namespace != "" {
+				out[o.Key.Namespace] = true
+			}
+		}
+	}
+	return out
+}

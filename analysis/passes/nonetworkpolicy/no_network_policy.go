@@ -1,0 +1,98 @@
+package nonetworkpolicy
+
+import (
+	"fmt"
+
+	"github.com/shadowroute/shadowroute/analysis/passes/internal/passutil"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/shadowroute/shadowroute/analysis"
+	"github.com/shadowroute/shadowroute/graph"
+	"github.com/shadowroute/shadowroute/sources/inventory"
+)
+
+// Rule reports databases no NetworkPolicy isolates for ingress,
+// and namespaces holding databases without a default-deny ingress policy.
+// Without ingress isolation every pod of the cluster may connect
+// (https://kubernetes.io/docs/concepts/services-networking/network-policies/#the-two-sorts-of-pod-isolation).
+var Rule = &analysis.Rule{
+	Slug:     "no-network-policy",
+	Severity: analysis.Medium,
+	Title:    "Database not isolated by a NetworkPolicy",
+	Summary:  "a database no Ingress NetworkPolicy selects, or a namespace with databases and no default-deny",
+	Doc:      "docs/rules/no-network-policy.md",
+	Run:      runNoNetworkPolicy,
+}
+
+func runNoNetworkPolicy(p *analysis.Pass) []analysis.Finding {
+	if p.Inventory == nil {
+		return nil
+	}
+	policies := inventory.Typed[*networkingv1.NetworkPolicy](p.Inventory, inventory.NetworkPolicy)
+	var out []analysis.Finding
+	nsWithDB := map[string]*graph.Node{}
+	var nsOrder []string
+	for _, db := range passutil.Databases(p.Graph) {
+		w := db.Workload.Source
+		if w.Template.Spec.HostNetwork {
+			continue // pod policies do not apply to host-network pods
+		}
+		if _, seen := nsWithDB[w.Namespace]; !seen {
+			nsWithDB[w.Namespace] = db
+			nsOrder = append(nsOrder, w.Namespace)
+		}
+		selected := false
+		for _, np := range policies {
+			if np.Obj.Namespace != w.Namespace || !isIngressPolicy(np.Obj) {
+				continue
+			}
+			sel, err := metav1.LabelSelectorAsSelector(&np.Obj.Spec.PodSelector)
+			if err == nil && sel.Matches(labels.Set(w.Labels())) {
+				selected = true
+				break
+			}
+		}
+		if !selected {
+			out = append(out, p.Finding(passutil.WorkloadRef(w),
+				fmt.Sprintf("%s/%s (%s) is selected by no NetworkPolicy with policyType Ingress: every pod in the cluster may connect to it", w.Namespace, w.Name, db.Workload.Database.Reason),
+				graph.EvidenceOf(w.Object)))
+		}
+	}
+	for _, ns := range nsOrder {
+		hasDefaultDeny := false
+		for _, np := range policies {
+			if np.Obj.Namespace == ns && isIngressPolicy(np.Obj) && len(np.Obj.Spec.PodSelector.MatchLabels) == 0 &&
+				len(np.Obj.Spec.PodSelector.MatchExpressions) == 0 && len(np.Obj.Spec.Ingress) == 0 {
+				hasDefaultDeny = true
+				break
+			}
+		}
+		if hasDefaultDeny {
+			continue
+		}
+		target := analysis.Ref{Kind: "Namespace", Name: ns}
+		var ev []graph.Evidence
+		if o := p.Inventory.Get(inventory.Namespace, "", ns); o != nil {
+			ev = append(ev, graph.EvidenceOf(o))
+		}
+		ev = append(ev, graph.EvidenceOf(nsWithDB[ns].Workload.Source.Object))
+		out = append(out, p.Finding(target, fmt.Sprintf("namespace %s holds databases but has no default-deny ingress NetworkPolicy (podSelector: {}, no ingress rules): a new pod there is open to the whole cluster", ns), ev...))
+	}
+	return out
+}
+
+// isIngressPolicy: policyTypes includes Ingress (the default when unset).
+func isIngressPolicy(np *networkingv1.NetworkPolicy) bool {
+	if len(np.Spec.PolicyTypes) == 0 {
+		return true
+	}
+	for _, t := range np.Spec.PolicyTypes {
+		if t == networkingv1.PolicyTypeIngress {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,207 @@
+package plaintexthttp
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/shadowroute/shadowroute/analysis/passes/internal/passutil"
+
+	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/shadowroute/shadowroute/analysis"
+	"github.com/shadowroute/shadowroute/graph"
+	"github.com/shadowroute/shadowroute/graph/hosts"
+	"github.com/shadowroute/shadowroute/sources/inventory"
+)
+
+// Rule reports routes served over plain HTTP: Ingress hosts without
+// TLS, ingress-nginx's HTTPS redirect switched off, and Istio Gateway HTTP
+// servers without tls.httpsRedirect.
+var Rule = &analysis.Rule{
+	Slug:     "plaintext-http",
+	Severity: analysis.Medium,
+	Title:    "Route served over plain HTTP",
+	Summary:  "an Ingress host without TLS or with ssl-redirect off, or a Gateway HTTP server without httpsRedirect",
+	Doc:      "docs/rules/plaintext-http.md",
+	Run:      runPlaintextHTTP,
+}
+
+// ingress-nginx annotations (https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/#server-side-https-enforcement-through-redirect)
+// and the GCE controller's switch for its HTTP frontend.
+const (
+	phSSLRedirect      = "nginx.ingress.kubernetes.io/ssl-redirect"
+	phForceSSLRedirect = "nginx.ingress.kubernetes.io/force-ssl-redirect"
+	phAllowHTTP        = "kubernetes.io/ingress.allow-http"
+)
+
+func runPlaintextHTTP(p *analysis.Pass) []analysis.Finding {
+	if p.Inventory == nil {
+		return nil
+	}
+	var out []analysis.Finding
+	for _, ing := range inventory.Typed[*networkingv1.Ingress](p.Inventory, inventory.Ingress) {
+		if msg := phIngress(ing.Obj); msg != "" {
+			out = append(out, p.Finding(passutil.Ref(ing.Entry), msg, graph.EvidenceOf(ing.Entry)))
+		}
+	}
+	for _, gw := range inventory.Typed[*istionetv1.Gateway](p.Inventory, inventory.Gateway) {
+		if msg := phGateway(gw.Obj); msg != "" {
+			out = append(out, p.Finding(passutil.Ref(gw.Entry), msg, graph.EvidenceOf(gw.Entry)))
+		}
+	}
+	return out
+}
+
+// phAnnotation reads an annotation as a lower-cased, trimmed value.
+func phAnnotation(ann map[string]string, key string) string {
+	return strings.ToLower(strings.TrimSpace(ann[key]))
+}
+
+// phIngress returns why an Ingress serves plaintext, or "".
+func phIngress(ing *networkingv1.Ingress) string {
+	ann := ing.Annotations
+	if phAnnotation(ann, phAllowHTTP) == "false" {
+		return "" // the controller opens no HTTP listener for it
+	}
+	force := phAnnotation(ann, phForceSSLRedirect)
+	if force == "true" {
+		// ingress-nginx redirects HTTP to HTTPS even without a TLS block
+		// (TLS terminated in front of it).
+		return ""
+	}
+	var tlsHosts []string
+	for _, t := range ing.Spec.TLS {
+		tlsHosts = append(tlsHosts, t.Hosts...)
+	}
+	hasTLS := len(ing.Spec.TLS) > 0
+	var plain []string
+	seen := map[string]bool{}
+	add := func(s string) {
+		if !seen[s] {
+			seen[s] = true
+			plain = append(plain, s)
+		}
+	}
+	if ing.Spec.DefaultBackend != nil && !hasTLS {
+		add("the default backend")
+	}
+	for _, r := range ing.Spec.Rules {
+		switch {
+		case r.Host == "":
+			if !hasTLS {
+				add("the rule without host")
+			}
+		case !phCovered(tlsHosts, r.Host):
+			add(r.Host)
+		}
+	}
+	var why []string
+	if len(plain) > 0 {
+		s := fmt.Sprintf("%s %s no spec.tls entry, so it is served over plain HTTP", strings.Join(plain, ", "), phHas(len(plain)))
+		if force == "false" {
+			s += fmt.Sprintf(" (%s is \"false\")", phForceSSLRedirect)
+		}
+		why = append(why, s)
+	}
+	if hasTLS && phAnnotation(ann, phSSLRedirect) == "false" {
+		var names []string
+		for _, h := range tlsHosts {
+			if !seen[h] {
+				seen[h] = true
+				names = append(names, h)
+			}
+		}
+		s := fmt.Sprintf("%s is \"false\", so the HTTP listener serves the TLS hosts in plaintext instead of redirecting", phSSLRedirect)
+		if len(names) > 0 {
+			s = fmt.Sprintf("%s is \"false\", so the HTTP listener serves %s in plaintext instead of redirecting to HTTPS", phSSLRedirect, strings.Join(names, ", "))
+		}
+		why = append(why, s)
+	}
+	if len(why) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Ingress %s/%s: %s; requests, cookies and credentials on that listener travel unencrypted and can be read or altered on the way",
+		ing.Namespace, ing.Name, strings.Join(why, "; "))
+}
+
+func phHas(n int) string {
+	if n == 1 {
+		return "has"
+	}
+	return "have"
+}
+
+// phCovered reports whether a rule host is named by a spec.tls host (equal,
+// or covered by a wildcard TLS host).
+func phCovered(tlsHosts []string, host string) bool {
+	for _, t := range tlsHosts {
+		if strings.EqualFold(t, host) || (strings.HasPrefix(t, "*.") && hosts.Covers(t, host)) {
+			return true
+		}
+	}
+	return false
+}
+
+// phGateway returns why a Gateway serves plaintext HTTP, or "".
+func phGateway(gw *istionetv1.Gateway) string {
+	var tlsHosts []string
+	for _, s := range gw.Spec.GetServers() {
+		switch strings.ToUpper(s.GetPort().GetProtocol()) {
+		case "HTTPS", "TLS":
+			for _, h := range s.GetHosts() {
+				tlsHosts = append(tlsHosts, hosts.ParseServerHost(h).DNS)
+			}
+		}
+	}
+	var why []string
+	for _, s := range gw.Spec.GetServers() {
+		proto := strings.ToUpper(s.GetPort().GetProtocol())
+		if proto != "HTTP" && proto != "HTTP2" && proto != "GRPC" {
+			continue // HTTPS, TLS (PASSTHROUGH included), TCP, MONGO...
+		}
+		if s.GetTls().GetHttpsRedirect() {
+			continue
+		}
+		var both, only []string
+		for _, h := range s.GetHosts() {
+			dns := hosts.ParseServerHost(h).DNS
+			if phServedOverTLS(tlsHosts, dns) {
+				both = append(both, h)
+			} else {
+				only = append(only, h)
+			}
+		}
+		var parts []string
+		if len(both) > 0 {
+			parts = append(parts, fmt.Sprintf("%s %s also served over HTTPS by this Gateway, so clients can be downgraded to the plaintext listener", strings.Join(both, ", "), phIs(len(both))))
+		}
+		if len(only) > 0 {
+			parts = append(parts, fmt.Sprintf("%s %s not served over HTTPS at all", strings.Join(only, ", "), phIs(len(only))))
+		}
+		why = append(why, fmt.Sprintf("server on port %d (%s) has no tls.httpsRedirect: %s", s.GetPort().GetNumber(), proto, strings.Join(parts, "; ")))
+	}
+	if len(why) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Gateway %s/%s: %s; traffic on that listener travels unencrypted and can be read or altered on the way",
+		gw.Namespace, gw.Name, strings.Join(why, "; "))
+}
+
+func phIs(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
+}
+
+// phServedOverTLS: some HTTPS/TLS server host of the Gateway overlaps the
+// HTTP server host.
+func phServedOverTLS(tlsHosts []string, host string) bool {
+	for _, t := range tlsHosts {
+		if hosts.Match(t, host) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,185 @@
+package privilegedcredential
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/shadowroute/shadowroute/analysis/passes/internal/passutil"
+
+	"github.com/shadowroute/shadowroute/analysis"
+	"github.com/shadowroute/shadowroute/analysis/blastradius"
+	"github.com/shadowroute/shadowroute/graph"
+	"github.com/shadowroute/shadowroute/sources/inventory"
+)
+
+// Rule reports workloads an internet route
+// reaches (routed, or by pivot from a routed workload) that hold the Secret a
+// database initialises its admin account with: taking over the workload
+// gives superuser access to the database, whatever its network isolation.
+// The reachability and the credential model are the blast radius
+// (analysis/blastradius, docs/blast-radius.md).
+var Rule = &analysis.Rule{
+	Slug:     "privileged-credential-on-public-route",
+	Severity: analysis.Critical,
+	Title:    "Workload behind a public route holds a database admin credential",
+	Summary:  "a workload an internet route reaches (directly or by pivot) holds the Secret a database uses for its admin account",
+	Doc:      "docs/rules/privileged-credential-on-public-route.md",
+	Needs:    analysis.NeedBlastRadius,
+	Run:      runPrivilegedCredential,
+}
+
+// privHeld is one (workload, Secret) pair to report, with every public
+// route that reaches the workload.
+type privHeld struct {
+	workload string
+	secret   blastradius.Credential
+	dbs      []blastradius.DBUse
+	routes   []blastradius.RouteRef
+	hows     []string
+}
+
+func runPrivilegedCredential(p *analysis.Pass) []analysis.Finding {
+	workloads := map[string]*inventory.Workload{} // by ns/name[Kind]
+	byName := map[string]*inventory.Workload{}    // by ns/name, the first by key
+	for _, n := range p.Graph.SortedNodes() {
+		if src := privWorkloadSource(n); src != nil {
+			workloads[src.ID()] = src
+			if byName[src.Namespace+"/"+src.Name] == nil {
+				byName[src.Namespace+"/"+src.Name] = src
+			}
+		}
+	}
+	var order []string
+	held := map[string]*privHeld{}
+	for _, e := range p.BlastRadius() {
+		for _, r := range e.Reaches {
+			for _, c := range r.Credentials {
+				var admins []blastradius.DBUse
+				for _, d := range c.UsedByDatabases {
+					// A database holding its own admin Secret is expected.
+					if d.Admin && d.Database != r.Workload {
+						admins = append(admins, d)
+					}
+				}
+				if len(admins) == 0 {
+					continue
+				}
+				key := r.Workload + "\x00" + c.Secret
+				h := held[key]
+				if h == nil {
+					h = &privHeld{workload: r.Workload, secret: c, dbs: admins}
+					held[key] = h
+					order = append(order, key)
+				}
+				h.routes = append(h.routes, e.Route)
+				h.hows = append(h.hows, r.How)
+			}
+		}
+	}
+	var out []analysis.Finding
+	for _, key := range order {
+		h := held[key]
+		w := workloads[h.workload]
+		if w == nil {
+			continue
+		}
+		out = append(out, p.Finding(passutil.WorkloadRef(w), privilegedMessage(w, h), privilegedEvidence(p, workloads, byName, w, h)...))
+	}
+	return out
+}
+
+func privilegedMessage(w *inventory.Workload, h *privHeld) string {
+	// Name a route that delivers to the workload itself when there is one.
+	best := 0
+	for i, how := range h.hows {
+		if how == blastradius.Routed {
+			best = i
+			break
+		}
+	}
+	route := h.routes[best].Label
+	if n := privDistinctRoutes(h.routes); n > 2 {
+		route += fmt.Sprintf(" (and %d more public routes)", n-1)
+	} else if n == 2 {
+		route += " (and 1 more public route)"
+	}
+	reach := "is routed to by the internet route " + route
+	if h.hows[best] != blastradius.Routed {
+		reach = "is reachable from the internet route " + route + " by " + h.hows[best]
+	}
+	held := "Secret " + h.secret.Secret
+	if len(h.secret.Keys) > 0 {
+		held += " (keys " + strings.Join(h.secret.Keys, ", ") + ")"
+	}
+	var dbs []string
+	for _, d := range h.dbs {
+		dbs = append(dbs, fmt.Sprintf("%s (%s)", d.Database, d.Use))
+	}
+	return fmt.Sprintf("%s/%s %s and holds %s as %s, which is the admin credential of %s: whoever takes over %s/%s gets superuser access to the database",
+		w.Namespace, w.Name, reach, held, h.secret.Use, strings.Join(dbs, " and "), w.Namespace, w.Name)
+}
+
+func privDistinctRoutes(rs []blastradius.RouteRef) int {
+	seen := map[string]bool{}
+	for _, r := range rs {
+		seen[r.Label] = true
+	}
+	return len(seen)
+}
+
+// privilegedEvidence: the routing objects, the workload, the Secret (and the
+// database's copy of it when different) if in the input, and the databases.
+func privilegedEvidence(p *analysis.Pass, workloads, byName map[string]*inventory.Workload, w *inventory.Workload, h *privHeld) []graph.Evidence {
+	var ev []graph.Evidence
+	seen := map[graph.Evidence]bool{}
+	add := func(e graph.Evidence) {
+		if e.Kind != "" && !seen[e] {
+			seen[e] = true
+			ev = append(ev, e)
+		}
+	}
+	for _, r := range h.routes {
+		add(r.Owner)
+	}
+	// The workloads a pivot starts from ("pivot via ns/a → ns/b").
+	for _, how := range h.hows {
+		chain, ok := strings.CutPrefix(how, "pivot via ")
+		if !ok {
+			continue
+		}
+		for _, step := range strings.Split(chain, " → ") {
+			if src := byName[step]; src != nil {
+				add(graph.EvidenceOf(src.Object))
+			}
+		}
+	}
+	add(graph.EvidenceOf(w.Object))
+	secrets := []string{h.secret.Secret}
+	for _, d := range h.dbs {
+		if d.Secret != "" {
+			secrets = append(secrets, strings.Split(d.Secret, ", ")...)
+		}
+	}
+	if p.Inventory != nil {
+		for _, s := range secrets {
+			ns, name, _ := strings.Cut(s, "/")
+			if o := p.Inventory.Get(inventory.Secret, ns, name); o != nil {
+				add(graph.EvidenceOf(o))
+			}
+		}
+	}
+	for _, d := range h.dbs {
+		if src := workloads[d.Database]; src != nil {
+			add(graph.EvidenceOf(src.Object))
+		}
+	}
+	return ev
+}
+
+// privWorkloadSource returns the inventory workload of a workload node, or nil.
+func privWorkloadSource(n *graph.Node) *inventory.Workload {
+	if n.Kind != graph.KindWorkload || n.Workload == nil {
+		return nil
+	}
+	return n.Workload.Source
+}

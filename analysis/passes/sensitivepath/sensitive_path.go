@@ -1,0 +1,332 @@
+package sensitivepath
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/shadowroute/shadowroute/analysis/passes/internal/passutil"
+
+	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/shadowroute/shadowroute/analysis"
+	"github.com/shadowroute/shadowroute/graph"
+	"github.com/shadowroute/shadowroute/graph/mesh"
+	"github.com/shadowroute/shadowroute/sources/inventory"
+)
+
+// DefaultSensitivePaths are the route paths the sensitive-path rule looks
+// for when Config.SensitivePaths is empty: administration consoles, debug
+// and metrics endpoints, API explorers and files that leak source or
+// credentials.
+var DefaultSensitivePaths = []string{
+	"/admin", "/actuator", "/debug", "/metrics", "/console", "/phpmyadmin", "/graphql", "/.env", "/.git",
+	"/swagger", "/api-docs", "/server-status", "/jolokia", "/manager/html", "/wp-admin",
+}
+
+// Rule reports Ingress paths and VirtualService URI matches on a
+// sensitive path (DefaultSensitivePaths or Config.SensitivePaths) that the
+// internet reaches with no end-user authentication on the way: no
+// ingress-nginx auth annotation, and no AuthorizationPolicy on the gateway or
+// the backend requiring a request principal (JWT) or delegating to an
+// external authorizer (CUSTOM).
+var Rule = &analysis.Rule{
+	Slug:     "sensitive-path",
+	Severity: analysis.High,
+	Title:    "Sensitive path routed from the internet without authentication",
+	Summary:  "an Ingress path or VirtualService URI match on an admin, debug or metadata path (/admin, /actuator, /.env, ...) reachable from the internet with no end-user authentication",
+	Doc:      "docs/rules/sensitive-path.md",
+	Run:      runSensitivePath,
+}
+
+func runSensitivePath(p *analysis.Pass) []analysis.Finding {
+	if p.Inventory == nil {
+		return nil
+	}
+	list := spSensitiveList(p.Config.SensitivePaths)
+	broken := map[*graph.Node]bool{}
+	for _, b := range p.Graph.Broken {
+		broken[b.Route] = true
+	}
+	var out []analysis.Finding
+	seen := map[string]bool{}
+	for _, r := range p.Graph.SortedNodes() {
+		if r.Kind != graph.KindRoute || r.Route == nil || broken[r] {
+			continue
+		}
+		var fronts []*graph.Node
+		for _, f := range passutil.RouteFronts(p.Graph, r) {
+			if passutil.InternetExposed(p.Graph, f) {
+				fronts = append(fronts, f)
+			}
+		}
+		if len(fronts) == 0 {
+			continue
+		}
+		paths, ing := spRoutePaths(p.Inventory, r)
+		for _, rp := range paths {
+			s := spMatch(list, rp.Path)
+			if s == "" {
+				continue
+			}
+			owner := r.Route.Owner
+			key := owner.Kind + "/" + owner.Namespace + "/" + owner.Name + "|" + r.Route.Host + "|" + rp.Path
+			if seen[key] {
+				continue
+			}
+			if ing != nil && passutil.ServedByIngressNginx(p.Inventory, ing) && spNginxAuth(ing) != "" {
+				continue
+			}
+			if !spOpen(p, r, fronts, rp) {
+				continue
+			}
+			seen[key] = true
+			var backends []string
+			ev := append([]graph.Evidence{}, r.Evidence...)
+			if len(ev) == 0 {
+				ev = append(ev, owner)
+			}
+			ev = append(ev, passutil.NodeEvidence(fronts[0])...)
+			for _, b := range passutil.RouteBackends(p.Graph, r) {
+				backends = append(backends, "Service "+b.Service.Label)
+				ev = append(ev, passutil.NodeEvidence(b.Service)...)
+			}
+			to := ""
+			if len(backends) > 0 {
+				to = " to " + strings.Join(backends, ", ")
+			}
+			what := r.Route.Host + rp.Path
+			if r.Route.Host == "*" {
+				what = "path " + rp.Path + " on any host"
+			}
+			where, missing := "", "no ingress-nginx auth annotation (auth-url, auth-type, auth-tls-secret), and no AuthorizationPolicy requiring a request principal (JWT) or CUSTOM ext-authz policy on the controller or the backend"
+			if r.Route.Type == "VirtualService" {
+				where = ", " + spHTTPIndex(r)
+				missing = "no AuthorizationPolicy requiring a request principal (JWT) and no CUSTOM ext-authz policy on the gateway or the backend"
+			}
+			f := p.Finding(analysis.Ref{Kind: owner.Kind, Namespace: owner.Namespace, Name: owner.Name},
+				fmt.Sprintf("%s %s/%s routes %s (sensitive path %s%s) from the internet through %s%s, and nothing on the way requires an end-user identity: %s",
+					owner.Kind, owner.Namespace, owner.Name, what, s, where, fronts[0].Label, to, missing), ev...)
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// spSensitiveList normalises the configured list (or the default): leading
+// "/", no surrounding space, no empty entries.
+func spSensitiveList(configured []string) []string {
+	src := configured
+	if len(src) == 0 {
+		src = DefaultSensitivePaths
+	}
+	var out []string
+	for _, s := range src {
+		s = strings.TrimSpace(s)
+		if s == "" || s == "/" {
+			continue
+		}
+		if !strings.HasPrefix(s, "/") {
+			s = "/" + s
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// spMatch returns the first sensitive path the route path starts with
+// (case-insensitively: an attacker's request need not match the case a
+// regex or ignoreUriCase route accepts, and /Admin is as sensitive), or "".
+func spMatch(list []string, path string) string {
+	lp := strings.ToLower(path)
+	for _, s := range list {
+		if strings.HasPrefix(lp, strings.ToLower(s)) {
+			return s
+		}
+	}
+	return ""
+}
+
+// spRoutePaths returns the explicit paths a route matches: the Ingress rule
+// path, or every URI match of the VirtualService HTTP route. Routes without a
+// path (TCP, TLS, matches on headers only) are catch-alls and give none. For
+// an Ingress it also returns the Ingress.
+func spRoutePaths(inv *inventory.Inventory, r *graph.Node) ([]spRoutePath, *networkingv1.Ingress) {
+	owner := r.Route.Owner
+	switch r.Route.Type {
+	case "Ingress":
+		o := inv.Get(inventory.Ingress, owner.Namespace, owner.Name)
+		if o == nil {
+			return nil, nil
+		}
+		ing, ok := o.Obj.(*networkingv1.Ingress)
+		if !ok {
+			return nil, nil
+		}
+		if strings.HasSuffix(r.Label, " default backend") {
+			return nil, ing
+		}
+		regex := ing.Annotations[passutil.NginxAnnotationPrefix+"use-regex"] == "true" || ing.Annotations[passutil.NginxAnnotationPrefix+"rewrite-target"] != ""
+		if regex {
+			return []spRoutePath{{Path: spLiteralPrefix(r.Route.Path)}}, ing
+		}
+		return []spRoutePath{{Path: r.Route.Path, Exact: r.Route.PathType == string(networkingv1.PathTypeExact)}}, ing
+	case "VirtualService":
+		o := inv.Get(inventory.VirtualService, owner.Namespace, owner.Name)
+		if o == nil {
+			return nil, nil
+		}
+		vs, ok := o.Obj.(*istionetv1.VirtualService)
+		if !ok {
+			return nil, nil
+		}
+		i, ok := spHTTPIndexOf(r)
+		if !ok || i >= len(vs.Spec.GetHttp()) {
+			return nil, nil
+		}
+		var out []spRoutePath
+		for _, m := range vs.Spec.GetHttp()[i].GetMatch() {
+			u := m.GetUri()
+			switch {
+			case u.GetPrefix() != "":
+				out = append(out, spRoutePath{Path: u.GetPrefix()})
+			case u.GetExact() != "":
+				out = append(out, spRoutePath{Path: u.GetExact(), Exact: true})
+			case u.GetRegex() != "":
+				out = append(out, spRoutePath{Path: spLiteralPrefix(u.GetRegex())})
+			}
+		}
+		return out, nil
+	}
+	return nil, nil
+}
+
+// spHTTPIndexOf reads the HTTP route index from a VirtualService route node
+// ("VirtualService ns/name http[i] via Gateway ...").
+func spHTTPIndexOf(r *graph.Node) (int, bool) {
+	_, rest, ok := strings.Cut(r.Label, " http[")
+	if !ok {
+		return 0, false
+	}
+	num, _, ok := strings.Cut(rest, "]")
+	if !ok {
+		return 0, false
+	}
+	i, err := strconv.Atoi(num)
+	return i, err == nil
+}
+
+func spHTTPIndex(r *graph.Node) string {
+	i, _ := spHTTPIndexOf(r)
+	return fmt.Sprintf("http[%d]", i)
+}
+
+// spLiteralPrefix reduces a regex path to the literal text it starts with:
+// "^/admin(/|$)(.*)" → "/admin", `/\.env` → "/.env". A "." not followed by a
+// quantifier is kept as a literal dot (paths such as "/.git" are usually
+// written unescaped).
+func spLiteralPrefix(re string) string {
+	s := strings.TrimPrefix(re, "^")
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\\' && i+1 < len(s):
+			i++
+			b.WriteByte(s[i])
+		case strings.IndexByte("([{*+?|^$", c) >= 0:
+			return b.String()
+		case c == '.' && i+1 < len(s) && strings.IndexByte("*+?{", s[i+1]) >= 0:
+			return b.String()
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// spNginxAuth returns the ingress-nginx annotation that authenticates users
+// on the Ingress: external auth (auth-url), basic or digest auth (auth-type),
+// or client certificates (auth-tls-secret with verification on).
+func spNginxAuth(ing *networkingv1.Ingress) string {
+	a := ing.Annotations
+	if strings.TrimSpace(a[passutil.NginxAnnotationPrefix+"auth-url"]) != "" {
+		return "auth-url"
+	}
+	if strings.TrimSpace(a[passutil.NginxAnnotationPrefix+"auth-type"]) != "" {
+		return "auth-type"
+	}
+	if strings.TrimSpace(a[passutil.NginxAnnotationPrefix+"auth-tls-secret"]) != "" {
+		switch strings.TrimSpace(a[passutil.NginxAnnotationPrefix+"auth-tls-verify-client"]) {
+		case "off", "optional", "optional_no_ca":
+		default:
+			return "auth-tls-secret"
+		}
+	}
+	return ""
+}
+
+// spOpen reports whether a request without an end-user identity gets through
+// the route: some internet-facing proxy does not stop it, and some backend
+// workload does not either (a route with no backend workloads is open once a
+// front is). A policy takes effect only on a mesh member, and on a backend
+// only when the sidecar captures the target port.
+func spOpen(p *analysis.Pass, r *graph.Node, fronts []*graph.Node, rp spRoutePath) bool {
+	frontOpen := false
+	for _, f := range fronts {
+		w := f.Workload
+		if w == nil || !w.Mesh.Member || !spEdgeCaptured(p.Graph, f) {
+			frontOpen = true
+			break
+		}
+		if ok, _ := spAuthenticates(spPoliciesFor(p.Mesh(), f.Namespace, w.Labels), rp, true); !ok {
+			frontOpen = true
+			break
+		}
+	}
+	if !frontOpen {
+		return false
+	}
+	hasBackend := false
+	for _, b := range passutil.RouteBackends(p.Graph, r) {
+		for _, n := range b.Workloads {
+			hasBackend = true
+			w := n.Workload
+			if !w.Mesh.Member || w.Source == nil {
+				return true
+			}
+			if tp, ok := passutil.TargetPort(b.Port, w); ok {
+				if captured, _ := mesh.Capture(w.Source, tp); !captured {
+					return true
+				}
+			}
+			if ok, _ := spAuthenticates(spPoliciesFor(p.Mesh(), n.Namespace, w.Labels), rp, false); !ok {
+				return true
+			}
+		}
+	}
+	return !hasBackend
+}
+
+// spEdgeCaptured reports whether the proxy of an internet-facing workload
+// sees the traffic entering it: a gateway proxy always does; a sidecar only
+// on captured ports (ingress-nginx in the mesh usually excludes its
+// listeners with traffic.sidecar.istio.io/includeInboundPorts: "").
+func spEdgeCaptured(g *graph.Graph, f *graph.Node) bool {
+	if f.Workload.Mesh.Gateway {
+		return true
+	}
+	if f.Workload.Source == nil {
+		return false
+	}
+	for _, e := range g.EdgesTo(f) {
+		if e.Kind != graph.EdgeForwards || e.FromNode().Kind != graph.KindEntrypoint {
+			continue
+		}
+		if captured, _ := mesh.Capture(f.Workload.Source, e.Port); !captured {
+			return false
+		}
+	}
+	return true
+}

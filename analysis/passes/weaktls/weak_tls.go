@@ -1,0 +1,245 @@
+package weaktls
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/shadowroute/shadowroute/analysis/passes/internal/passutil"
+
+	networkingapi "istio.io/api/networking/v1alpha3"
+	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/shadowroute/shadowroute/analysis"
+	"github.com/shadowroute/shadowroute/graph"
+	"github.com/shadowroute/shadowroute/graph/hosts"
+	"github.com/shadowroute/shadowroute/graph/model"
+	"github.com/shadowroute/shadowroute/sources/inventory"
+)
+
+// Rule reports TLS that does not protect what it claims to: Istio Gateway
+// servers and ingress-nginx Ingresses that allow TLS 1.0/1.1 or weak cipher
+// suites, and TLS Secrets whose certificate is expired or expiring, has a
+// short RSA key or a SHA-1/MD5 signature, or does not cover the host names
+// served with it.
+var Rule = &analysis.Rule{
+	Slug:     "weak-tls",
+	Severity: analysis.High,
+	Title:    "Weak TLS settings or certificate",
+	Summary:  "TLS 1.0/1.1 or weak ciphers on a Gateway or Ingress; an expired/expiring, short-key, SHA-1 or wrong-host certificate in a TLS Secret (expiring: medium)",
+	Doc:      "docs/rules/weak-tls.md",
+	Run:      runWeakTLS,
+}
+
+// ingress-nginx TLS settings. ssl-ciphers is a per-server annotation;
+// ssl-protocols is a ConfigMap key that users also write as an annotation
+// (https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/#ssl-ciphers,
+// https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/configmap/#ssl-protocols).
+const (
+	wtSSLCiphers   = "nginx.ingress.kubernetes.io/ssl-ciphers"
+	wtSSLProtocols = "nginx.ingress.kubernetes.io/ssl-protocols"
+)
+
+func runWeakTLS(p *analysis.Pass) []analysis.Finding {
+	if p.Inventory == nil {
+		return nil
+	}
+	var out []analysis.Finding
+	ingresses := inventory.Typed[*networkingv1.Ingress](p.Inventory, inventory.Ingress)
+	gateways := inventory.Typed[*istionetv1.Gateway](p.Inventory, inventory.Gateway)
+	for _, gw := range gateways {
+		if why := wtGatewaySettings(gw.Obj); len(why) > 0 {
+			out = append(out, p.Finding(passutil.Ref(gw.Entry), fmt.Sprintf("Gateway %s/%s: %s; clients can negotiate protocol versions or ciphers with known practical attacks (BEAST, Lucky13, Sweet32, RC4 biases), which NIST SP 800-52r2 and PCI DSS disallow",
+				gw.Obj.Namespace, gw.Obj.Name, strings.Join(why, "; ")), graph.EvidenceOf(gw.Entry)))
+		}
+	}
+	for _, ing := range ingresses {
+		if why := wtIngressSettings(ing.Obj); len(why) > 0 {
+			out = append(out, p.Finding(passutil.Ref(ing.Entry), fmt.Sprintf("Ingress %s/%s %s; clients can negotiate protocol versions or ciphers with known practical attacks (BEAST, Lucky13, Sweet32, RC4 biases), which NIST SP 800-52r2 and PCI DSS disallow",
+				ing.Obj.Namespace, ing.Obj.Name, strings.Join(why, "; ")), graph.EvidenceOf(ing.Entry)))
+		}
+	}
+	uses := wtSecretUses(p.Model, ingresses, gateways)
+	cfg := wtCertConfig(p.Config)
+	for _, sec := range inventory.Typed[*corev1.Secret](p.Inventory, inventory.Secret) {
+		if sec.Obj.Type != corev1.SecretTypeTLS || len(sec.Obj.Data[corev1.TLSCertKey]) == 0 {
+			continue
+		}
+		key := sec.Obj.Namespace + "/" + sec.Obj.Name
+		if f, ok := wtSecretFinding(p, sec, uses[key], cfg); ok {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// wtTerminates reports whether the Gateway server terminates TLS (its
+// protocol and cipher settings apply).
+func wtTerminates(s *networkingapi.Server) bool {
+	proto := strings.ToUpper(s.GetPort().GetProtocol())
+	if proto != "HTTPS" && proto != "TLS" {
+		return false
+	}
+	switch s.GetTls().GetMode() {
+	case networkingapi.ServerTLSSettings_PASSTHROUGH, networkingapi.ServerTLSSettings_AUTO_PASSTHROUGH:
+		return false
+	}
+	return true
+}
+
+// wtGatewaySettings lists the weak protocol and cipher settings of a
+// Gateway's TLS-terminating servers.
+func wtGatewaySettings(gw *istionetv1.Gateway) []string {
+	var why []string
+	for _, s := range gw.Spec.GetServers() {
+		if !wtTerminates(s) {
+			continue
+		}
+		tls := s.GetTls()
+		var parts []string
+		if v := tls.GetMinProtocolVersion(); v == networkingapi.ServerTLSSettings_TLSV1_0 || v == networkingapi.ServerTLSSettings_TLSV1_1 {
+			parts = append(parts, fmt.Sprintf("tls.minProtocolVersion %s (below TLSV1_2)", v))
+		}
+		if v := tls.GetMaxProtocolVersion(); v == networkingapi.ServerTLSSettings_TLSV1_0 || v == networkingapi.ServerTLSSettings_TLSV1_1 {
+			parts = append(parts, fmt.Sprintf("tls.maxProtocolVersion %s (nothing newer than %s is offered)", v, v))
+		}
+		if weak := wtWeakCipherList(tls.GetCipherSuites(), false); len(weak) > 0 {
+			parts = append(parts, "tls.cipherSuites allows "+strings.Join(weak, ", "))
+		}
+		if len(parts) > 0 {
+			why = append(why, fmt.Sprintf("server on port %d (%s): %s", s.GetPort().GetNumber(), strings.Join(s.GetHosts(), ", "), strings.Join(parts, ", ")))
+		}
+	}
+	return why
+}
+
+// wtIngressSettings lists weak ingress-nginx TLS annotations of an Ingress
+// that terminates TLS.
+func wtIngressSettings(ing *networkingv1.Ingress) []string {
+	if len(ing.Spec.TLS) == 0 {
+		return nil // the annotations only act on a TLS server
+	}
+	var why []string
+	if v, ok := ing.Annotations[wtSSLProtocols]; ok {
+		if weak := wtWeakProtocols(v); len(weak) > 0 {
+			why = append(why, fmt.Sprintf("sets %s %q, allowing %s", wtSSLProtocols, v, strings.Join(weak, ", ")))
+		}
+	}
+	if v, ok := ing.Annotations[wtSSLCiphers]; ok {
+		if weak := wtWeakCipherList(wtSplitCipherString(v), true); len(weak) > 0 {
+			why = append(why, fmt.Sprintf("sets %s allowing %s", wtSSLCiphers, strings.Join(weak, ", ")))
+		}
+	}
+	return why
+}
+
+// wtWeakProtocols returns the protocol versions below TLS 1.2 an nginx
+// ssl_protocols value enables.
+func wtWeakProtocols(v string) []string {
+	var out []string
+	for _, f := range strings.Fields(v) {
+		switch strings.ToLower(f) {
+		case "sslv2", "sslv3", "tlsv1", "tlsv1.0", "tlsv1.1":
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// wtUse is one place a TLS Secret is served: the object and the host names
+// it must cover.
+type wtUse struct {
+	What  string
+	Entry *inventory.Object
+	Hosts []string
+}
+
+// wtSecretUses maps namespace/name of Secrets to where they are served:
+// Ingress spec.tls secretName (Ingress namespace) and Gateway credentialName
+// (namespaces of the gateway workloads the selector matches; Istio reads it
+// there, https://istio.io/latest/docs/tasks/traffic-management/ingress/secure-ingress/).
+func wtSecretUses(m *model.Model, ingresses []inventory.TypedObject[*networkingv1.Ingress], gateways []inventory.TypedObject[*istionetv1.Gateway]) map[string][]wtUse {
+	uses := map[string][]wtUse{}
+	for _, ing := range ingresses {
+		for _, t := range ing.Obj.Spec.TLS {
+			if t.SecretName == "" {
+				continue
+			}
+			key := ing.Obj.Namespace + "/" + t.SecretName
+			uses[key] = append(uses[key], wtUse{What: fmt.Sprintf("Ingress %s/%s", ing.Obj.Namespace, ing.Obj.Name), Entry: ing.Entry, Hosts: t.Hosts})
+		}
+	}
+	for _, gw := range gateways {
+		namespaces := m.Gateway(gw.Obj.Namespace + "/" + gw.Obj.Name).ProxyNamespaces()
+		for _, s := range gw.Obj.Spec.GetServers() {
+			if !wtTerminates(s) || s.GetTls().GetMode() == networkingapi.ServerTLSSettings_ISTIO_MUTUAL {
+				continue // ISTIO_MUTUAL uses the mesh certificate, not credentialName
+			}
+			var hs []string
+			for _, h := range s.GetHosts() {
+				if dns := hosts.ParseServerHost(h).DNS; dns != "*" {
+					hs = append(hs, dns)
+				}
+			}
+			creds := append([]string{s.GetTls().GetCredentialName()}, s.GetTls().GetCredentialNames()...)
+			for _, cred := range creds {
+				if cred == "" || strings.Contains(cred, "://") {
+					continue
+				}
+				for _, ns := range namespaces {
+					key := ns + "/" + cred
+					uses[key] = append(uses[key], wtUse{What: fmt.Sprintf("Gateway %s/%s port %d", gw.Obj.Namespace, gw.Obj.Name, s.GetPort().GetNumber()), Entry: gw.Entry, Hosts: hs})
+				}
+			}
+		}
+	}
+	return uses
+}
+
+// wtSecretFinding checks a TLS Secret's certificate chain.
+func wtSecretFinding(p *analysis.Pass, sec inventory.TypedObject[*corev1.Secret], uses []wtUse, cfg wtCertCheck) (analysis.Finding, bool) {
+	chain, err := wtParseChain(sec.Obj.Data[corev1.TLSCertKey])
+	if err != nil || len(chain) == 0 {
+		return analysis.Finding{}, false // not a certificate: nothing to measure (the TLS server fails to load it)
+	}
+	problems := cfg.check(chain)
+	for _, u := range uses {
+		if bad := wtUncoveredHosts(chain[0], u.Hosts); len(bad) > 0 {
+			problems = append(problems, wtProblem{High: true, Text: fmt.Sprintf("%s serves it for %s, which its names (%s) do not cover, so clients fail with a name mismatch or are set to skip verification", u.What, strings.Join(bad, ", "), wtNames(chain[0]))})
+		}
+	}
+	if len(problems) == 0 {
+		return analysis.Finding{}, false
+	}
+	var texts []string
+	high := false
+	for _, pr := range problems {
+		texts = append(texts, pr.Text)
+		high = high || pr.High
+	}
+	used := "not referenced by any Ingress or Gateway in the input"
+	ev := []graph.Evidence{graph.EvidenceOf(sec.Entry)}
+	if len(uses) > 0 {
+		var whats []string
+		seen := map[string]bool{}
+		seenEv := map[*inventory.Object]bool{}
+		for _, u := range uses {
+			if !seen[u.What] {
+				seen[u.What] = true
+				whats = append(whats, u.What)
+			}
+			if !seenEv[u.Entry] {
+				seenEv[u.Entry] = true
+				ev = append(ev, graph.EvidenceOf(u.Entry))
+			}
+		}
+		used = "used by " + strings.Join(whats, ", ")
+	}
+	msg := fmt.Sprintf("Secret %s/%s (certificate %s, %s): %s", sec.Obj.Namespace, sec.Obj.Name, wtSubject(chain[0]), used, strings.Join(texts, "; "))
+	f := p.Finding(passutil.Ref(sec.Entry), msg, ev...)
+	if !high {
+		f.Severity = analysis.Medium
+	}
+	return f, true
+}

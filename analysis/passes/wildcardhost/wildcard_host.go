@@ -1,0 +1,195 @@
+package wildcardhost
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/shadowroute/shadowroute/analysis/passes/internal/passutil"
+
+	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/shadowroute/shadowroute/analysis"
+	"github.com/shadowroute/shadowroute/graph"
+	"github.com/shadowroute/shadowroute/graph/hosts"
+	"github.com/shadowroute/shadowroute/sources/inventory"
+)
+
+// Rule reports routing objects that accept any Host header: Ingress
+// rules without a host or with a wildcard host (and a spec.defaultBackend),
+// Istio Gateway servers whose host is "*" (with or without a namespace
+// part), and VirtualServices with host "*" bound to a gateway. High when such
+// a route forwards to a database or sensitive workload.
+var Rule = &analysis.Rule{
+	Slug:     "wildcard-host",
+	Severity: analysis.Medium,
+	Title:    "Route accepts any host name",
+	Summary:  "an Ingress rule without host or with a wildcard host, a Gateway server host \"*\", or a VirtualService host \"*\" on a gateway (high when it reaches a database)",
+	Doc:      "docs/rules/wildcard-host.md",
+	Run:      runWildcardHost,
+}
+
+func runWildcardHost(p *analysis.Pass) []analysis.Finding {
+	if p.Inventory == nil {
+		return nil
+	}
+	routes := whRouteNodes(p.Graph)
+	var out []analysis.Finding
+	for _, ing := range inventory.Typed[*networkingv1.Ingress](p.Inventory, inventory.Ingress) {
+		if f, ok := whIngress(p, ing, routes); ok {
+			out = append(out, f)
+		}
+	}
+	for _, gw := range inventory.Typed[*istionetv1.Gateway](p.Inventory, inventory.Gateway) {
+		if f, ok := whGateway(p, gw, routes); ok {
+			out = append(out, f)
+		}
+	}
+	for _, vs := range inventory.Typed[*istionetv1.VirtualService](p.Inventory, inventory.VirtualService) {
+		if f, ok := whVirtualService(p, vs, routes); ok {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// whIngress: a rule without host, a wildcard rule host, or a default
+// backend (which answers every host no rule names).
+func whIngress(p *analysis.Pass, ing inventory.TypedObject[*networkingv1.Ingress], routes []*graph.Node) (analysis.Finding, bool) {
+	var what []string
+	routeHosts := map[string]bool{}
+	if ing.Obj.Spec.DefaultBackend != nil {
+		what = append(what, "spec.defaultBackend (answers every host)")
+		routeHosts["*"] = true
+	}
+	noHost := false
+	seen := map[string]bool{}
+	for _, r := range ing.Obj.Spec.Rules {
+		switch {
+		case r.Host == "":
+			if !noHost {
+				noHost = true
+				what = append(what, "a rule without host (matches every Host header)")
+			}
+			routeHosts["*"] = true
+		case whIsWildcard(r.Host):
+			if !seen[r.Host] {
+				seen[r.Host] = true
+				what = append(what, fmt.Sprintf("wildcard host %s", r.Host))
+			}
+			routeHosts[r.Host] = true
+		}
+	}
+	if len(what) == 0 {
+		return analysis.Finding{}, false
+	}
+	owner := passutil.Ref(ing.Entry)
+	reached := whReachedDatabases(p.Graph, routes, func(r *graph.Node) bool {
+		return r.Route.Type == "Ingress" && whOwnedBy(r, owner) && routeHosts[r.Route.Host]
+	})
+	reach := "any subdomain name that resolves to the ingress controller (a stale or hijacked DNS record included) reaches these backends"
+	if routeHosts["*"] {
+		reach = "any DNS name pointed at the ingress controller, or a request to its bare IP, reaches these backends"
+	}
+	msg := fmt.Sprintf("Ingress %s/%s has %s: %s, so host-based separation and access rules keyed on the host name do not bound it",
+		ing.Obj.Namespace, ing.Obj.Name, strings.Join(what, ", "), reach)
+	return whFinding(p, owner, msg, ing.Entry, reached), true
+}
+
+// whGateway: a server host whose DNS part is "*" ("*", "*/*", "ns/*",
+// "./*"): the server accepts every host, and with "*/" every namespace may
+// bind VirtualServices to it.
+func whGateway(p *analysis.Pass, gw inventory.TypedObject[*istionetv1.Gateway], routes []*graph.Node) (analysis.Finding, bool) {
+	var what []string
+	ports := map[int32]bool{}
+	binders := map[string]bool{}
+	for _, s := range gw.Obj.Spec.GetServers() {
+		var wild []string
+		for _, h := range s.GetHosts() {
+			if sh := hosts.ParseServerHost(h); sh.DNS == "*" {
+				wild = append(wild, h)
+				ns := sh.Namespace
+				if ns == "." {
+					ns = gw.Obj.Namespace
+				}
+				binders[ns] = true
+			}
+		}
+		if len(wild) == 0 {
+			continue
+		}
+		port := int32(s.GetPort().GetNumber())
+		ports[port] = true
+		what = append(what, fmt.Sprintf("server on port %d (%s) has host %s", port, strings.ToUpper(s.GetPort().GetProtocol()), strings.Join(wild, ", ")))
+	}
+	if len(what) == 0 {
+		return analysis.Finding{}, false
+	}
+	target := passutil.Ref(gw.Entry)
+	reached := whReachedDatabases(p.Graph, routes, func(r *graph.Node) bool {
+		return r.Route.Type == "VirtualService" && ports[r.Route.Port] && whViaGateway(r, target)
+	})
+	who := "any namespace"
+	if !binders["*"] {
+		var list []string
+		for ns := range binders {
+			list = append(list, ns)
+		}
+		sort.Strings(list)
+		who = "namespace " + strings.Join(list, ", ")
+	}
+	msg := fmt.Sprintf("Gateway %s/%s %s: it accepts every host name, so a VirtualService from %s can publish any host on it, and requests for names nobody owns still reach its listeners",
+		gw.Obj.Namespace, gw.Obj.Name, strings.Join(what, "; "), who)
+	return whFinding(p, target, msg, gw.Entry, reached), true
+}
+
+// whVirtualService: host "*" on a VirtualService bound to a gateway other
+// than the mesh.
+func whVirtualService(p *analysis.Pass, vs inventory.TypedObject[*istionetv1.VirtualService], routes []*graph.Node) (analysis.Finding, bool) {
+	star := false
+	for _, h := range vs.Obj.Spec.GetHosts() {
+		if h == "*" {
+			star = true
+		}
+	}
+	var gws []string
+	for _, g := range vs.Obj.Spec.GetGateways() {
+		if g != "mesh" {
+			gws = append(gws, g)
+		}
+	}
+	if !star || len(gws) == 0 {
+		return analysis.Finding{}, false
+	}
+	target := passutil.Ref(vs.Entry)
+	reached := whReachedDatabases(p.Graph, routes, func(r *graph.Node) bool {
+		return r.Route.Type == "VirtualService" && whOwnedBy(r, target) && r.Route.Host == "*"
+	})
+	msg := fmt.Sprintf("VirtualService %s/%s has host * and is bound to gateway %s: its routes answer every host name the gateway accepts, so requests for any name (or the bare IP) reach its destinations",
+		vs.Obj.Namespace, vs.Obj.Name, strings.Join(gws, ", "))
+	return whFinding(p, target, msg, vs.Entry, reached), true
+}
+
+// whFinding builds the finding: high, naming the databases, when the
+// wildcard routes reach any.
+func whFinding(p *analysis.Pass, target analysis.Ref, msg string, entry *inventory.Object, reached []*graph.Node) analysis.Finding {
+	ev := []graph.Evidence{graph.EvidenceOf(entry)}
+	if len(reached) > 0 {
+		var names []string
+		for _, db := range reached {
+			w := db.Workload.Source
+			names = append(names, fmt.Sprintf("%s %s/%s (%s)", w.Kind, w.Namespace, w.Name, db.Workload.Database.Reason))
+			ev = append(ev, graph.EvidenceOf(w.Object))
+		}
+		msg += "; a wildcard route reaches the database or sensitive workload " + strings.Join(names, ", ")
+	}
+	f := p.Finding(target, msg, ev...)
+	if len(reached) > 0 {
+		f.Severity = analysis.High
+	}
+	return f
+}
+
+// whIsWildcard: a host that starts with a wildcard label ("*", "*.x").
+func whIsWildcard(h string) bool { return strings.HasPrefix(h, "*") }
