@@ -68,8 +68,8 @@ func pathRule(slug string) func(*Pass) []Finding {
 	}
 }
 
-func newFinding(slug, title string, sev Severity, target Ref, src *graph.Node, steps []step, msg string) Finding {
-	return Finding{Rule: slug, Severity: sev, Title: title, Message: msg, Target: target, Source: src.Label,
+func newFinding(slug, code, title string, sev Severity, target Ref, src *graph.Node, steps []step, msg string) Finding {
+	return Finding{Rule: slug, Code: code, Severity: sev, Title: title, Message: msg, Target: target, Source: src.Label,
 		Path: toHops(steps), Evidence: evidenceOf(steps), Assumptions: assumptionsOf(steps)}
 }
 
@@ -93,14 +93,14 @@ func shadowRoute(g *graph.Graph, q *search, db *graph.Node, ref Ref) (Finding, b
 		last := best[len(best)-1].edge
 		msg := fmt.Sprintf("%s is reachable from the internet and the hop into it is not mesh-authenticated: %s is plaintext (%s)",
 			db.Label, describeHop(last), last.AuthReason)
-		return newFinding("shadow-route", titleShadowRoute, Critical, ref, q.src, best, msg), true
+		return newFinding("shadow-route", codeShadowRouteIntoDatabase, titleShadowRoute, Critical, ref, q.src, best, msg), true
 	}
 	if q.reaches(db, true) {
 		p := q.pathTo(db, true)
 		bypass := firstBypass(p)
 		msg := fmt.Sprintf("%s is reached over mTLS, but the path enters through a plaintext hop that bypasses mesh authentication: %s (%s)",
 			db.Label, describeHop(bypass), bypass.AuthReason)
-		return newFinding("shadow-route", titleShadowRoute, High, ref, q.src, p, msg), true
+		return newFinding("shadow-route", codeShadowRouteEarlierHop, titleShadowRoute, High, ref, q.src, p, msg), true
 	}
 	return Finding{}, false
 }
@@ -136,7 +136,7 @@ func meshUnrestricted(g *graph.Graph, q *search, db *graph.Node, ref Ref) (Findi
 	}
 	msg := fmt.Sprintf("%s is reachable from the internet over mTLS, but %s: any mesh workload that is compromised can connect (e.g. %s)",
 		db.Label, why, describeHop(last))
-	return newFinding("mesh-unrestricted", titleMeshUnrestricted, Medium, ref, q.src, best, msg), true
+	return newFinding("mesh-unrestricted", codeMeshUnrestricted, titleMeshUnrestricted, Medium, ref, q.src, best, msg), true
 }
 
 // directExposure: an entrypoint on the database itself, or a route whose
@@ -187,7 +187,11 @@ func directExposure(g *graph.Graph, q *search, db *graph.Node, ref Ref, sev Seve
 		how = fmt.Sprintf("through %s, whose route %s sends traffic straight to it", best[len(best)-2].node.Label, last.Via[0].Label)
 	}
 	msg := fmt.Sprintf("%s is exposed %s with no intermediate workload: %s", db.Label, where, how)
-	return newFinding("direct-exposure", titleDirectExposure, sev, ref, q.src, best, msg), true
+	code := codeDirectExposureInternet
+	if sev != Critical {
+		code = codeDirectExposurePrivate
+	}
+	return newFinding("direct-exposure", code, titleDirectExposure, sev, ref, q.src, best, msg), true
 }
 
 // brokenRoutes reports routes that can never deliver, once per route.
@@ -201,7 +205,7 @@ func brokenRoutes(g *graph.Graph) []Finding {
 		}
 		seen[key] = true
 		target := Ref{Kind: b.Owner.Kind, Namespace: b.Owner.Namespace, Name: b.Owner.Name}
-		f := Finding{Rule: "broken-route", Severity: Medium, Title: titleBrokenRoute,
+		f := Finding{Rule: "broken-route", Code: codeBrokenRoute, Severity: Medium, Title: titleBrokenRoute,
 			Message: fmt.Sprintf("%s can never deliver: %s", b.Route.Label, b.Reason), Target: target,
 			Path: []Hop{{Node: hopNode(b.Route, 0)}}, Evidence: append([]graph.Evidence{}, b.Route.Evidence...), Assumptions: []string{}}
 		out = append(out, f)

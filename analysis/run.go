@@ -29,7 +29,8 @@ type Config struct {
 	Enable []string
 	// Disable skips these rules.
 	Disable []string
-	// Severity overrides the severity of every finding of a rule.
+	// Severity overrides the severity of every finding of a rule (keyed by
+	// slug) or of one message (keyed by code); a code wins over its rule.
 	Severity map[string]Severity
 	// Now is the time certificate checks measure against (zero: time.Now).
 	Now time.Time
@@ -100,9 +101,15 @@ func (p *Pass) BlastRadius() []blastradius.Entry {
 	return p.shared.blastRadius
 }
 
-// Finding builds a finding of the pass's rule with its default severity.
-func (p *Pass) Finding(target Ref, message string, evidence ...graph.Evidence) Finding {
-	return Finding{Rule: p.Rule.Slug, Severity: p.Rule.Severity, Title: p.Rule.Title, Message: message, Target: target,
+// Finding builds a finding of the pass's rule with the catalogue message
+// code; its severity is the message's level. A code the rule does not
+// declare keeps the rule's default severity (the catalogue test fails on it).
+func (p *Pass) Finding(code string, target Ref, message string, evidence ...graph.Evidence) Finding {
+	sev := p.Rule.Severity
+	if m, ok := p.Rule.Message(code); ok {
+		sev = m.Level
+	}
+	return Finding{Rule: p.Rule.Slug, Code: code, Severity: sev, Title: p.Rule.Title, Message: message, Target: target,
 		Path: []Hop{}, Evidence: evidence, Assumptions: []string{}}
 }
 
@@ -110,8 +117,12 @@ func (p *Pass) Finding(target Ref, message string, evidence ...graph.Evidence) F
 // an error naming an unknown slug.
 func Selected(catalogue []*Rule, cfg Config) ([]*Rule, error) {
 	known := map[string]bool{}
+	codes := map[string]bool{}
 	for _, r := range catalogue {
 		known[r.Slug] = true
+		for _, m := range r.Messages {
+			codes[m.Code] = true
+		}
 	}
 	check := func(flag string, slugs []string) error {
 		for _, s := range slugs {
@@ -127,9 +138,9 @@ func Selected(catalogue []*Rule, cfg Config) ([]*Rule, error) {
 	if err := check("--disable", cfg.Disable); err != nil {
 		return nil, err
 	}
-	for slug := range cfg.Severity {
-		if !known[slug] {
-			return nil, fmt.Errorf("--severity: unknown rule %q (see shadowroute rules)", slug)
+	for key := range cfg.Severity {
+		if !known[key] && !codes[key] {
+			return nil, fmt.Errorf("--severity: unknown rule or code %q (see shadowroute rules --codes)", key)
 		}
 	}
 	var out []*Rule
@@ -186,7 +197,9 @@ func RunTrace(in Input, rules []*Rule) (*Result, map[*Rule]Need) {
 	for _, r := range rules {
 		pass := &Pass{Graph: g, Model: m, Inventory: m.Inventory, Config: in.Config, Rule: r, shared: shared}
 		for _, f := range r.Run(pass) {
-			if sev, ok := in.Config.Severity[r.Slug]; ok {
+			if sev, ok := in.Config.Severity[f.Code]; ok {
+				f.Severity = sev
+			} else if sev, ok := in.Config.Severity[r.Slug]; ok {
 				f.Severity = sev
 			}
 			if f.Evidence == nil {
@@ -229,11 +242,11 @@ func RunTrace(in Input, rules []*Rule) (*Result, map[*Rule]Need) {
 	return res, shared.used
 }
 
-// ParseSeverityOverride parses RULE=LEVEL.
+// ParseSeverityOverride parses RULE=LEVEL or CODE=LEVEL.
 func ParseSeverityOverride(s string) (string, Severity, error) {
 	slug, level, ok := strings.Cut(s, "=")
 	if !ok || slug == "" {
-		return "", "", fmt.Errorf("--severity %q: want RULE=LEVEL, e.g. plaintext-http=low", s)
+		return "", "", fmt.Errorf("--severity %q: want RULE=LEVEL or CODE=LEVEL, e.g. plaintext-http=low or SR0601=low", s)
 	}
 	sev, err := ParseSeverity(level)
 	if err != nil {

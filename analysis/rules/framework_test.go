@@ -91,3 +91,50 @@ func ofRule(fs []analysis.Finding, slug string) []analysis.Finding {
 	}
 	return out
 }
+
+// TestFindingsCarryDeclaredCodes: every finding on every case folder and
+// the demo carries a code its rule declares, at that message's level; every
+// declared code is emitted by some case folder (each message has a
+// positive case).
+func TestFindingsCarryDeclaredCodes(t *testing.T) {
+	emitted := map[string]bool{}
+	for _, path := range append(frameworkInputs(t), scenarioInputs(t)...) {
+		_, in := loadModel(t, path)
+		for _, f := range analysis.Run(*in, All()).Findings {
+			r := bySlug(f.Rule)
+			m, ok := r.Message(f.Code)
+			switch {
+			case !ok:
+				t.Errorf("%s: %s finding with undeclared code %q: %s", path, f.Rule, f.Code, f.Message)
+			case m.Level != f.Severity:
+				t.Errorf("%s: %s %s at %s, but the catalogue says %s", path, f.Rule, f.Code, f.Severity, m.Level)
+			}
+			emitted[f.Code] = true
+		}
+	}
+	for _, r := range All() {
+		for _, m := range r.Messages {
+			if !emitted[m.Code] {
+				t.Errorf("%s %s (%s) is emitted by no case folder or scenario", r.Slug, m.Code, m.Summary)
+			}
+		}
+	}
+}
+
+func scenarioInputs(t *testing.T) []string {
+	t.Helper()
+	matches, err := filepath.Glob("../../testdata/scenarios/*/input.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return matches
+}
+
+func bySlug(slug string) *analysis.Rule {
+	for _, r := range All() {
+		if r.Slug == slug {
+			return r
+		}
+	}
+	return nil
+}

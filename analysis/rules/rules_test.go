@@ -1,8 +1,10 @@
 package rules
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/shadowroute/shadowroute/analysis"
@@ -94,6 +96,32 @@ func TestCatalogueIsConsistent(t *testing.T) {
 			t.Errorf("duplicate slug %s", r.Slug)
 		}
 		seen[r.Slug] = true
+	}
+	codes := map[string]bool{}
+	for i, r := range All() {
+		if len(r.Messages) == 0 {
+			t.Errorf("rule %s declares no message", r.Slug)
+		}
+		hasDefault := false
+		for _, m := range r.Messages {
+			if !strings.HasPrefix(m.Code, fmt.Sprintf("SR%02d", i+1)) || len(m.Code) != 6 || m.Summary == "" || m.Level.Rank() < 0 {
+				t.Errorf("rule %s (number %d in the catalogue): bad message %+v", r.Slug, i+1, m)
+			}
+			if codes[m.Code] {
+				t.Errorf("duplicate code %s", m.Code)
+			}
+			codes[m.Code] = true
+			hasDefault = hasDefault || m.Level == r.Severity
+		}
+		if !hasDefault {
+			t.Errorf("rule %s: default severity %s is the level of none of its messages", r.Slug, r.Severity)
+		}
+	}
+	if _, err := analysis.Selected(All(), analysis.Config{Severity: map[string]analysis.Severity{"SR0701": analysis.Low}}); err != nil {
+		t.Errorf("--severity by code refused: %v", err)
+	}
+	if _, err := analysis.Selected(All(), analysis.Config{Severity: map[string]analysis.Severity{"SR9999": analysis.Low}}); err == nil {
+		t.Error("--severity with an unknown code accepted")
 	}
 	if _, err := analysis.Selected(All(), analysis.Config{Enable: []string{"nope"}}); err == nil {
 		t.Error("unknown --enable accepted")

@@ -6,7 +6,9 @@ package schematest
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -46,4 +48,29 @@ func Validate(t testing.TB, js []byte) {
 	if err := Check(js); err != nil {
 		t.Error(err)
 	}
+}
+
+// Codes returns the finding codes the schema lists.
+func Codes(t testing.TB) []string {
+	t.Helper()
+	_, here, _, _ := runtime.Caller(0)
+	data, err := os.ReadFile(filepath.Join(filepath.Dir(here), "..", "..", SchemaFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schema struct {
+		Defs struct {
+			Finding struct {
+				Properties struct {
+					Code struct {
+						Enum []string `json:"enum"`
+					} `json:"code"`
+				} `json:"properties"`
+			} `json:"finding"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(data, &schema); err != nil {
+		t.Fatal(err)
+	}
+	return schema.Defs.Finding.Properties.Code.Enum
 }

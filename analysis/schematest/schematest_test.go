@@ -12,10 +12,12 @@ import (
 const valid = `{"schemaVersion": "2", "findings": [%s], "targets": [], "notSeen": [],
  "summary": {"targets": 0, "findings": 0, "notSeen": 0, "bySeverity": {"critical": 0, "high": 0, "medium": 0, "low": 0, "info": 0}}}`
 
-const finding = `{"rule": "%s", "severity": "%s", "title": "t", "message": "m", "target": {"kind": "Namespace", "name": "n"}, "path": [], "evidence": [], "assumptions": []}`
+const finding = `{"rule": "%s", "code": "%s", "severity": "%s", "title": "t", "message": "m", "target": {"kind": "Namespace", "name": "n"}, "path": [], "evidence": [], "assumptions": []}`
 
-func doc(rule, severity string) []byte {
-	f := strings.Replace(strings.Replace(finding, "%s", rule, 1), "%s", severity, 1)
+func doc(rule, severity string) []byte { return docCode(rule, "SR0101", severity) }
+
+func docCode(rule, code, severity string) []byte {
+	f := strings.Replace(strings.Replace(strings.Replace(finding, "%s", rule, 1), "%s", code, 1), "%s", severity, 1)
 	return []byte(strings.Replace(valid, "%s", f, 1))
 }
 
@@ -31,6 +33,8 @@ func TestSchemaAcceptsAndRejects(t *testing.T) {
 		{"non-path finding with empty path", doc("no-network-policy", "medium"), true},
 		{"low severity", doc("ineffective-policy", "low"), true},
 		{"unknown rule", doc("nope", "high"), false},
+		{"unknown code", docCode("shadow-route", "SR9999", "high"), false},
+		{"malformed code", docCode("shadow-route", "sr0101", "high"), false},
 		{"unknown severity", doc("shadow-route", "severe"), false},
 		{"version 1", []byte(strings.Replace(string(doc("shadow-route", "high")), `"2"`, `"1"`, 1)), false},
 		{"not JSON", []byte("{"), false},
@@ -54,5 +58,29 @@ func TestSchemaListsEveryRule(t *testing.T) {
 	slices.Sort(missing)
 	if len(missing) > 0 {
 		t.Errorf("rules the schema does not list: %v", missing)
+	}
+}
+
+// TestSchemaListsEveryCode: the schema's code list is the catalogue's
+// messages, and every code the schema lists is in the catalogue.
+func TestSchemaListsEveryCode(t *testing.T) {
+	var missing []string
+	known := map[string]bool{}
+	for _, r := range rules.All() {
+		for _, m := range r.Messages {
+			known[m.Code] = true
+			if err := schematest.Check(docCode(r.Slug, m.Code, "info")); err != nil {
+				missing = append(missing, m.Code)
+			}
+		}
+	}
+	slices.Sort(missing)
+	if len(missing) > 0 {
+		t.Errorf("codes the schema does not list: %v", missing)
+	}
+	for _, c := range schematest.Codes(t) {
+		if !known[c] {
+			t.Errorf("the schema lists code %s, which no rule declares", c)
+		}
 	}
 }

@@ -317,6 +317,7 @@ func displayRef(r analysis.Ref) analysis.Ref {
 // escaped with safetext.Text.
 func displayFinding(f analysis.Finding) analysis.Finding {
 	f.Rule = safetext.Text(f.Rule)
+	f.Code = safetext.Text(f.Code)
 	f.Severity = analysis.Severity(safetext.Text(string(f.Severity)))
 	f.Title = safetext.Text(f.Title)
 	f.Message = safetext.Text(f.Message)

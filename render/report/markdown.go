@@ -37,15 +37,15 @@ func Markdown(w io.Writer, r *analysis.Result, mermaid []byte) error {
 			p.f("No findings.\n\n")
 		}
 	} else {
-		p.f("| severity | rule | target | message |\n|---|---|---|---|\n")
+		p.f("| severity | rule | code | target | message |\n|---|---|---|---|---|\n")
 		for _, f := range r.Findings {
-			p.f("| **%s** | %s | %s | %s |\n", safetext.Markdown(string(f.Severity)), safetext.MarkdownCode(f.Rule),
+			p.f("| **%s** | %s | %s | %s | %s |\n", safetext.Markdown(string(f.Severity)), safetext.MarkdownCode(f.Rule), safetext.MarkdownCode(f.Code),
 				safetext.Markdown(f.Target.String()), safetext.Markdown(f.Message))
 		}
 		p.f("\n")
 		for i, f := range r.Findings {
-			p.f("<details><summary>%d. [%s] %s — %s</summary>\n\n", i+1, safetext.HTML(strings.ToUpper(string(f.Severity))),
-				safetext.HTML(f.Rule), safetext.HTML(f.Target.String()))
+			p.f("<details><summary>%d. [%s] %s %s — %s</summary>\n\n", i+1, safetext.HTML(strings.ToUpper(string(f.Severity))),
+				safetext.HTML(f.Rule), safetext.HTML(f.Code), safetext.HTML(f.Target.String()))
 			if len(f.Path) > 1 {
 				p.f("Path:\n\n")
 				for j, h := range f.Path {

@@ -76,7 +76,7 @@ func Text(w io.Writer, r *analysis.Result) error {
 		}
 	}
 	for i, f := range r.Findings {
-		p.f("\n%d. [%s] %s — %s\n", i+1, safetext.Text(strings.ToUpper(string(f.Severity))), safetext.Text(f.Rule), safetext.Text(f.Target.String()))
+		p.f("\n%d. [%s] %s %s — %s\n", i+1, safetext.Text(strings.ToUpper(string(f.Severity))), safetext.Text(f.Rule), safetext.Text(f.Code), safetext.Text(f.Target.String()))
 		p.f("   %s\n", safetext.LineStart(f.Message))
 		if len(f.Path) > 1 {
 			p.f("   path: %s\n", safetext.Text(Path(f.Path)))

@@ -79,8 +79,8 @@ func TestMarkdownHasNoMarkupFromInput(t *testing.T) {
 	}
 	for _, line := range strings.Split(out, "\n") {
 		if strings.HasPrefix(line, "|") && strings.HasPrefix(line, "| **") {
-			if n := unescapedPipes(line); n != 5 {
-				t.Errorf("finding row has %d cell separators, want 5: %q", n, line)
+			if n := unescapedPipes(line); n != 6 {
+				t.Errorf("finding row has %d cell separators, want 6: %q", n, line)
 			}
 		}
 		if strings.Contains(line, "\r") {

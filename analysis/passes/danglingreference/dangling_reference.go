@@ -32,7 +32,22 @@ var Rule = &analysis.Rule{
 	Title:    "Reference to an object that does not exist",
 	Summary:  "an Ingress, VirtualService, Gateway or policy names a Service, port, Gateway, host, subset, Secret or namespace that is not there, or selects no workload",
 	Doc:      "docs/rules/dangling-reference.md",
-	Run:      runDanglingReference,
+	Messages: []analysis.Message{
+		{Code: "SR1001", Level: analysis.Medium, Summary: "an Ingress names a TLS Secret that does not exist although its namespace's Secrets were loaded"},
+		{Code: "SR1002", Level: analysis.Medium, Summary: "an Ingress backend names a Service that does not exist"},
+		{Code: "SR1003", Level: analysis.Medium, Summary: "an Ingress backend names a port its Service does not have"},
+		{Code: "SR1004", Level: analysis.Medium, Summary: "a VirtualService binds to a Gateway that does not exist"},
+		{Code: "SR1005", Level: analysis.Medium, Summary: "a VirtualService routes to a host that is neither a Service nor a visible ServiceEntry host"},
+		{Code: "SR1006", Level: analysis.Medium, Summary: "a VirtualService routes to a port its destination Service does not have"},
+		{Code: "SR1007", Level: analysis.Medium, Summary: "a VirtualService routes to a subset no visible DestinationRule defines"},
+		{Code: "SR1008", Level: analysis.Medium, Summary: "a Gateway selector matches no workload: no proxy serves its servers"},
+		{Code: "SR1009", Level: analysis.Medium, Summary: "a Gateway server names a credentialName Secret missing from its proxies' namespace"},
+		{Code: "SR1010", Level: analysis.Medium, Summary: "an AuthorizationPolicy names a namespace that does not exist in the input"},
+		{Code: "SR1011", Level: analysis.Medium, Summary: "an AuthorizationPolicy, PeerAuthentication or RequestAuthentication selector matches no workload"},
+		{Code: "SR1012", Level: analysis.Medium, Summary: "a PeerAuthentication with a selector in the root namespace, which Istio ignores"},
+		{Code: "SR1013", Level: analysis.Medium, Summary: "a NetworkPolicy podSelector matches no workload: it isolates nothing"},
+	},
+	Run: runDanglingReference,
 }
 
 type danglingPass struct {
@@ -61,7 +76,7 @@ func runDanglingReference(p *analysis.Pass) []analysis.Finding {
 	return d.out
 }
 
-func (d *danglingPass) report(target *inventory.Object, key, message string, related ...*inventory.Object) {
+func (d *danglingPass) report(code string, target *inventory.Object, key, message string, related ...*inventory.Object) {
 	k := target.Key.String() + "\x00" + key
 	if d.seen[k] {
 		return
@@ -73,7 +88,7 @@ func (d *danglingPass) report(target *inventory.Object, key, message string, rel
 			ev = append(ev, graph.EvidenceOf(o))
 		}
 	}
-	d.out = append(d.out, d.p.Finding(passutil.Ref(target), message, ev...))
+	d.out = append(d.out, d.p.Finding(code, passutil.Ref(target), message, ev...))
 }
 
 // secretsLoaded reports whether the input holds any Secret of the
@@ -132,7 +147,7 @@ func (d *danglingPass) ingresses() {
 			if t.SecretName == "" || d.inv.Get(inventory.Secret, ns, t.SecretName) != nil {
 				continue
 			}
-			d.report(ing.Entry, "secret:"+t.SecretName, fmt.Sprintf(
+			d.report("SR1001", ing.Entry, "secret:"+t.SecretName, fmt.Sprintf(
 				"Ingress %s names TLS Secret %s/%s (hosts %s), which does not exist although Secrets of namespace %s were loaded: the controller serves its default certificate instead",
 				danglingName(ing.Entry), ns, t.SecretName, strings.Join(t.Hosts, ", "), ns))
 		}
@@ -146,7 +161,7 @@ func (d *danglingPass) ingressBackend(ing inventory.TypedObject[*networkingv1.In
 	ns := ing.Obj.Namespace
 	svcObj := d.inv.Get(inventory.Service, ns, be.Service.Name)
 	if svcObj == nil {
-		d.report(ing.Entry, "service:"+be.Service.Name, fmt.Sprintf(
+		d.report("SR1002", ing.Entry, "service:"+be.Service.Name, fmt.Sprintf(
 			"Ingress %s sends %s to Service %s/%s, which does not exist: the controller answers 503 for that route",
 			danglingName(ing.Entry), where, ns, be.Service.Name))
 		return
@@ -167,7 +182,7 @@ func (d *danglingPass) ingressBackend(ing inventory.TypedObject[*networkingv1.In
 	if port == "" {
 		port = fmt.Sprint(be.Service.Port.Number)
 	}
-	d.report(ing.Entry, "port:"+be.Service.Name+":"+port, fmt.Sprintf(
+	d.report("SR1003", ing.Entry, "port:"+be.Service.Name+":"+port, fmt.Sprintf(
 		"Ingress %s sends %s to port %s of Service %s/%s, which has no such port: the controller answers 503 for that route",
 		danglingName(ing.Entry), where, port, ns, be.Service.Name), svcObj)
 }
@@ -218,7 +233,7 @@ func (d *danglingPass) virtualServices() {
 			if b.Gateway != nil {
 				continue
 			}
-			d.report(vs.Entry, "gateway:"+b.Key, fmt.Sprintf(
+			d.report("SR1004", vs.Entry, "gateway:"+b.Key, fmt.Sprintf(
 				"VirtualService %s binds to gateway %q (Gateway %s), which does not exist: its routes are not served there",
 				danglingName(vs.Entry), b.Ref, b.Key))
 		}
@@ -240,7 +255,7 @@ func (d *danglingPass) vsDestination(vs inventory.TypedObject[*istionetv1.Virtua
 		if fqdn != dst.host {
 			shown += " (" + fqdn + ")"
 		}
-		d.report(vs.Entry, "host:"+fqdn, fmt.Sprintf(
+		d.report("SR1005", vs.Entry, "host:"+fqdn, fmt.Sprintf(
 			"VirtualService %s routes to host %s, which is neither a Service in the input nor a ServiceEntry host visible to namespace %s: requests to that route fail",
 			danglingName(vs.Entry), shown, vsNS))
 		return
@@ -254,7 +269,7 @@ func (d *danglingPass) vsDestination(vs inventory.TypedObject[*istionetv1.Virtua
 			}
 		}
 		if !found {
-			d.report(vs.Entry, fmt.Sprintf("port:%s:%d", fqdn, dst.port), fmt.Sprintf(
+			d.report("SR1006", vs.Entry, fmt.Sprintf("port:%s:%d", fqdn, dst.port), fmt.Sprintf(
 				"VirtualService %s routes to port %d of host %s, but Service %s/%s has no port %d: requests to that route fail",
 				danglingName(vs.Entry), dst.port, dst.host, svc.Namespace, svc.Name, dst.port), svcObj)
 		}
@@ -298,7 +313,7 @@ func (d *danglingPass) vsDestination(vs inventory.TypedObject[*istionetv1.Virtua
 	for _, h := range hidden {
 		msg += fmt.Sprintf(" (DestinationRule %s defines it but is not exported to namespace %s)", danglingName(h), vsNS)
 	}
-	d.report(vs.Entry, "subset:"+fqdn+"/"+dst.subset, msg, append(rules, hidden...)...)
+	d.report("SR1007", vs.Entry, "subset:"+fqdn+"/"+dst.subset, msg, append(rules, hidden...)...)
 }
 
 // serviceEntryFor returns a ServiceEntry visible to namespace viewer that
@@ -328,7 +343,7 @@ func (d *danglingPass) gateways() {
 			if d.p.Model.Options.GatewayScopeNamespace {
 				where = "its namespace " + gw.Obj.Namespace + " (Gateways select their own namespace only: --gateway-scope-namespace)"
 			}
-			d.report(gw.Entry, "selector", fmt.Sprintf(
+			d.report("SR1008", gw.Entry, "selector", fmt.Sprintf(
 				"Gateway %s selects workloads with labels %s, but no workload in %s carries them: no proxy serves its servers",
 				danglingName(gw.Entry), labels.SelectorFromSet(selMap).String(), where))
 			continue
@@ -349,7 +364,7 @@ func (d *danglingPass) gateways() {
 					if !d.secretsLoaded(ns) || d.inv.Get(inventory.Secret, ns, cred) != nil {
 						continue
 					}
-					d.report(gw.Entry, "credential:"+ns+"/"+cred, fmt.Sprintf(
+					d.report("SR1009", gw.Entry, "credential:"+ns+"/"+cred, fmt.Sprintf(
 						"Gateway %s server on port %d names credentialName %s, but Secret %s/%s does not exist in the namespace of its gateway workloads although Secrets of %s were loaded: the server has no certificate and TLS handshakes fail",
 						danglingName(gw.Entry), server.GetPort().GetNumber(), cred, ns, cred, ns))
 				}
@@ -387,7 +402,7 @@ func (d *danglingPass) authorizationPolicies() {
 						if ns == "" || strings.Contains(ns, "*") || existing[ns] {
 							continue
 						}
-						d.report(ap.Entry, "namespace:"+ns, fmt.Sprintf(
+						d.report("SR1010", ap.Entry, "namespace:"+ns, fmt.Sprintf(
 							"AuthorizationPolicy %s names namespace %s in from.source.%s, but no namespace %s exists in the input: the condition never matches the sources it was meant for",
 							danglingName(ap.Entry), ns, field.name, ns))
 					}
@@ -411,7 +426,7 @@ func (d *danglingPass) policySelector(o *inventory.Object, kind string, matchLab
 	if len(d.selectWorkloads(labels.SelectorFromSet(matchLabels), scope)) > 0 {
 		return
 	}
-	d.report(o, "selector", fmt.Sprintf("%s %s selects workloads with labels %s, but no workload in %s carries them: the policy applies to nothing",
+	d.report("SR1011", o, "selector", fmt.Sprintf("%s %s selects workloads with labels %s, but no workload in %s carries them: the policy applies to nothing",
 		kind, danglingName(o), danglingSelectorString(matchLabels), where))
 }
 
@@ -419,7 +434,7 @@ func (d *danglingPass) peerAuthentications() {
 	for _, pa := range inventory.Typed[*istiosecv1.PeerAuthentication](d.inv, inventory.PeerAuthentication) {
 		matchLabels := pa.Obj.Spec.GetSelector().GetMatchLabels()
 		if len(matchLabels) > 0 && pa.Obj.Namespace == d.p.Mesh().RootNamespace {
-			d.report(pa.Entry, "selector", fmt.Sprintf(
+			d.report("SR1012", pa.Entry, "selector", fmt.Sprintf(
 				"PeerAuthentication %s has a workload selector (%s) in the root namespace %s, where Istio ignores selector policies: it applies to no workload",
 				danglingName(pa.Entry), danglingSelectorString(matchLabels), d.p.Mesh().RootNamespace))
 			continue
@@ -456,7 +471,7 @@ func (d *danglingPass) networkPolicies() {
 		if len(d.selectWorkloads(sel, np.Obj.Namespace)) > 0 {
 			continue
 		}
-		d.report(np.Entry, "selector", fmt.Sprintf(
+		d.report("SR1013", np.Entry, "selector", fmt.Sprintf(
 			"NetworkPolicy %s selects pods with %s, but no workload in namespace %s matches: the policy isolates nothing",
 			danglingName(np.Entry), sel.String(), np.Obj.Namespace))
 	}

@@ -33,7 +33,10 @@ var Rule = &analysis.Rule{
 	Title:    "ingress-nginx admission webhook reachable from pods",
 	Summary:  "the ingress-nginx admission webhook port is open to workloads other than the API server (CVE-2025-1974, IngressNightmare)",
 	Doc:      "docs/rules/exposed-admission-webhook.md",
-	Run:      runExposedAdmissionWebhook,
+	Messages: []analysis.Message{
+		{Code: "SR1501", Level: analysis.Critical, Summary: "the ingress-nginx admission webhook is reachable by pods other than the API server (IngressNightmare, CVE-2025-1974)"},
+	},
+	Run: runExposedAdmissionWebhook,
 }
 
 // webhookController is an ingress-nginx controller a webhook Service
@@ -172,7 +175,7 @@ func webhookFinding(p *analysis.Pass, ev *netpol.Evaluator, workloads []*invento
 			if len(reached) > 0 {
 				evidence = append(evidence, graph.EvidenceOf(reached[0].Object))
 			}
-			f := p.Finding(passutil.Ref(entry), msg, evidence...)
+			f := p.Finding("SR1501", passutil.Ref(entry), msg, evidence...)
 			f.Assumptions = assumptions
 			return f, true
 		}

@@ -52,7 +52,18 @@ var Rule = &analysis.Rule{
 	Title:    "Mesh security policy that does not do what it says",
 	Summary:  "an AuthorizationPolicy bypassed by plaintext, rejecting non-mesh clients, or using HTTP fields on TCP ports; a PeerAuthentication portLevelMtls Istio ignores; a shadowed policy",
 	Doc:      "docs/rules/ineffective-policy.md",
-	Run:      runIneffectivePolicy,
+	Messages: []analysis.Message{
+		{Code: "SR1201", Level: analysis.High, Summary: "a DENY keyed on identities (principals, namespaces, serviceAccounts) on a port that accepts plaintext: plaintext carries no identity, so the DENY is bypassed"},
+		{Code: "SR1202", Level: analysis.High, Summary: "an ALLOW keyed on negated identities on a port that accepts plaintext: the exclusion never applies"},
+		{Code: "SR1203", Level: analysis.Medium, Summary: "an ALLOW keyed on identities on a port a client outside the mesh is configured to reach: those requests are rejected"},
+		{Code: "SR1204", Level: analysis.Medium, Summary: "HTTP-only fields on a port the Services declare TCP: an ALLOW rule matches nothing, a DENY denies more"},
+		{Code: "SR1205", Level: analysis.Medium, Summary: "a PeerAuthentication portLevelMtls without a selector, which Istio ignores"},
+		{Code: "SR1206", Level: analysis.Medium, Summary: "a PeerAuthentication portLevelMtls for a port the selected workloads do not have"},
+		{Code: "SR1207", Level: analysis.Low, Summary: "an ALLOW made redundant by a rules: [{}] ALLOW on the same workloads"},
+		{Code: "SR1208", Level: analysis.Low, Summary: "a DENY covered by a rules: [{}] DENY on the same workloads"},
+		{Code: "SR1209", Level: analysis.Low, Summary: "a DENY duplicating another DENY on the same workloads"},
+	},
+	Run: runIneffectivePolicy,
 }
 
 type polAuthz = inventory.TypedObject[*istiosecv1.AuthorizationPolicy]
@@ -541,7 +552,9 @@ func (c *polCtx) plaintextBypass(ap polAuthz) []analysis.Finding {
 			continue
 		}
 		var msg, fix string
+		code := "SR1202"
 		if action == securityapi.AuthorizationPolicy_DENY {
+			code = "SR1201"
 			fix = "require STRICT mTLS on the workload, or add a DENY rule with notPrincipals [\"*\"] to refuse plaintext (Istio best practice: DENY with negative matching)"
 			if !firstEnforced {
 				fix = "inject the sidecar and let it capture the port, then require STRICT mTLS"
@@ -560,7 +573,7 @@ func (c *polCtx) plaintextBypass(ap polAuthz) []analysis.Finding {
 		if firstPA.Policy != nil {
 			ev = append(ev, graph.EvidenceOf(firstPA.Policy))
 		}
-		return []analysis.Finding{c.p.Finding(passutil.Ref(ap.Entry), msg, ev...)}
+		return []analysis.Finding{c.p.Finding(code, passutil.Ref(ap.Entry), msg, ev...)}
 	}
 	return nil
 }
@@ -705,9 +718,7 @@ func (c *polCtx) nonMeshClientsRejected(ap polAuthz) []analysis.Finding {
 						ev = append(ev, graph.EvidenceOf(pa.Policy))
 					}
 					ev = append(ev, cl.ev...)
-					f := c.p.Finding(passutil.Ref(ap.Entry), msg, ev...)
-					f.Severity = analysis.Medium
-					return []analysis.Finding{f}
+					return []analysis.Finding{c.p.Finding("SR1203", passutil.Ref(ap.Entry), msg, ev...)}
 				}
 			}
 		}
@@ -779,9 +790,7 @@ func (c *polCtx) httpFieldsOnTCP(ap polAuthz) []analysis.Finding {
 			ev = append(ev, graph.EvidenceOf(o))
 		}
 	}
-	f := c.p.Finding(passutil.Ref(ap.Entry), msg, ev...)
-	f.Severity = analysis.Medium
-	return []analysis.Finding{f}
+	return []analysis.Finding{c.p.Finding("SR1204", passutil.Ref(ap.Entry), msg, ev...)}
 }
 
 // ---------------------------------------------------------------------------
@@ -801,9 +810,8 @@ func (c *polCtx) portLevelMtls(pa inventory.TypedObject[*istiosecv1.PeerAuthenti
 	ev := []graph.Evidence{graph.EvidenceOf(pa.Entry)}
 	matchLabels := pa.Obj.Spec.GetSelector().GetMatchLabels()
 	if len(matchLabels) == 0 {
-		f := c.p.Finding(passutil.Ref(pa.Entry), fmt.Sprintf("PeerAuthentication %s sets portLevelMtls for port(s) %s without a selector: Istio applies port-level mTLS only to policies with a workload selector, so these port settings are ignored and the ports get the policy's (or the inherited) mode (https://istio.io/latest/docs/reference/config/security/peer_authentication/); move them into a PeerAuthentication that selects the workload",
+		f := c.p.Finding("SR1205", passutil.Ref(pa.Entry), fmt.Sprintf("PeerAuthentication %s sets portLevelMtls for port(s) %s without a selector: Istio applies port-level mTLS only to policies with a workload selector, so these port settings are ignored and the ports get the policy's (or the inherited) mode (https://istio.io/latest/docs/reference/config/security/peer_authentication/); move them into a PeerAuthentication that selects the workload",
 			name, polInts(keys)), ev...)
-		f.Severity = analysis.Medium
 		return []analysis.Finding{f}
 	}
 	if pa.Obj.Namespace == c.env.RootNamespace {
@@ -849,9 +857,8 @@ func (c *polCtx) portLevelMtls(pa inventory.TypedObject[*istiosecv1.PeerAuthenti
 	for _, w := range selected {
 		names = append(names, w.Namespace+"/"+w.Name)
 	}
-	f := c.p.Finding(passutil.Ref(pa.Entry), fmt.Sprintf("PeerAuthentication %s sets portLevelMtls for port %s, which the workloads it selects (%s) do not have: port-level mTLS is keyed by the workload (container) port, not the Service port, so the setting never applies (https://istio.io/latest/docs/reference/config/security/peer_authentication/)",
+	f := c.p.Finding("SR1206", passutil.Ref(pa.Entry), fmt.Sprintf("PeerAuthentication %s sets portLevelMtls for port %s, which the workloads it selects (%s) do not have: port-level mTLS is keyed by the workload (container) port, not the Service port, so the setting never applies (https://istio.io/latest/docs/reference/config/security/peer_authentication/)",
 		name, strings.Join(missing, ", "), strings.Join(names, ", ")), append(ev, graph.EvidenceOf(selected[0].Object))...)
-	f.Severity = analysis.Medium
 	return []analysis.Finding{f}
 }
 
@@ -922,23 +929,22 @@ outer:
 				continue // two match-all policies on the same workloads: report the later one only
 			}
 			var msg string
+			code := "SR1208"
 			if a.action == securityapi.AuthorizationPolicy_ALLOW {
+				code = "SR1207"
 				msg = fmt.Sprintf("ALLOW policy %s restricts nothing: ALLOW policy %s has a rule that matches every request (rules: [{}]) and applies to the same workloads, and any matching ALLOW admits a request, so %s's conditions are never what decides", polName(a.ap), polName(b.ap), polName(a.ap))
 			} else {
 				msg = fmt.Sprintf("DENY policy %s is redundant: DENY policy %s has a rule that matches every request (rules: [{}]) on the same workloads, so it already denies everything %s would", polName(a.ap), polName(b.ap), polName(a.ap))
 			}
-			f := c.p.Finding(passutil.Ref(a.ap.Entry), msg, graph.EvidenceOf(a.ap.Entry), graph.EvidenceOf(b.ap.Entry))
-			f.Severity = analysis.Low
-			out = append(out, f)
+			out = append(out, c.p.Finding(code, passutil.Ref(a.ap.Entry), msg, graph.EvidenceOf(a.ap.Entry), graph.EvidenceOf(b.ap.Entry)))
 			continue outer
 		}
 		if a.action == securityapi.AuthorizationPolicy_DENY && !a.allRules {
 			for j := 0; j < i; j++ {
 				b := list[j]
 				if b.action == a.action && b.signature == a.signature && len(a.set) == len(b.set) && subset(a.set, b.set) {
-					f := c.p.Finding(passutil.Ref(a.ap.Entry), fmt.Sprintf("DENY policy %s duplicates DENY policy %s: same rules on the same workloads, so one of them is dead weight that will drift when the other is edited", polName(a.ap), polName(b.ap)),
+					f := c.p.Finding("SR1209", passutil.Ref(a.ap.Entry), fmt.Sprintf("DENY policy %s duplicates DENY policy %s: same rules on the same workloads, so one of them is dead weight that will drift when the other is edited", polName(a.ap), polName(b.ap)),
 						graph.EvidenceOf(a.ap.Entry), graph.EvidenceOf(b.ap.Entry))
-					f.Severity = analysis.Low
 					out = append(out, f)
 					break
 				}

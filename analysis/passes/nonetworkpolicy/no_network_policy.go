@@ -24,7 +24,11 @@ var Rule = &analysis.Rule{
 	Title:    "Database not isolated by a NetworkPolicy",
 	Summary:  "a database no Ingress NetworkPolicy selects, or a namespace with databases and no default-deny",
 	Doc:      "docs/rules/no-network-policy.md",
-	Run:      runNoNetworkPolicy,
+	Messages: []analysis.Message{
+		{Code: "SR1401", Level: analysis.Medium, Summary: "a database selected by no ingress NetworkPolicy: every pod in the cluster may connect to it"},
+		{Code: "SR1402", Level: analysis.Medium, Summary: "a namespace holding databases without a default-deny ingress NetworkPolicy"},
+	},
+	Run: runNoNetworkPolicy,
 }
 
 func runNoNetworkPolicy(p *analysis.Pass) []analysis.Finding {
@@ -56,7 +60,7 @@ func runNoNetworkPolicy(p *analysis.Pass) []analysis.Finding {
 			}
 		}
 		if !selected {
-			out = append(out, p.Finding(passutil.WorkloadRef(w),
+			out = append(out, p.Finding("SR1401", passutil.WorkloadRef(w),
 				fmt.Sprintf("%s/%s (%s) is selected by no NetworkPolicy with policyType Ingress: every pod in the cluster may connect to it", w.Namespace, w.Name, db.Workload.Database.Reason),
 				graph.EvidenceOf(w.Object)))
 		}
@@ -79,7 +83,7 @@ func runNoNetworkPolicy(p *analysis.Pass) []analysis.Finding {
 			ev = append(ev, graph.EvidenceOf(o))
 		}
 		ev = append(ev, graph.EvidenceOf(nsWithDB[ns].Workload.Source.Object))
-		out = append(out, p.Finding(target, fmt.Sprintf("namespace %s holds databases but has no default-deny ingress NetworkPolicy (podSelector: {}, no ingress rules): a new pod there is open to the whole cluster", ns), ev...))
+		out = append(out, p.Finding("SR1402", target, fmt.Sprintf("namespace %s holds databases but has no default-deny ingress NetworkPolicy (podSelector: {}, no ingress rules): a new pod there is open to the whole cluster", ns), ev...))
 	}
 	return out
 }

@@ -24,7 +24,11 @@ var Rule = &analysis.Rule{
 	Title:    "Route served over plain HTTP",
 	Summary:  "an Ingress host without TLS or with ssl-redirect off, or a Gateway HTTP server without httpsRedirect",
 	Doc:      "docs/rules/plaintext-http.md",
-	Run:      runPlaintextHTTP,
+	Messages: []analysis.Message{
+		{Code: "SR0601", Level: analysis.Medium, Summary: "an Ingress serves its hosts over plain HTTP without redirecting to HTTPS"},
+		{Code: "SR0602", Level: analysis.Medium, Summary: "a Gateway HTTP server without tls.httpsRedirect: its hosts are served in plaintext"},
+	},
+	Run: runPlaintextHTTP,
 }
 
 // ingress-nginx annotations (https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/#server-side-https-enforcement-through-redirect)
@@ -42,12 +46,12 @@ func runPlaintextHTTP(p *analysis.Pass) []analysis.Finding {
 	var out []analysis.Finding
 	for _, ing := range inventory.Typed[*networkingv1.Ingress](p.Inventory, inventory.Ingress) {
 		if msg := phIngress(ing.Obj); msg != "" {
-			out = append(out, p.Finding(passutil.Ref(ing.Entry), msg, graph.EvidenceOf(ing.Entry)))
+			out = append(out, p.Finding("SR0601", passutil.Ref(ing.Entry), msg, graph.EvidenceOf(ing.Entry)))
 		}
 	}
 	for _, gw := range inventory.Typed[*istionetv1.Gateway](p.Inventory, inventory.Gateway) {
 		if msg := phGateway(gw.Obj); msg != "" {
-			out = append(out, p.Finding(passutil.Ref(gw.Entry), msg, graph.EvidenceOf(gw.Entry)))
+			out = append(out, p.Finding("SR0602", passutil.Ref(gw.Entry), msg, graph.EvidenceOf(gw.Entry)))
 		}
 	}
 	return out

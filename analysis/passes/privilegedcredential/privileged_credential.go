@@ -24,8 +24,11 @@ var Rule = &analysis.Rule{
 	Title:    "Workload behind a public route holds a database admin credential",
 	Summary:  "a workload an internet route reaches (directly or by pivot) holds the Secret a database uses for its admin account",
 	Doc:      "docs/rules/privileged-credential-on-public-route.md",
-	Needs:    analysis.NeedBlastRadius,
-	Run:      runPrivilegedCredential,
+	Messages: []analysis.Message{
+		{Code: "SR1601", Level: analysis.Critical, Summary: "a workload reached from an internet route holds the admin credential of a database"},
+	},
+	Needs: analysis.NeedBlastRadius,
+	Run:   runPrivilegedCredential,
 }
 
 // privHeld is one (workload, Secret) pair to report, with every public
@@ -83,7 +86,7 @@ func runPrivilegedCredential(p *analysis.Pass) []analysis.Finding {
 		if w == nil {
 			continue
 		}
-		out = append(out, p.Finding(passutil.WorkloadRef(w), privilegedMessage(w, h), privilegedEvidence(p, workloads, byName, w, h)...))
+		out = append(out, p.Finding("SR1601", passutil.WorkloadRef(w), privilegedMessage(w, h), privilegedEvidence(p, workloads, byName, w, h)...))
 	}
 	return out
 }

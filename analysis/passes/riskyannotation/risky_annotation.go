@@ -30,7 +30,19 @@ var Rule = &analysis.Rule{
 	Title:    "Risky ingress-nginx annotation",
 	Summary:  "ingress-nginx snippets or directive injection in annotation values (high); catch-all rewrites, open allowlists, mesh-bypassing upstream or protocol settings (medium)",
 	Doc:      "docs/rules/risky-annotation.md",
-	Run:      runRiskyAnnotation,
+	Messages: []analysis.Message{
+		{Code: "SR0801", Level: analysis.High, Summary: "an Ingress sets a configuration-snippet style annotation: raw nginx configuration from whoever can edit the Ingress"},
+		{Code: "SR0802", Level: analysis.High, Summary: "an annotation value contains characters that end or escape the nginx directive it is written into (configuration injection)"},
+		{Code: "SR0803", Level: analysis.Medium, Summary: "rewrite-target on a catch-all regex path: any client path is forwarded to the backend"},
+		{Code: "SR0804", Level: analysis.Medium, Summary: "an allowlist-source-range whose ranges admit every public address"},
+		{Code: "SR0805", Level: analysis.Medium, Summary: "service-upstream set for a mesh backend although the controller has no sidecar"},
+		{Code: "SR0806", Level: analysis.Medium, Summary: "upstream-vhost set for a mesh backend although the controller has no sidecar to route by it"},
+		{Code: "SR0807", Level: analysis.Medium, Summary: "a controller with a sidecar without service-upstream: nginx reaches pod IPs outside the Service's mesh route"},
+		{Code: "SR0808", Level: analysis.Medium, Summary: "a controller with a sidecar without upstream-vhost: requests keep the public Host and leave as passthrough"},
+		{Code: "SR0809", Level: analysis.Medium, Summary: "upstream-vhost names a host other than the backend Service"},
+		{Code: "SR0810", Level: analysis.Medium, Summary: "backend-protocol disagrees with the protocol Istio applies to the backend port"},
+	},
+	Run: runRiskyAnnotation,
 }
 
 // raSnippets are the annotations whose value is raw nginx configuration.
@@ -95,15 +107,13 @@ func (c *raCheck) get(key string) (string, bool) {
 	return v, ok
 }
 
-func (c *raCheck) add(key string, sev analysis.Severity, msg string, extra ...graph.Evidence) {
+func (c *raCheck) add(key, code string, msg string, extra ...graph.Evidence) {
 	if c.seen[key] {
 		return
 	}
 	c.seen[key] = true
 	ev := append([]graph.Evidence{graph.EvidenceOf(c.ing.Entry)}, extra...)
-	f := c.p.Finding(passutil.Ref(c.ing.Entry), msg, ev...)
-	f.Severity = sev
-	c.out = append(c.out, f)
+	c.out = append(c.out, c.p.Finding(code, passutil.Ref(c.ing.Entry), msg, ev...))
 }
 
 func (c *raCheck) snippets() {
@@ -116,7 +126,7 @@ func (c *raCheck) snippets() {
 		if key == "configuration-snippet" {
 			cves += ", CVE-2023-5043"
 		}
-		c.add(key, analysis.High, fmt.Sprintf("Ingress %s sets %s%s: raw nginx configuration from the Ingress goes into the controller's nginx.conf, so whoever can edit this Ingress can run code in the controller and read the Secrets it can access, by default all Secrets of the cluster (%s)",
+		c.add(key, "SR0801", fmt.Sprintf("Ingress %s sets %s%s: raw nginx configuration from the Ingress goes into the controller's nginx.conf, so whoever can edit this Ingress can run code in the controller and read the Secrets it can access, by default all Secrets of the cluster (%s)",
 			c.name(), passutil.NginxAnnotationPrefix, key, cves))
 	}
 }
@@ -131,7 +141,7 @@ func (c *raCheck) injection() {
 		if len(bad) == 0 {
 			continue
 		}
-		c.add(a.key, analysis.High, fmt.Sprintf("Ingress %s: the value of %s%s contains %s, characters that end or escape the nginx directive the controller writes it into: this is how nginx configuration is injected to run code in the controller and read the Secrets it can access (%s)",
+		c.add(a.key, "SR0802", fmt.Sprintf("Ingress %s: the value of %s%s contains %s, characters that end or escape the nginx directive the controller writes it into: this is how nginx configuration is injected to run code in the controller and read the Secrets it can access (%s)",
 			c.name(), passutil.NginxAnnotationPrefix, a.key, raJoin(bad), a.cve))
 	}
 }
@@ -147,7 +157,7 @@ func (c *raCheck) rewrite() {
 		}
 		for _, path := range rule.HTTP.Paths {
 			if raCatchAllCapture(path.Path) {
-				c.add("rewrite-target", analysis.Medium, fmt.Sprintf("Ingress %s sets %srewrite-target %q on the catch-all regex path %q (rewrite-target turns on regex paths): whatever path a client sends is captured and forwarded into the backend's URI, so every backend endpoint, internal ones included, is reachable through this Ingress",
+				c.add("rewrite-target", "SR0803", fmt.Sprintf("Ingress %s sets %srewrite-target %q on the catch-all regex path %q (rewrite-target turns on regex paths): whatever path a client sends is captured and forwarded into the backend's URI, so every backend endpoint, internal ones included, is reachable through this Ingress",
 					c.name(), passutil.NginxAnnotationPrefix, v, path.Path))
 				return
 			}
@@ -166,7 +176,7 @@ func (c *raCheck) allowlist() {
 			for _, f := range fams {
 				covers = append(covers, map[string]string{"IPv4": "0.0.0.0/0", "IPv6": "::/0"}[f])
 			}
-			c.add(key, analysis.Medium, fmt.Sprintf("Ingress %s sets %s%s, but its ranges together admit every public %s address, as %s does: the allowlist looks like a restriction and restricts nothing",
+			c.add(key, "SR0804", fmt.Sprintf("Ingress %s sets %s%s, but its ranges together admit every public %s address, as %s does: the allowlist looks like a restriction and restricts nothing",
 				c.name(), passutil.NginxAnnotationPrefix, key, raJoin(fams), raJoin(covers)))
 		}
 	}
@@ -228,11 +238,11 @@ func (c *raCheck) mesh() {
 		front := fronts[0]
 		fev := append(passutil.NodeEvidence(front), bev...)
 		if su {
-			c.add("service-upstream", analysis.Medium, fmt.Sprintf("Ingress %s sets %sservice-upstream \"true\" for backend %s in the mesh, but its controller %s has no sidecar: nginx reaches the ClusterIP through kube-proxy and the backend still receives plaintext from outside the mesh, so the setting brings no mesh routing or mTLS to the route",
+			c.add("service-upstream", "SR0805", fmt.Sprintf("Ingress %s sets %sservice-upstream \"true\" for backend %s in the mesh, but its controller %s has no sidecar: nginx reaches the ClusterIP through kube-proxy and the backend still receives plaintext from outside the mesh, so the setting brings no mesh routing or mTLS to the route",
 				c.name(), passutil.NginxAnnotationPrefix, first.w.Label, front.Label), fev...)
 		}
 		if vhSet {
-			c.add("upstream-vhost", analysis.Medium, fmt.Sprintf("Ingress %s sets %supstream-vhost %q for backend %s in the mesh, but its controller %s has no sidecar to route by that Host: the backend still receives plaintext from outside the mesh, and only the Host header changes",
+			c.add("upstream-vhost", "SR0806", fmt.Sprintf("Ingress %s sets %supstream-vhost %q for backend %s in the mesh, but its controller %s has no sidecar to route by that Host: the backend still receives plaintext from outside the mesh, and only the Host header changes",
 				c.name(), passutil.NginxAnnotationPrefix, vhost, first.w.Label, front.Label), fev...)
 		}
 		return
@@ -256,7 +266,7 @@ func (c *raCheck) mesh() {
 		}
 	}
 	if !su && !hostRouted {
-		c.add("service-upstream", analysis.Medium, fmt.Sprintf("Ingress %s does not set %sservice-upstream \"true\" although its controller %s runs a sidecar and backend %s is in the mesh: nginx connects to pod IPs, which the controller's sidecar does not map to Service %s, so the hop leaves as passthrough traffic without the Service's mesh routing (VirtualService, DestinationRule) and without mTLS",
+		c.add("service-upstream", "SR0807", fmt.Sprintf("Ingress %s does not set %sservice-upstream \"true\" although its controller %s runs a sidecar and backend %s is in the mesh: nginx connects to pod IPs, which the controller's sidecar does not map to Service %s, so the hop leaves as passthrough traffic without the Service's mesh routing (VirtualService, DestinationRule) and without mTLS",
 			c.name(), passutil.NginxAnnotationPrefix, meshed.Label, first.w.Label, first.svc.Label), fev...)
 	}
 	switch {
@@ -264,12 +274,12 @@ func (c *raCheck) mesh() {
 		if raMeshHostsCover(c.p.Inventory, ingressHosts) {
 			return
 		}
-		c.add("upstream-vhost", analysis.Medium, fmt.Sprintf("Ingress %s does not set %supstream-vhost although its controller %s runs a sidecar and backend %s is in the mesh: the Host header stays the public host, which the sidecar does not know as a Service host, so requests leave as passthrough traffic instead of taking Service %s's mesh route with mTLS",
+		c.add("upstream-vhost", "SR0808", fmt.Sprintf("Ingress %s does not set %supstream-vhost although its controller %s runs a sidecar and backend %s is in the mesh: the Host header stays the public host, which the sidecar does not know as a Service host, so requests leave as passthrough traffic instead of taking Service %s's mesh route with mTLS",
 			c.name(), passutil.NginxAnnotationPrefix, meshed.Label, first.w.Label, first.svc.Label), fev...)
 	default:
 		for _, b := range backends {
 			if !raNamesService(vhost, b.svc, meshed.Namespace) {
-				c.add("upstream-vhost", analysis.Medium, fmt.Sprintf("Ingress %s sets %supstream-vhost %q, which does not name its backend Service %s: the controller's sidecar %s routes by Host header, so requests go wherever that host leads in the mesh, not to the Ingress's backend",
+				c.add("upstream-vhost", "SR0809", fmt.Sprintf("Ingress %s sets %supstream-vhost %q, which does not name its backend Service %s: the controller's sidecar %s routes by Host header, so requests go wherever that host leads in the mesh, not to the Ingress's backend",
 					c.name(), passutil.NginxAnnotationPrefix, vhost, b.svc.Label, meshed.Label), append(passutil.NodeEvidence(meshed), passutil.NodeEvidence(b.svc)...)...)
 				return
 			}
@@ -306,7 +316,7 @@ func (c *raCheck) backendProtocol(backends []raMeshBackend) {
 		if portName == "" {
 			portName = fmt.Sprint(b.port.Port)
 		}
-		c.add("backend-protocol", analysis.Medium, fmt.Sprintf("Ingress %s sets %sbackend-protocol %q (nginx sends %s), but Service %s port %s is %s to Istio (%s) on backend %s in the mesh: %s",
+		c.add("backend-protocol", "SR0810", fmt.Sprintf("Ingress %s sets %sbackend-protocol %q (nginx sends %s), but Service %s port %s is %s to Istio (%s) on backend %s in the mesh: %s",
 			c.name(), passutil.NginxAnnotationPrefix, strings.TrimSpace(v), sent, b.svc.Label, portName, proto, how, b.w.Label, why),
 			append(passutil.NodeEvidence(b.svc), passutil.NodeEvidence(b.w)...)...)
 		return

@@ -32,7 +32,13 @@ var Rule = &analysis.Rule{
 	Title:    "Several routing objects claim the same traffic",
 	Summary:  "the same host and path routed to different backends by several Ingresses or VirtualServices, a host split between an Ingress controller and Istio, or Gateways sharing a port and hosts on the same proxies",
 	Doc:      "docs/rules/route-conflict.md",
-	Run:      runRouteConflict,
+	Messages: []analysis.Message{
+		{Code: "SR1101", Level: analysis.Medium, Summary: "several Ingresses of one class claim the same host and path for different backends"},
+		{Code: "SR1102", Level: analysis.Medium, Summary: "several VirtualServices bound to one Gateway claim the same host and match for different destinations"},
+		{Code: "SR1103", Level: analysis.Medium, Summary: "a host served both by an Ingress controller and by an Istio Gateway"},
+		{Code: "SR1104", Level: analysis.Medium, Summary: "Gateways on the same proxies with servers on the same port and overlapping hosts"},
+	},
+	Run: runRouteConflict,
 }
 
 func runRouteConflict(p *analysis.Pass) []analysis.Finding {
@@ -148,11 +154,14 @@ func (g *conflictGroups) findings(p *analysis.Pass, kind string) []analysis.Find
 				ev = append(ev, graph.EvidenceOf(r))
 			}
 		}
-		out = append(out, p.Finding(passutil.Ref(o), fmt.Sprintf("%s %s claims a host and path that another %s routes to a different backend, and only one of them is served: %s",
+		out = append(out, p.Finding(conflictCodes[kind], passutil.Ref(o), fmt.Sprintf("%s %s claims a host and path that another %s routes to a different backend, and only one of them is served: %s",
 			kind, conflictName(o), kind, strings.Join(l.parts, "; ")), ev...))
 	}
 	return out
 }
+
+// conflictCodes are the message codes of same-kind host and path claims.
+var conflictCodes = map[string]string{"Ingress": "SR1101", "VirtualService": "SR1102"}
 
 func conflictName(o *inventory.Object) string { return o.Key.Namespace + "/" + o.Key.Name }
 
@@ -474,7 +483,7 @@ func (c *conflictPass) ingressIstioConflicts() {
 				ev = append(ev, graph.EvidenceOf(o))
 			}
 		}
-		c.out = append(c.out, c.p.Finding(passutil.Ref(ing.Entry), fmt.Sprintf(
+		c.out = append(c.out, c.p.Finding("SR1103", passutil.Ref(ing.Entry), fmt.Sprintf(
 			"Ingress %s serves hosts that an Istio Gateway also serves, so which proxy answers depends on DNS and the two can apply different TLS and policy: %s",
 			conflictName(ing.Entry), strings.Join(parts, "; ")), ev...))
 	}
@@ -500,7 +509,7 @@ func (c *conflictPass) gatewayConflicts() {
 		if len(parts) == 0 {
 			continue
 		}
-		c.out = append(c.out, c.p.Finding(passutil.Ref(later.Entry), fmt.Sprintf(
+		c.out = append(c.out, c.p.Finding("SR1104", passutil.Ref(later.Entry), fmt.Sprintf(
 			"Gateway %s configures the same gateway workloads as an older Gateway with a server on the same port and overlapping hosts, so the proxy serves only one of them: %s",
 			conflictName(later.Entry), strings.Join(parts, "; ")), ev...))
 	}

@@ -33,7 +33,12 @@ var Rule = &analysis.Rule{
 	Title:    "Credential written in plain configuration",
 	Summary:  "a password, token, key or connection string with a password as a literal env value, Ingress/Service annotation or ConfigMap entry",
 	Doc:      "docs/rules/secret-in-config.md",
-	Run:      runSecretInConfig,
+	Messages: []analysis.Message{
+		{Code: "SR1301", Level: analysis.High, Summary: "credentials written as literal container env values"},
+		{Code: "SR1302", Level: analysis.High, Summary: "credentials in the annotations of an Ingress or Service"},
+		{Code: "SR1303", Level: analysis.High, Summary: "credentials in a ConfigMap"},
+	},
+	Run: runSecretInConfig,
 }
 
 // sicHit is one credential-like entry: where it is and why it looks like a
@@ -65,7 +70,7 @@ func runSecretInConfig(p *analysis.Pass) []analysis.Finding {
 		if len(hits) == 0 {
 			continue
 		}
-		out = append(out, p.Finding(passutil.WorkloadRef(w),
+		out = append(out, p.Finding("SR1301", passutil.WorkloadRef(w),
 			fmt.Sprintf("%s %s/%s has credentials written as literal env values: %s; anyone who can read the %s (or its manifest in Git and CI logs) gets them, and Secret RBAC and encryption at rest do not cover them: move them to a Secret and use valueFrom.secretKeyRef",
 				w.Kind, w.Namespace, w.Name, sicList(hits), w.Kind),
 			graph.EvidenceOf(w.Object)))
@@ -88,7 +93,7 @@ func runSecretInConfig(p *analysis.Pass) []analysis.Finding {
 		if len(hits) == 0 {
 			return
 		}
-		out = append(out, p.Finding(passutil.Ref(entry),
+		out = append(out, p.Finding("SR1302", passutil.Ref(entry),
 			fmt.Sprintf("%s %s/%s has credentials in its annotations: %s; annotations are readable by anyone who can get the %s and are not protected like Secrets (RBAC on secrets, encryption at rest): keep the credential in a Secret and reference the Secret instead",
 				kind, entry.Key.Namespace, entry.Key.Name, sicList(hits), kind),
 			graph.EvidenceOf(entry)))
@@ -115,7 +120,7 @@ func runSecretInConfig(p *analysis.Pass) []analysis.Finding {
 			continue
 		}
 		ev := graph.Evidence{Kind: "ConfigMap", Namespace: cm.Namespace, Name: cm.Name, File: cm.Origin.File, Line: cm.Origin.Line}
-		out = append(out, p.Finding(analysis.Ref{Kind: "ConfigMap", Namespace: cm.Namespace, Name: cm.Name},
+		out = append(out, p.Finding("SR1303", analysis.Ref{Kind: "ConfigMap", Namespace: cm.Namespace, Name: cm.Name},
 			fmt.Sprintf("ConfigMap %s/%s holds credentials: %s; ConfigMaps are readable by anyone who can read the namespace's configuration and are not protected like Secrets: move them to a Secret",
 				cm.Namespace, cm.Name, sicList(hits)), ev))
 	}

@@ -37,7 +37,10 @@ var Rule = &analysis.Rule{
 	Title:    "Sensitive path routed from the internet without authentication",
 	Summary:  "an Ingress path or VirtualService URI match on an admin, debug or metadata path (/admin, /actuator, /.env, ...) reachable from the internet with no end-user authentication",
 	Doc:      "docs/rules/sensitive-path.md",
-	Run:      runSensitivePath,
+	Messages: []analysis.Message{
+		{Code: "SR0901", Level: analysis.High, Summary: "a sensitive path (admin, debug, actuator, metrics...) routed from the internet with nothing requiring an end-user identity"},
+	},
+	Run: runSensitivePath,
 }
 
 func runSensitivePath(p *analysis.Pass) []analysis.Finding {
@@ -105,7 +108,7 @@ func runSensitivePath(p *analysis.Pass) []analysis.Finding {
 				where = ", " + spHTTPIndex(r)
 				missing = "no AuthorizationPolicy requiring a request principal (JWT) and no CUSTOM ext-authz policy on the gateway or the backend"
 			}
-			f := p.Finding(analysis.Ref{Kind: owner.Kind, Namespace: owner.Namespace, Name: owner.Name},
+			f := p.Finding("SR0901", analysis.Ref{Kind: owner.Kind, Namespace: owner.Namespace, Name: owner.Name},
 				fmt.Sprintf("%s %s/%s routes %s (sensitive path %s%s) from the internet through %s%s, and nothing on the way requires an end-user identity: %s",
 					owner.Kind, owner.Namespace, owner.Name, what, s, where, fronts[0].Label, to, missing), ev...)
 			out = append(out, f)

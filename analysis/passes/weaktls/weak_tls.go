@@ -29,7 +29,13 @@ var Rule = &analysis.Rule{
 	Title:    "Weak TLS settings or certificate",
 	Summary:  "TLS 1.0/1.1 or weak ciphers on a Gateway or Ingress; an expired/expiring, short-key, SHA-1 or wrong-host certificate in a TLS Secret (expiring: medium)",
 	Doc:      "docs/rules/weak-tls.md",
-	Run:      runWeakTLS,
+	Messages: []analysis.Message{
+		{Code: "SR0701", Level: analysis.High, Summary: "a Gateway server allows TLS versions or cipher suites with practical attacks"},
+		{Code: "SR0702", Level: analysis.High, Summary: "an Ingress (ingress-nginx ssl-protocols / ssl-ciphers) allows TLS versions or cipher suites with practical attacks"},
+		{Code: "SR0703", Level: analysis.High, Summary: "a served certificate that clients refuse or that is breakable: expired, not yet valid, names not covering the served hosts, RSA under 2048 bits, SHA-1 or MD5 signature"},
+		{Code: "SR0704", Level: analysis.Medium, Summary: "a certificate that expires within --cert-expiry-warn"},
+	},
+	Run: runWeakTLS,
 }
 
 // ingress-nginx TLS settings. ssl-ciphers is a per-server annotation;
@@ -50,13 +56,13 @@ func runWeakTLS(p *analysis.Pass) []analysis.Finding {
 	gateways := inventory.Typed[*istionetv1.Gateway](p.Inventory, inventory.Gateway)
 	for _, gw := range gateways {
 		if why := wtGatewaySettings(gw.Obj); len(why) > 0 {
-			out = append(out, p.Finding(passutil.Ref(gw.Entry), fmt.Sprintf("Gateway %s/%s: %s; clients can negotiate protocol versions or ciphers with known practical attacks (BEAST, Lucky13, Sweet32, RC4 biases), which NIST SP 800-52r2 and PCI DSS disallow",
+			out = append(out, p.Finding("SR0701", passutil.Ref(gw.Entry), fmt.Sprintf("Gateway %s/%s: %s; clients can negotiate protocol versions or ciphers with known practical attacks (BEAST, Lucky13, Sweet32, RC4 biases), which NIST SP 800-52r2 and PCI DSS disallow",
 				gw.Obj.Namespace, gw.Obj.Name, strings.Join(why, "; ")), graph.EvidenceOf(gw.Entry)))
 		}
 	}
 	for _, ing := range ingresses {
 		if why := wtIngressSettings(ing.Obj); len(why) > 0 {
-			out = append(out, p.Finding(passutil.Ref(ing.Entry), fmt.Sprintf("Ingress %s/%s %s; clients can negotiate protocol versions or ciphers with known practical attacks (BEAST, Lucky13, Sweet32, RC4 biases), which NIST SP 800-52r2 and PCI DSS disallow",
+			out = append(out, p.Finding("SR0702", passutil.Ref(ing.Entry), fmt.Sprintf("Ingress %s/%s %s; clients can negotiate protocol versions or ciphers with known practical attacks (BEAST, Lucky13, Sweet32, RC4 biases), which NIST SP 800-52r2 and PCI DSS disallow",
 				ing.Obj.Namespace, ing.Obj.Name, strings.Join(why, "; ")), graph.EvidenceOf(ing.Entry)))
 		}
 	}
@@ -237,9 +243,9 @@ func wtSecretFinding(p *analysis.Pass, sec inventory.TypedObject[*corev1.Secret]
 		used = "used by " + strings.Join(whats, ", ")
 	}
 	msg := fmt.Sprintf("Secret %s/%s (certificate %s, %s): %s", sec.Obj.Namespace, sec.Obj.Name, wtSubject(chain[0]), used, strings.Join(texts, "; "))
-	f := p.Finding(passutil.Ref(sec.Entry), msg, ev...)
-	if !high {
-		f.Severity = analysis.Medium
+	code := "SR0704"
+	if high {
+		code = "SR0703"
 	}
-	return f, true
+	return p.Finding(code, passutil.Ref(sec.Entry), msg, ev...), true
 }

@@ -27,7 +27,11 @@ var Rule = &analysis.Rule{
 	Title:    "Route accepts any host name",
 	Summary:  "an Ingress rule without host or with a wildcard host, a Gateway server host \"*\", or a VirtualService host \"*\" on a gateway (high when it reaches a database)",
 	Doc:      "docs/rules/wildcard-host.md",
-	Run:      runWildcardHost,
+	Messages: []analysis.Message{
+		{Code: "SR0501", Level: analysis.Medium, Summary: "a wildcard host on an Ingress, Gateway server or VirtualService routes any hostname to its backends"},
+		{Code: "SR0502", Level: analysis.High, Summary: "a wildcard host whose routes reach a database or sensitive workload"},
+	},
+	Run: runWildcardHost,
 }
 
 func runWildcardHost(p *analysis.Pass) []analysis.Finding {
@@ -184,11 +188,11 @@ func whFinding(p *analysis.Pass, target analysis.Ref, msg string, entry *invento
 		}
 		msg += "; a wildcard route reaches the database or sensitive workload " + strings.Join(names, ", ")
 	}
-	f := p.Finding(target, msg, ev...)
+	code := "SR0501"
 	if len(reached) > 0 {
-		f.Severity = analysis.High
+		code = "SR0502"
 	}
-	return f
+	return p.Finding(code, target, msg, ev...)
 }
 
 // whIsWildcard: a host that starts with a wildcard label ("*", "*.x").
