@@ -3,46 +3,13 @@ package build
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	networkingv1 "k8s.io/api/networking/v1"
-	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/mesh"
-	"github.com/shadowroute/shadowroute/sources/inventory"
+	"github.com/shadowroute/shadowroute/graph/model"
 )
-
-const (
-	annDefaultClass = "ingressclass.kubernetes.io/is-default-class"
-	annLegacyClass  = "kubernetes.io/ingress.class"
-)
-
-// wellKnownClassControllers maps legacy class annotation values to
-// IngressClass controller strings, for Ingresses whose class has no
-// IngressClass object.
-var wellKnownClassControllers = map[string]string{
-	"nginx":   "k8s.io/ingress-nginx",
-	"istio":   "istio.io/ingress-controller",
-	"traefik": "traefik.io/ingress-controller",
-	"haproxy": "haproxy.org/ingress-controller",
-	"contour": "projectcontour.io/ingress-controller",
-	"kong":    "ingress-controllers.konghq.com/kong",
-}
-
-// controllerMatchers recognise controller pods by IngressClass controller
-// string: image substrings and labels the upstream charts set.
-var controllerMatchers = []struct {
-	controllerPrefix string
-	images           []string
-	labels           map[string]string
-}{
-	{"k8s.io/ingress-nginx", []string{"ingress-nginx/controller", "nginx-ingress-controller"}, map[string]string{"app.kubernetes.io/name": "ingress-nginx"}},
-	{"traefik.io/", []string{"traefik"}, map[string]string{"app.kubernetes.io/name": "traefik"}},
-	{"haproxy", []string{"haproxy"}, map[string]string{"app.kubernetes.io/name": "kubernetes-ingress"}},
-	{"projectcontour.io/", []string{"envoyproxy/envoy"}, map[string]string{"app.kubernetes.io/component": "envoy"}},
-	{"ingress-controllers.konghq.com/", []string{"kong"}, map[string]string{"app.kubernetes.io/name": "kong"}},
-}
 
 // ingressClass is a resolved class: its name, controller string and the
 // workloads implementing it.
@@ -53,120 +20,30 @@ type ingressClass struct {
 	evidence    []graph.Evidence
 }
 
-// resolveClass finds the class an Ingress uses: spec.ingressClassName, the
-// legacy annotation, or the default IngressClass
-// (https://kubernetes.io/docs/concepts/services-networking/ingress/#default-ingress-class).
-func (b *builder) resolveClass(ing *networkingv1.Ingress) (name string, obj *inventory.Object, how string) {
-	if ing.Spec.IngressClassName != nil && *ing.Spec.IngressClassName != "" {
-		name = *ing.Spec.IngressClassName
-		return name, b.inv.Get(inventory.IngressClass, "", name), "spec.ingressClassName"
-	}
-	if v := ing.Annotations[annLegacyClass]; v != "" {
-		return v, b.inv.Get(inventory.IngressClass, "", v), "annotation " + annLegacyClass
-	}
-	var defaults []*inventory.Object
-	for _, c := range b.inv.Objects(inventory.IngressClass) {
-		if c.Obj.GetAnnotations()[annDefaultClass] == "true" {
-			defaults = append(defaults, c)
-		}
-	}
-	if len(defaults) > 0 {
-		// Several defaults are refused by the admission plugin; take the
-		// first by name and say so.
-		if len(defaults) > 1 {
-			b.g.AddNotSeen("several IngressClasses are marked default; %s assumed for Ingresses without a class", defaults[0].Key.Name)
-		}
-		return defaults[0].Key.Name, defaults[0], "default IngressClass"
-	}
-	return "", nil, ""
-}
-
-func (b *builder) classFor(name string, obj *inventory.Object, cache map[string]*ingressClass) *ingressClass {
-	if c, ok := cache[name]; ok {
+// classFor is the builder's view of a resolved class (model.IngressClass):
+// its controller workloads, or an assumed controller when none is in the
+// input.
+func (b *builder) classFor(mc *model.IngressClass, cache map[string]*ingressClass) *ingressClass {
+	if c, ok := cache[mc.Name]; ok {
 		return c
 	}
-	c := &ingressClass{name: name}
-	if obj != nil {
-		c.controller = obj.Obj.(*networkingv1.IngressClass).Spec.Controller
-		c.evidence = append(c.evidence, graph.EvidenceOf(obj))
-	} else {
-		c.controller = wellKnownClassControllers[name]
+	c := &ingressClass{name: mc.Name, controller: mc.Controller}
+	if mc.Object != nil {
+		c.evidence = append(c.evidence, graph.EvidenceOf(mc.Object))
 	}
-	if sel, ok := b.opts.IngressControllers[name]; ok {
-		for _, w := range b.workloads {
-			if (sel.Namespace == "" || sel.Namespace == "*" || sel.Namespace == w.src.Namespace) && sel.Selector.Matches(labels.Set(w.src.Labels())) {
-				c.controllers = append(c.controllers, w)
-			}
-		}
-	} else {
-		c.controllers = b.recogniseControllers(c)
+	for _, w := range mc.Controllers {
+		c.controllers = append(c.controllers, b.bySource[w])
 	}
 	if len(c.controllers) == 0 {
 		c.controllers = []*workload{b.assumedController(c)}
 	}
 	for _, w := range c.controllers {
 		if w.node.Workload != nil && w.node.Workload.Controller == "" {
-			w.node.Workload.Controller = "IngressClass " + name
+			w.node.Workload.Controller = "IngressClass " + mc.Name
 		}
 	}
-	cache[name] = c
+	cache[mc.Name] = c
 	return c
-}
-
-// recogniseControllers finds workloads implementing a controller string by
-// image and labels; ingress-nginx's --ingress-class/--controller-class
-// arguments narrow which installation serves which class.
-func (b *builder) recogniseControllers(c *ingressClass) []*workload {
-	var out []*workload
-	if c.controller == "istio.io/ingress-controller" {
-		for _, w := range b.workloads {
-			if w.mesh.Gateway && w.src.Labels()["istio"] == "ingressgateway" {
-				out = append(out, w)
-			}
-		}
-		return out
-	}
-	for _, m := range controllerMatchers {
-		if !strings.HasPrefix(c.controller, m.controllerPrefix) {
-			continue
-		}
-		for _, w := range b.workloads {
-			if matchesController(w, m.images, m.labels) && argsAllowClass(w, c) {
-				out = append(out, w)
-			}
-		}
-	}
-	return out
-}
-
-func matchesController(w *workload, images []string, lbls map[string]string) bool {
-	for _, img := range w.src.Images() {
-		for _, want := range images {
-			if strings.Contains(img, want) {
-				return true
-			}
-		}
-	}
-	for k, v := range lbls {
-		if w.src.Labels()[k] == v && (k != "app.kubernetes.io/name" || w.src.Labels()["app.kubernetes.io/component"] == "" || w.src.Labels()["app.kubernetes.io/component"] == "controller") {
-			return true
-		}
-	}
-	return false
-}
-
-func argsAllowClass(w *workload, c *ingressClass) bool {
-	for _, ctr := range w.src.Template.Spec.Containers {
-		for _, a := range append(append([]string{}, ctr.Command...), ctr.Args...) {
-			if v, ok := strings.CutPrefix(a, "--ingress-class="); ok && v != c.name {
-				return false
-			}
-			if v, ok := strings.CutPrefix(a, "--controller-class="); ok && c.controller != "" && v != c.controller {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // assumedController stands for a controller whose pods are not in the input:
@@ -196,16 +73,18 @@ func (b *builder) assumedController(c *ingressClass) *workload {
 // from each controller to the backend Service's pods.
 func (b *builder) addIngresses() {
 	cache := map[string]*ingressClass{}
-	for _, ing := range inventory.Typed[*networkingv1.Ingress](b.inv, inventory.Ingress) {
-		name, obj, how := b.resolveClass(ing.Obj)
+	if defaults := b.m.DefaultClasses(); len(defaults) > 1 {
+		b.g.AddNotSeen("several IngressClasses are marked default; %s assumed for Ingresses without a class", defaults[0].Key.Name)
+	}
+	for _, ing := range b.m.Ingresses() {
 		owner := graph.EvidenceOf(ing.Entry)
-		if name == "" {
+		if ing.Class == nil {
 			b.g.AddNotSeen("Ingress %s/%s (%s): no ingressClassName, no class annotation and no default IngressClass: no controller serves it", ing.Obj.Namespace, ing.Obj.Name, ing.Entry.Origin)
 			continue
 		}
-		class := b.classFor(name, obj, cache)
-		if obj == nil && class.controller == "" {
-			b.g.AddNotSeen("Ingress %s/%s (%s): class %q (from %s) has no IngressClass object and is not a well-known class name", ing.Obj.Namespace, ing.Obj.Name, ing.Entry.Origin, name, how)
+		class := b.classFor(ing.Class, cache)
+		if ing.Class.Object == nil && class.controller == "" {
+			b.g.AddNotSeen("Ingress %s/%s (%s): class %q (from %s) has no IngressClass object and is not a well-known class name", ing.Obj.Namespace, ing.Obj.Name, ing.Entry.Origin, ing.Class.Name, ing.ClassFrom)
 		}
 		tlsHosts := map[string]bool{}
 		for _, t := range ing.Obj.Spec.TLS {

@@ -79,6 +79,8 @@ type Model struct {
 
 	gateways     []*Gateway
 	gatewayByKey map[string]*Gateway
+
+	ingresses []*Ingress
 }
 
 // New resolves the inventory. It never fails: what cannot be resolved is

@@ -77,10 +77,15 @@ func runRiskyAnnotation(p *analysis.Pass) []analysis.Finding {
 	}
 	var out []analysis.Finding
 	for _, ing := range inventory.Typed[*networkingv1.Ingress](p.Inventory, inventory.Ingress) {
-		if !passutil.ServedByIngressNginx(p.Inventory, ing.Obj) {
+		mi := p.Model.IngressFor(ing.Obj)
+		served, assumed := mi.ServedByNginx()
+		if !served {
 			continue
 		}
 		c := &raCheck{p: p, ing: ing, routes: routes[ing.Obj.Namespace+"/"+ing.Obj.Name], seen: map[string]bool{}}
+		if assumed {
+			c.assumptions = []string{fmt.Sprintf("class %s of Ingress %s has no IngressClass in the input and no recognised controller: it is assumed to be served by ingress-nginx, whose annotations it carries", mi.Class.Name, c.name())}
+		}
 		c.snippets()
 		c.injection()
 		c.rewrite()
@@ -98,6 +103,8 @@ type raCheck struct {
 	routes []*graph.Node
 	seen   map[string]bool
 	out    []analysis.Finding
+	// assumptions are added to every finding of the Ingress.
+	assumptions []string
 }
 
 func (c *raCheck) name() string { return c.ing.Obj.Namespace + "/" + c.ing.Obj.Name }
@@ -113,7 +120,9 @@ func (c *raCheck) add(key, code string, msg string, extra ...graph.Evidence) {
 	}
 	c.seen[key] = true
 	ev := append([]graph.Evidence{graph.EvidenceOf(c.ing.Entry)}, extra...)
-	c.out = append(c.out, c.p.Finding(code, passutil.Ref(c.ing.Entry), msg, ev...))
+	f := c.p.Finding(code, passutil.Ref(c.ing.Entry), msg, ev...)
+	f.Assumptions = append(f.Assumptions, c.assumptions...)
+	c.out = append(c.out, f)
 }
 
 func (c *raCheck) snippets() {

@@ -16,6 +16,7 @@ import (
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/hosts"
+	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
@@ -167,38 +168,13 @@ func conflictName(o *inventory.Object) string { return o.Key.Namespace + "/" + o
 
 // --- Ingress vs Ingress ------------------------------------------------------
 
-const (
-	conflictAnnDefaultClass = "ingressclass.kubernetes.io/is-default-class"
-	conflictAnnLegacyClass  = "kubernetes.io/ingress.class"
-)
-
-// conflictIngressClass returns the effective class of an Ingress:
-// spec.ingressClassName, the legacy annotation, or the default IngressClass
-// (the first by name when several claim it); "" when none.
-func conflictIngressClass(inv *inventory.Inventory, ing *networkingv1.Ingress) string {
-	if ing.Spec.IngressClassName != nil && *ing.Spec.IngressClassName != "" {
-		return *ing.Spec.IngressClassName
+// conflictIngressClass returns the class of an Ingress as the model
+// resolves it, or "" when no class applies.
+func (c *conflictPass) conflictIngressClass(ing *networkingv1.Ingress) *model.IngressClass {
+	if mi := c.p.Model.IngressFor(ing); mi != nil {
+		return mi.Class
 	}
-	if v := ing.Annotations[conflictAnnLegacyClass]; v != "" {
-		return v
-	}
-	for _, c := range inv.Objects(inventory.IngressClass) {
-		if c.Obj.GetAnnotations()[conflictAnnDefaultClass] == "true" {
-			return c.Key.Name
-		}
-	}
-	return ""
-}
-
-// conflictIngressController returns the controller string of a class.
-func conflictIngressController(inv *inventory.Inventory, class string) string {
-	if o := inv.Get(inventory.IngressClass, "", class); o != nil {
-		return o.Obj.(*networkingv1.IngressClass).Spec.Controller
-	}
-	if class == "istio" {
-		return "istio.io/ingress-controller"
-	}
-	return ""
+	return nil
 }
 
 // conflictIngressBackend is a canonical form of an Ingress backend; a port
@@ -228,10 +204,11 @@ func (c *conflictPass) ingressConflicts() {
 	conflictOldestFirst(ings, func(t inventory.TypedObject[*networkingv1.Ingress]) *inventory.Object { return t.Entry })
 	var groups conflictGroups
 	for _, ing := range ings {
-		class := conflictIngressClass(c.inv, ing.Obj)
-		if class == "" {
+		mc := c.conflictIngressClass(ing.Obj)
+		if mc == nil {
 			continue // no controller serves it
 		}
+		class := mc.Name
 		for _, rule := range ing.Obj.Spec.Rules {
 			if rule.HTTP == nil {
 				continue
@@ -453,7 +430,7 @@ func (c *conflictPass) ingressIstioConflicts() {
 		}
 	}
 	for _, ing := range inventory.Typed[*networkingv1.Ingress](c.inv, inventory.Ingress) {
-		if class := conflictIngressClass(c.inv, ing.Obj); class != "" && conflictIngressController(c.inv, class) == "istio.io/ingress-controller" {
+		if mc := c.conflictIngressClass(ing.Obj); mc != nil && mc.Controller == "istio.io/ingress-controller" {
 			continue // served by the Istio gateway itself
 		}
 		var parts []string

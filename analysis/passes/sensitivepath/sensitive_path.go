@@ -78,7 +78,7 @@ func runSensitivePath(p *analysis.Pass) []analysis.Finding {
 			if seen[key] {
 				continue
 			}
-			if ing != nil && passutil.ServedByIngressNginx(p.Inventory, ing) && spNginxAuth(ing) != "" {
+			if ing != nil && spServedByNginx(p, ing) && spNginxAuth(ing) != "" {
 				continue
 			}
 			if !spOpen(p, r, fronts, rp) {
@@ -332,4 +332,15 @@ func spEdgeCaptured(g *graph.Graph, f *graph.Node) bool {
 		}
 	}
 	return true
+}
+
+// spServedByNginx: ingress-nginx serves the Ingress (as the model resolves
+// its class), so its auth annotations apply.
+func spServedByNginx(p *analysis.Pass, ing *networkingv1.Ingress) bool {
+	mi := p.Model.IngressFor(ing)
+	if mi == nil {
+		return false
+	}
+	served, _ := mi.ServedByNginx()
+	return served
 }

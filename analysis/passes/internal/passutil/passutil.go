@@ -29,3 +29,7 @@ func Databases(g *graph.Graph) []*graph.Node {
 	}
 	return out
 }
+
+// NginxAnnotationPrefix is the prefix of ingress-nginx annotations
+// (https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/).
+const NginxAnnotationPrefix = "nginx.ingress.kubernetes.io/"
