@@ -162,26 +162,26 @@ type Hop struct {
 
 // HopNode is a node on a path.
 type HopNode struct {
-	Kind      string `json:"kind"`
-	Namespace string `json:"namespace,omitempty"`
-	Name      string `json:"name"`
-	Label     string `json:"label"`
-	Port      int32  `json:"port,omitempty"`
+	Kind      graph.NodeKind `json:"kind"`
+	Namespace string         `json:"namespace,omitempty"`
+	Name      string         `json:"name"`
+	Label     string         `json:"label"`
+	Port      int32          `json:"port,omitempty"`
 }
 
 // HopEdge holds the attributes of the edge into a hop.
 type HopEdge struct {
-	Kind          string   `json:"kind"`
-	Port          int32    `json:"port,omitempty"`
-	Protocol      string   `json:"protocol,omitempty"`
-	Match         string   `json:"match,omitempty"`
-	TLS           string   `json:"tls,omitempty"`
-	Auth          string   `json:"auth,omitempty"`
-	AuthReason    string   `json:"authReason,omitempty"`
-	Authz         string   `json:"authz,omitempty"`
-	AuthzPolicies []string `json:"authzPolicies,omitempty"`
-	Narrowing     []string `json:"narrowing,omitempty"`
-	NetworkPolicy string   `json:"networkPolicy,omitempty"`
+	Kind          graph.EdgeKind   `json:"kind"`
+	Port          int32            `json:"port,omitempty"`
+	Protocol      string           `json:"protocol,omitempty"`
+	Match         string           `json:"match,omitempty"`
+	TLS           string           `json:"tls,omitempty"`
+	Auth          graph.AuthState  `json:"auth,omitempty"`
+	AuthReason    string           `json:"authReason,omitempty"`
+	Authz         graph.AuthzState `json:"authz,omitempty"`
+	AuthzPolicies []string         `json:"authzPolicies,omitempty"`
+	Narrowing     []string         `json:"narrowing,omitempty"`
+	NetworkPolicy string           `json:"networkPolicy,omitempty"`
 }
 
 // Finding is one result.

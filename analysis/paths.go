@@ -157,7 +157,7 @@ func toHops(steps []step) []Hop {
 	for _, st := range steps {
 		if st.edge != nil && st.edge.Routed {
 			for _, via := range st.edge.Via {
-				out = append(out, Hop{Node: hopNode(via, 0), Edge: &HopEdge{Kind: string(graph.EdgeForwards), Match: viaMatch(via)}})
+				out = append(out, Hop{Node: hopNode(via, 0), Edge: &HopEdge{Kind: graph.EdgeForwards, Match: viaMatch(via)}})
 			}
 		}
 		port := int32(0)
@@ -184,11 +184,11 @@ func viaMatch(n *graph.Node) string {
 }
 
 func hopNode(n *graph.Node, port int32) HopNode {
-	return HopNode{Kind: string(n.Kind), Namespace: n.Namespace, Name: n.Name, Label: n.Label, Port: port}
+	return HopNode{Kind: n.Kind, Namespace: n.Namespace, Name: n.Name, Label: n.Label, Port: port}
 }
 
 func hopEdge(e *graph.Edge) *HopEdge {
-	h := &HopEdge{Kind: string(e.Kind), Port: e.Port, Protocol: e.Protocol, Match: e.Match, TLS: e.TLS, Auth: e.Auth, AuthReason: e.AuthReason, NetworkPolicy: e.NetworkPolicy}
+	h := &HopEdge{Kind: e.Kind, Port: e.Port, Protocol: e.Protocol, Match: e.Match, TLS: e.TLS, Auth: e.Auth, AuthReason: e.AuthReason, NetworkPolicy: e.NetworkPolicy}
 	if e.Authz != nil {
 		h.Authz, h.AuthzPolicies, h.Narrowing = e.Authz.State, e.Authz.Policies, e.Authz.Narrowing
 	} else if e.Auth != "" && e.ToNode().Kind == graph.KindWorkload && e.ToNode().Workload != nil && e.ToNode().Workload.Mesh.Member {

@@ -206,7 +206,7 @@ type Edge struct {
 	TLS string
 	// Auth is the mesh authentication of a hop into a workload: mtls or
 	// plaintext. Empty on edges that are not hops into a workload.
-	Auth string
+	Auth AuthState
 	// AuthReason explains a plaintext hop (not injected, PERMISSIVE, ...).
 	AuthReason string
 	// Authz is the destination's authorization decision.
@@ -227,7 +227,7 @@ type Edge struct {
 type Authz struct {
 	// State is restricted or unrestricted. The whole Authz is nil when no
 	// AuthorizationPolicy applies to the destination.
-	State string
+	State AuthzState
 	// Policies are the policies that decided.
 	Policies []string
 	// Narrowing lists request conditions (paths, methods, JWT) an ALLOW or a
@@ -237,16 +237,24 @@ type Authz struct {
 	Custom bool
 }
 
+// AuthzState is the AuthorizationPolicy state of a hop.
+type AuthzState string
+
 // Authz states.
 const (
-	AuthzRestricted   = "restricted"
-	AuthzUnrestricted = "unrestricted"
+	// AuthzRestricted: every matching ALLOW rule names specific sources.
+	AuthzRestricted AuthzState = "restricted"
+	// AuthzUnrestricted: a policy applies but does not restrict sources.
+	AuthzUnrestricted AuthzState = "unrestricted"
 )
+
+// AuthState is the mesh authentication of a hop into a workload.
+type AuthState string
 
 // Auth values.
 const (
-	AuthMTLS      = "mtls"
-	AuthPlaintext = "plaintext"
+	AuthMTLS      AuthState = "mtls"
+	AuthPlaintext AuthState = "plaintext"
 )
 
 // From implements gonum's graph.Line.

@@ -16,13 +16,13 @@ type Row struct {
 	Dst  string `json:"dst"`
 	Conn string `json:"conn"`
 	// Auth and Authz are set in the mesh view.
-	Auth  string `json:"auth,omitempty"`
-	Authz string `json:"authz,omitempty"`
+	Auth  graph.AuthState  `json:"auth,omitempty"`
+	Authz graph.AuthzState `json:"authz,omitempty"`
 	// SrcNamespace and DstNamespace group peers in diagrams.
-	SrcNamespace string `json:"-"`
-	DstNamespace string `json:"-"`
-	SrcKind      string `json:"-"`
-	DstKind      string `json:"-"`
+	SrcNamespace string         `json:"-"`
+	DstNamespace string         `json:"-"`
+	SrcKind      graph.NodeKind `json:"-"`
+	DstKind      graph.NodeKind `json:"-"`
 }
 
 // ExposureRow is one exposure line: a workload and what it is exposed to
@@ -73,7 +73,7 @@ func Read(g *graph.Graph, mesh, exposure bool, focus string) Table {
 			continue
 		}
 		r := Row{Src: Name(from), Dst: Name(to), Conn: e.Conns.String(), SrcNamespace: from.Namespace, DstNamespace: to.Namespace,
-			SrcKind: string(from.Kind), DstKind: string(to.Kind)}
+			SrcKind: from.Kind, DstKind: to.Kind}
 		if mesh {
 			r.Auth = e.Auth
 			if e.Authz != nil {
@@ -111,7 +111,7 @@ func connText(e *graph.Edge, mesh bool) string {
 		if e.Authz != nil && e.Authz.State != "" {
 			state = e.Authz.State
 		}
-		s += " [" + e.Auth + ", " + state + "]"
+		s += " [" + string(e.Auth) + ", " + string(state) + "]"
 	}
 	return s
 }
@@ -126,7 +126,7 @@ func (r Row) ConnText() string {
 	if state == "" {
 		state = graph.AuthzUnrestricted
 	}
-	return r.Conn + " [" + r.Auth + ", " + state + "]"
+	return r.Conn + " [" + string(r.Auth) + ", " + string(state) + "]"
 }
 
 // Line is the netpol-analyzer txt line.

@@ -137,8 +137,8 @@ func invalidWitness(fd analysis.Finding) string {
 	if len(fd.Path) < 2 {
 		return "path has fewer than two hops"
 	}
-	if k := fd.Path[0].Node.Kind; k != string(graph.KindInternet) {
-		return "path starts at " + k + ", not the internet"
+	if k := fd.Path[0].Node.Kind; k != graph.KindInternet {
+		return "path starts at " + string(k) + ", not the internet"
 	}
 	last := fd.Path[len(fd.Path)-1].Node
 	if last.Namespace != fd.Target.Namespace || !strings.Contains(last.Label+" "+last.Name, fd.Target.Name) {
@@ -149,12 +149,12 @@ func invalidWitness(fd analysis.Finding) string {
 		if h.Edge == nil {
 			return fmt.Sprintf("hop %d has no edge", i+1)
 		}
-		switch graph.EdgeKind(h.Edge.Kind) {
+		switch h.Edge.Kind {
 		case graph.EdgeExposes, graph.EdgeForwards, graph.EdgeNetwork:
 		default:
 			return fmt.Sprintf("hop %d is over a %s edge, which carries no traffic", i+1, h.Edge.Kind)
 		}
-		if graph.EdgeKind(h.Edge.Kind) == graph.EdgeNetwork && h.Edge.Auth == graph.AuthPlaintext && h.Node.Kind == string(graph.KindWorkload) {
+		if h.Edge.Kind == graph.EdgeNetwork && h.Edge.Auth == graph.AuthPlaintext && h.Node.Kind == graph.KindWorkload {
 			plaintext = true
 		}
 	}

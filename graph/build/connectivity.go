@@ -196,7 +196,10 @@ func (c *connectivity) connect(from *graph.Node, src *workload, class ipspace.Cl
 	}
 	// Outcomes group by what the table shows; the first reason seen for an
 	// outcome is kept on the edge.
-	type outcome struct{ auth, authz string }
+	type outcome struct {
+		auth  graph.AuthState
+		authz graph.AuthzState
+	}
 	reasons := map[outcome]string{}
 	parts := map[outcome]conns.Set{}
 	var order []outcome

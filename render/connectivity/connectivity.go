@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	conn "github.com/shadowroute/shadowroute/analysis/connectivity"
+	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/render/safetext"
 )
 
@@ -130,9 +131,9 @@ func md(w io.Writer, t conn.Table) error {
 func dot(w io.Writer, t conn.Table) error {
 	type peer struct{ id, ns, label string }
 	peers := map[string]peer{}
-	note := func(name, ns, kind string) {
+	note := func(name, ns string, kind graph.NodeKind) {
 		p := peer{id: name, label: name}
-		if kind == "workload" && ns != "" {
+		if kind == graph.KindWorkload && ns != "" {
 			p.ns = ns
 			p.label = strings.TrimPrefix(name, ns+"/")
 		}
@@ -177,9 +178,9 @@ func dot(w io.Writer, t conn.Table) error {
 	}
 	for _, r := range t.Rows {
 		color := "gold2"
-		if t.Mesh && r.Auth == "plaintext" {
+		if t.Mesh && r.Auth == graph.AuthPlaintext {
 			color = "red2"
-		} else if t.Mesh && r.Auth == "mtls" {
+		} else if t.Mesh && r.Auth == graph.AuthMTLS {
 			color = "darkgreen"
 		}
 		fmt.Fprintf(&b, "\t%s -> %s [label=%s color=%q fontcolor=\"darkgreen\"]\n", dotID(r.Src), dotID(r.Dst), dotLabel(r.ConnText()), color)

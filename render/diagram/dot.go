@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/render/safetext"
 )
 
@@ -71,18 +72,18 @@ func nodeAttrs(n NodeDetail) string {
 	label := n.Label
 	attrs := map[string]string{}
 	switch n.Kind {
-	case "internet":
+	case graph.KindInternet:
 		attrs["shape"], attrs["fillcolor"] = "oval", "#fadbd8"
-	case "private-network":
+	case graph.KindPrivateNetwork:
 		attrs["shape"], attrs["fillcolor"] = "oval", "#fcf3cf"
-	case "entrypoint":
+	case graph.KindEntrypoint:
 		attrs["shape"], attrs["fillcolor"] = "cds", "#f5eef8"
-	case "route":
+	case graph.KindRoute:
 		attrs["shape"], attrs["fillcolor"] = "note", "#eaf2f8"
-	case "service":
+	case graph.KindService:
 		attrs["shape"], attrs["fillcolor"] = "box", "#f4f6f6"
 		label = "svc " + n.Name
-	case "external":
+	case graph.KindExternal:
 		attrs["shape"], attrs["fillcolor"] = "box3d", "#f4f6f6"
 	default:
 		attrs["shape"] = "box"
@@ -153,7 +154,7 @@ func edgeAttrs(e EdgeDetail, labelled bool) string {
 	for _, k := range keys {
 		tip = append(tip, k+": "+e.Attributes[k])
 	}
-	attrs["tooltip"] = quote(append([]string{e.Kind + " (" + e.State + ")"}, tip...)...)
+	attrs["tooltip"] = quote(append([]string{string(e.Kind) + " (" + e.State + ")"}, tip...)...)
 	if labelled {
 		if p := e.Attributes["port"]; p != "" && e.Kind != "exposes" {
 			attrs["label"] = quote(":" + p)

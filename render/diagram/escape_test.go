@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shadowroute/shadowroute/graph"
 )
 
 // hostileDiagram has node IDs, names, labels and attributes that carry
@@ -26,7 +28,7 @@ func hostileDiagram() Diagram {
 		"internet:internet",
 	}
 	nss := []string{ns, ns, ns, ns, "a-b", "a_b", ""}
-	kinds := []string{"workload", "workload", "route", "service", "workload", "workload", "internet"}
+	kinds := []graph.NodeKind{"workload", "workload", "route", "service", "workload", "workload", "internet"}
 	var d Diagram
 	for i, id := range ids {
 		d.Nodes = append(d.Nodes, NodeDetail{ID: id, Kind: kinds[i], Namespace: nss[i], Name: id[strings.LastIndexByte(id, '/')+1:], Label: id,

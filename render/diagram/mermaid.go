@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/render/safetext"
 )
 
@@ -60,7 +61,7 @@ func Mermaid(d Diagram) []byte {
 	b.WriteString("  classDef source fill:#fadbd8,stroke:#922b21\n")
 	for _, n := range d.Nodes {
 		var classes []string
-		if n.Kind == "internet" || n.Kind == "private-network" {
+		if n.Kind == graph.KindInternet || n.Kind == graph.KindPrivateNetwork {
 			classes = append(classes, "source")
 		}
 		if _, ok := n.Attributes["database"]; ok {
@@ -81,20 +82,20 @@ func Mermaid(d Diagram) []byte {
 
 func mermaidShape(n NodeDetail) string {
 	label := mermaidText(n.Label)
-	if n.Kind == "workload" && n.Name != "" && n.Namespace != "" && n.Collapsed == 0 {
+	if n.Kind == graph.KindWorkload && n.Name != "" && n.Namespace != "" && n.Collapsed == 0 {
 		label = mermaidText(n.Name)
 	}
 	if _, ok := n.Attributes["database"]; ok {
 		return "[(\"" + label + "\")]"
 	}
 	switch n.Kind {
-	case "internet", "private-network":
+	case graph.KindInternet, graph.KindPrivateNetwork:
 		return "((\"" + label + "\"))"
-	case "entrypoint":
+	case graph.KindEntrypoint:
 		return ">\"" + label + "\"]"
-	case "route":
+	case graph.KindRoute:
 		return "[/\"" + label + "\"/]"
-	case "service":
+	case graph.KindService:
 		return "[[\"svc " + mermaidText(n.Name) + "\"]]"
 	}
 	return "(\"" + label + "\")"

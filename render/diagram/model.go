@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 
+	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/render/safetext"
 )
 
@@ -13,7 +14,7 @@ import (
 // the node's <g class="node"> element in SVG.
 type NodeDetail struct {
 	ID         string            `json:"id"`
-	Kind       string            `json:"kind"`
+	Kind       graph.NodeKind    `json:"kind"`
 	Namespace  string            `json:"namespace,omitempty"`
 	Name       string            `json:"name"`
 	Label      string            `json:"label"`
@@ -29,7 +30,7 @@ type NodeDetail struct {
 type EdgeDetail struct {
 	From       string            `json:"from"`
 	To         string            `json:"to"`
-	Kind       string            `json:"kind"`
+	Kind       graph.EdgeKind    `json:"kind"`
 	State      string            `json:"state"`
 	Attributes map[string]string `json:"attributes,omitempty"`
 	OnPath     bool              `json:"onPath,omitempty"`

@@ -195,7 +195,7 @@ func pathMarks(g *graph.Graph, findings []analysis.Finding) (map[*graph.Node]boo
 	for i, f := range findings {
 		var prev *graph.Node
 		for _, h := range f.Path {
-			n := byLabel[h.Node.Kind+"\x00"+h.Node.Label]
+			n := byLabel[string(h.Node.Kind)+"\x00"+h.Node.Label]
 			if n == nil {
 				continue
 			}
@@ -258,7 +258,7 @@ func assemble(g *graph.Graph, view string, keep map[*graph.Node]bool, summary ma
 		}
 		if s, ok := summary[n]; ok {
 			if summaries[s] == nil {
-				summaries[s] = &NodeDetail{ID: s, Kind: string(n.Kind), Namespace: n.Namespace, Name: "summary"}
+				summaries[s] = &NodeDetail{ID: s, Kind: n.Kind, Namespace: n.Namespace, Name: "summary"}
 			}
 			summaries[s].Collapsed++
 			continue
@@ -287,11 +287,11 @@ func assemble(g *graph.Graph, view string, keep map[*graph.Node]bool, summary ma
 		if e.Kind == graph.EdgeNetwork && (e.Routed || (view != ViewFull && !onP)) {
 			continue
 		}
-		ed := EdgeDetail{From: id(from), To: id(to), Kind: string(e.Kind), State: edgeState(g, e), Attributes: edgeAttributes(e), OnPath: onP}
+		ed := EdgeDetail{From: id(from), To: id(to), Kind: e.Kind, State: edgeState(g, e), Attributes: edgeAttributes(e), OnPath: onP}
 		if ed.From == ed.To {
 			continue
 		}
-		key := ed.From + "\x00" + ed.To + "\x00" + ed.Kind + "\x00" + ed.State
+		key := ed.From + "\x00" + ed.To + "\x00" + string(ed.Kind) + "\x00" + ed.State
 		if i, dup := seen[key]; dup {
 			d.Edges[i].OnPath = d.Edges[i].OnPath || ed.OnPath
 			continue
@@ -302,18 +302,18 @@ func assemble(g *graph.Graph, view string, keep map[*graph.Node]bool, summary ma
 	return d
 }
 
-func kindNoun(kind string) string {
+func kindNoun(kind graph.NodeKind) string {
 	switch kind {
-	case string(graph.KindEntrypoint):
+	case graph.KindEntrypoint:
 		return "entrypoint"
-	case string(graph.KindRoute):
+	case graph.KindRoute:
 		return "route"
-	case string(graph.KindService):
+	case graph.KindService:
 		return "service"
-	case string(graph.KindExternal):
+	case graph.KindExternal:
 		return "external host"
 	}
-	return kind
+	return string(kind)
 }
 
 // edgeState is the colour class of an edge: hops into workloads by their
@@ -369,7 +369,7 @@ func rank(state string) int {
 }
 
 func detail(n *graph.Node, findings []int) NodeDetail {
-	d := NodeDetail{ID: n.Key(), Kind: string(n.Kind), Namespace: n.Namespace, Name: n.Name, Label: n.Label, Attributes: map[string]string{}, Findings: findings}
+	d := NodeDetail{ID: n.Key(), Kind: n.Kind, Namespace: n.Namespace, Name: n.Name, Label: n.Label, Attributes: map[string]string{}, Findings: findings}
 	if n.Assumed {
 		d.Attributes["assumed"] = "true: not in the input"
 	}
@@ -438,13 +438,13 @@ func edgeAttributes(e *graph.Edge) map[string]string {
 		a["tls"] = e.TLS
 	}
 	if e.Auth != "" {
-		a["auth"] = e.Auth
+		a["auth"] = string(e.Auth)
 	}
 	if e.AuthReason != "" {
 		a["authReason"] = e.AuthReason
 	}
 	if e.Authz != nil {
-		a["authz"] = e.Authz.State
+		a["authz"] = string(e.Authz.State)
 		if len(e.Authz.Policies) > 0 {
 			a["authzPolicies"] = strings.Join(e.Authz.Policies, ", ")
 		}

@@ -36,6 +36,7 @@ import (
 
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/analysis/blastradius"
+	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/render/diagram"
 	"github.com/shadowroute/shadowroute/render/report"
 	"github.com/shadowroute/shadowroute/render/safetext"
@@ -237,7 +238,7 @@ func buildPage(in Input) (*page, error) {
 	namespaces := map[string]bool{}
 	nodeByLabel := map[string]string{}
 	for _, n := range d.Nodes {
-		nodeByLabel[n.Kind+"\x00"+n.Label] = n.ID
+		nodeByLabel[string(n.Kind)+"\x00"+n.Label] = n.ID
 	}
 	for i, f := range res.Findings {
 		counts[string(f.Severity)]++
@@ -259,7 +260,7 @@ func buildPage(in Input) (*page, error) {
 			if p.HasSVG {
 				// The button names the node by its SVG title, which holds
 				// no raw control character even for a hostile ID.
-				if id := nodeByLabel[h.Node.Kind+"\x00"+h.Node.Label]; id != "" {
+				if id := nodeByLabel[string(h.Node.Kind)+"\x00"+h.Node.Label]; id != "" {
 					hv.NodeID = diagram.SVGTitle(id)
 				}
 				fv.OnDiagram = fv.OnDiagram || hv.NodeID != ""
@@ -359,18 +360,18 @@ func hopFor(h analysis.Hop) hopView {
 
 // hopFacts describes one hop with the input's raw strings.
 func hopFacts(h analysis.Hop) hopView {
-	hv := hopView{Label: h.Node.Label, Kind: h.Node.Kind}
-	if h.Node.Kind == "service" {
+	hv := hopView{Label: h.Node.Label, Kind: string(h.Node.Kind)}
+	if h.Node.Kind == graph.KindService {
 		hv.Label = "Service " + hv.Label
 	}
-	if h.Node.Kind == "workload" && h.Node.Port != 0 {
+	if h.Node.Kind == graph.KindWorkload && h.Node.Port != 0 {
 		hv.Label = fmt.Sprintf("%s:%d", hv.Label, h.Node.Port)
 	}
 	e := h.Edge
 	if e == nil {
 		return hv
 	}
-	via := []string{e.Kind}
+	via := []string{string(e.Kind)}
 	switch {
 	case e.Port != 0 && e.Protocol != "":
 		via = append(via, fmt.Sprintf("%s/%d", e.Protocol, e.Port))
@@ -384,20 +385,20 @@ func hopFacts(h analysis.Hop) hopView {
 		via = append(via, "tls "+e.TLS)
 	}
 	hv.Via = strings.Join(via, " · ")
-	if e.Kind == "network" && e.Auth != "" {
+	if e.Kind == graph.EdgeNetwork && e.Auth != "" {
 		cls := "tag-mtls"
-		if e.Auth == "plaintext" {
+		if e.Auth == graph.AuthPlaintext {
 			cls = "tag-plaintext"
 		}
-		hv.Tags = append(hv.Tags, tag{Text: e.Auth, Class: cls})
+		hv.Tags = append(hv.Tags, tag{Text: string(e.Auth), Class: cls})
 		if e.Authz != "" {
 			cls := "tag-restricted"
-			if e.Authz != "restricted" {
+			if e.Authz != graph.AuthzRestricted {
 				cls = "tag-unrestricted"
 			}
-			hv.Tags = append(hv.Tags, tag{Text: e.Authz, Class: cls})
+			hv.Tags = append(hv.Tags, tag{Text: string(e.Authz), Class: cls})
 		}
-		if e.Auth == "plaintext" && e.AuthReason != "" {
+		if e.Auth == graph.AuthPlaintext && e.AuthReason != "" {
 			hv.Reason = append(hv.Reason, "plaintext: "+e.AuthReason)
 		}
 	}
@@ -407,7 +408,7 @@ func hopFacts(h analysis.Hop) hopView {
 	if len(e.Narrowing) > 0 {
 		hv.Reason = append(hv.Reason, "only for requests matching: "+strings.Join(e.Narrowing, "; "))
 	}
-	if e.NetworkPolicy != "" && e.Kind == "network" {
+	if e.NetworkPolicy != "" && e.Kind == graph.EdgeNetwork {
 		hv.Reason = append(hv.Reason, "NetworkPolicy: "+e.NetworkPolicy)
 	}
 	return hv

@@ -50,7 +50,7 @@ func testSVG(t *testing.T, d diagram.Diagram) []byte {
 	var b strings.Builder
 	b.WriteString("digraph shadowroute {\n  rankdir=LR; nodesep=0.35; ranksep=0.6;\n  node [fontname=\"Helvetica\" fontsize=11 style=\"rounded,filled\" fillcolor=\"#f7f9fc\" color=\"#5d6d7e\"];\n  edge [color=\"#95a5a6\" arrowsize=0.7];\n")
 	for _, n := range d.Nodes {
-		sh := shape[n.Kind]
+		sh := shape[string(n.Kind)]
 		if sh == "" {
 			sh = "box"
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/analysis/blastradius"
+	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/render/safetext"
 )
 
@@ -119,21 +120,21 @@ func Path(hops []analysis.Hop) string {
 	var parts []string
 	for _, h := range hops {
 		s := h.Node.Label
-		if h.Node.Kind == "service" {
+		if h.Node.Kind == graph.KindService {
 			s = "Service " + s
 		}
-		if h.Node.Kind == "workload" && h.Node.Port != 0 {
+		if h.Node.Kind == graph.KindWorkload && h.Node.Port != 0 {
 			s = fmt.Sprintf("%s:%d", s, h.Node.Port)
 		}
 		// Only connections between workloads carry a mesh verdict worth
 		// showing; the hop from an entrypoint is traffic from outside.
-		if e := h.Edge; e != nil && e.Kind == "network" && e.Auth != "" {
-			tag := e.Auth
-			if e.Auth == "plaintext" && e.AuthReason != "" {
+		if e := h.Edge; e != nil && e.Kind == graph.EdgeNetwork && e.Auth != "" {
+			tag := string(e.Auth)
+			if e.Auth == graph.AuthPlaintext && e.AuthReason != "" {
 				tag += ": " + e.AuthReason
 			}
 			if e.Authz != "" {
-				tag += ", " + e.Authz
+				tag += ", " + string(e.Authz)
 			}
 			s += " [" + tag + "]"
 		}
