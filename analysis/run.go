@@ -60,11 +60,10 @@ const (
 // Pass is one rule's view of the input.
 type Pass struct {
 	Graph *graph.Graph
-	// Model is the resolved model; never nil inside a rule.
-	Model *model.Model
-	// Inventory is Model.Inventory: rules quote its objects as evidence.
-	Inventory *inventory.Inventory
-	Config    Config
+	// Model is the resolved model, the rules' one door to the input
+	// (objects to check and to quote as evidence); never nil in a rule.
+	Model  *model.Model
+	Config Config
 	// Rule is the rule being run.
 	Rule   *Rule
 	shared *computed
@@ -96,7 +95,7 @@ func (p *Pass) Paths() *pathResults {
 func (p *Pass) BlastRadius() []blastradius.Entry {
 	p.shared.used[p.Rule] |= NeedBlastRadius
 	if !p.shared.blastDone {
-		p.shared.blastRadius, p.shared.blastDone = blastradius.Compute(p.Graph, p.Inventory), true
+		p.shared.blastRadius, p.shared.blastDone = blastradius.Compute(p.Graph, p.Model.Inventory), true
 	}
 	return p.shared.blastRadius
 }
@@ -195,7 +194,7 @@ func RunTrace(in Input, rules []*Rule) (*Result, map[*Rule]Need) {
 		needs |= r.Needs
 	}
 	for _, r := range rules {
-		pass := &Pass{Graph: g, Model: m, Inventory: m.Inventory, Config: in.Config, Rule: r, shared: shared}
+		pass := &Pass{Graph: g, Model: m, Config: in.Config, Rule: r, shared: shared}
 		for _, f := range r.Run(pass) {
 			if sev, ok := in.Config.Severity[f.Code]; ok {
 				f.Severity = sev
@@ -216,11 +215,11 @@ func RunTrace(in Input, rules []*Rule) (*Result, map[*Rule]Need) {
 	}
 	if needs&NeedPaths != 0 {
 		res.PathSearch = true
-		pass := &Pass{Graph: g, Model: m, Inventory: m.Inventory, Config: in.Config, shared: shared}
+		pass := &Pass{Graph: g, Model: m, Config: in.Config, shared: shared}
 		res.Targets = pass.Paths().targets
 	}
 	if in.Config.BlastRadius {
-		pass := &Pass{Graph: g, Model: m, Inventory: m.Inventory, Config: in.Config, shared: shared}
+		pass := &Pass{Graph: g, Model: m, Config: in.Config, shared: shared}
 		res.BlastRadius = pass.BlastRadius()
 	}
 	counts := map[Ref]int{}

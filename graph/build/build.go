@@ -88,7 +88,7 @@ func Build(m *model.Model) (*graph.Graph, error) {
 }
 
 func newBuilder(m *model.Model) *builder {
-	np, problems := netpol.NewEvaluator(m.Inventory)
+	np, problems := m.NetworkPolicy()
 	b := &builder{
 		m: m, inv: m.Inventory, opts: m.Options, g: graph.New(), np: np,
 		env:        m.Mesh,

@@ -57,7 +57,7 @@ func (m *Model) resolveGateways() {
 }
 
 // Gateways returns every Gateway in inventory order.
-func (m *Model) Gateways() []*Gateway { return m.gateways }
+func (m *Model) Gateways() []*Gateway { return append([]*Gateway(nil), m.gateways...) }
 
 // Gateway returns the Gateway namespace/name, or nil.
 func (m *Model) Gateway(key string) *Gateway { return m.gatewayByKey[key] }

@@ -108,7 +108,7 @@ func (m *Model) Ingresses() []*Ingress {
 	if m.ingresses == nil {
 		m.resolveIngresses()
 	}
-	return m.ingresses
+	return append([]*Ingress(nil), m.ingresses...)
 }
 
 // IngressFor returns the resolved Ingress of an Ingress object, or nil.

@@ -17,10 +17,12 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/shadowroute/shadowroute/graph/classify"
 	"github.com/shadowroute/shadowroute/graph/mesh"
+	"github.com/shadowroute/shadowroute/graph/netpol"
 	"github.com/shadowroute/shadowroute/graph/protocol"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
@@ -81,6 +83,11 @@ type Model struct {
 	gatewayByKey map[string]*Gateway
 
 	ingresses []*Ingress
+	// typedCache holds typed object lists by kind (objects.go).
+	typedCache map[schema.GroupKind]any
+
+	netpol         *netpol.Evaluator
+	netpolProblems []string
 }
 
 // New resolves the inventory. It never fails: what cannot be resolved is
@@ -95,6 +102,7 @@ func New(inv *inventory.Inventory, opts Options) *Model {
 		serviceByKey: map[string]*Service{},
 		servicesOf:   map[*inventory.Workload][]*Service{},
 		gatewayByKey: map[string]*Gateway{},
+		typedCache:   map[schema.GroupKind]any{},
 	}
 	m.workloads = inv.Workloads()
 	for _, w := range m.workloads {
@@ -105,8 +113,11 @@ func New(inv *inventory.Inventory, opts Options) *Model {
 	return m
 }
 
-// Workloads returns every workload in inventory order.
-func (m *Model) Workloads() []*inventory.Workload { return m.workloads }
+// Workloads returns every workload in inventory order (a copy the caller
+// may reorder).
+func (m *Model) Workloads() []*inventory.Workload {
+	return append([]*inventory.Workload(nil), m.workloads...)
+}
 
 // WorkloadsIn returns the workloads of one namespace.
 func (m *Model) WorkloadsIn(namespace string) []*inventory.Workload { return m.byNamespace[namespace] }
@@ -160,14 +171,16 @@ func (m *Model) resolveServices() {
 	}
 }
 
-// Services returns every Service in inventory order.
-func (m *Model) Services() []*Service { return m.services }
+// Services returns every Service in inventory order (a copy).
+func (m *Model) Services() []*Service { return append([]*Service(nil), m.services...) }
 
 // Service returns the Service namespace/name, or nil.
 func (m *Model) Service(namespace, name string) *Service { return m.serviceByKey[namespace+"/"+name] }
 
 // ServicesOf returns the Services selecting a workload, sorted by key.
-func (m *Model) ServicesOf(w *inventory.Workload) []*Service { return m.servicesOf[w] }
+func (m *Model) ServicesOf(w *inventory.Workload) []*Service {
+	return append([]*Service(nil), m.servicesOf[w]...)
+}
 
 // TargetPort resolves a Service port's targetPort on one workload: a number
 // as is (unset defaults to the port), a name through the workload's

@@ -8,7 +8,6 @@ import (
 
 	networkingapi "istio.io/api/networking/v1alpha3"
 	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
-	istiosecv1 "istio.io/client-go/pkg/apis/security/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -52,7 +51,6 @@ var Rule = &analysis.Rule{
 
 type danglingPass struct {
 	p         *analysis.Pass
-	inv       *inventory.Inventory
 	workloads []*inventory.Workload
 	out       []analysis.Finding
 	// seen holds target+reference keys already reported: one finding per
@@ -61,10 +59,7 @@ type danglingPass struct {
 }
 
 func runDanglingReference(p *analysis.Pass) []analysis.Finding {
-	if p.Inventory == nil {
-		return nil
-	}
-	d := &danglingPass{p: p, inv: p.Inventory, workloads: p.Inventory.Workloads(), seen: map[string]bool{}}
+	d := &danglingPass{p: p, workloads: p.Model.Workloads(), seen: map[string]bool{}}
 	d.ingresses()
 	d.virtualServices()
 	d.gateways()
@@ -94,7 +89,7 @@ func (d *danglingPass) report(code string, target *inventory.Object, key, messag
 // secretsLoaded reports whether the input holds any Secret of the
 // namespace: only then can a missing Secret be told from an unexported one.
 func (d *danglingPass) secretsLoaded(ns string) bool {
-	for _, s := range d.inv.Objects(inventory.Secret) {
+	for _, s := range d.p.Model.ObjectsOf(inventory.Secret) {
 		if s.Key.Namespace == ns {
 			return true
 		}
@@ -119,7 +114,7 @@ func danglingName(o *inventory.Object) string { return o.Key.Namespace + "/" + o
 // --- Ingress -------------------------------------------------------------
 
 func (d *danglingPass) ingresses() {
-	for _, ing := range inventory.Typed[*networkingv1.Ingress](d.inv, inventory.Ingress) {
+	for _, ing := range d.p.Model.IngressObjects() {
 		if be := ing.Obj.Spec.DefaultBackend; be != nil {
 			d.ingressBackend(ing, "its default backend", *be)
 		}
@@ -144,7 +139,7 @@ func (d *danglingPass) ingresses() {
 			continue // the graph's NotSeen covers Secrets that were not exported
 		}
 		for _, t := range ing.Obj.Spec.TLS {
-			if t.SecretName == "" || d.inv.Get(inventory.Secret, ns, t.SecretName) != nil {
+			if t.SecretName == "" || d.p.Model.Object(inventory.Secret, ns, t.SecretName) != nil {
 				continue
 			}
 			d.report("SR1001", ing.Entry, "secret:"+t.SecretName, fmt.Sprintf(
@@ -159,7 +154,7 @@ func (d *danglingPass) ingressBackend(ing inventory.TypedObject[*networkingv1.In
 		return // resource backends are not Services
 	}
 	ns := ing.Obj.Namespace
-	svcObj := d.inv.Get(inventory.Service, ns, be.Service.Name)
+	svcObj := d.p.Model.Object(inventory.Service, ns, be.Service.Name)
 	if svcObj == nil {
 		d.report("SR1002", ing.Entry, "service:"+be.Service.Name, fmt.Sprintf(
 			"Ingress %s sends %s to Service %s/%s, which does not exist: the controller answers 503 for that route",
@@ -228,7 +223,7 @@ func danglingDestinations(vs *istionetv1.VirtualService) []danglingDest {
 }
 
 func (d *danglingPass) virtualServices() {
-	for _, vs := range inventory.Typed[*istionetv1.VirtualService](d.inv, inventory.VirtualService) {
+	for _, vs := range d.p.Model.VirtualServices() {
 		for _, b := range d.p.Model.Bindings(vs.Obj) {
 			if b.Gateway != nil {
 				continue
@@ -248,7 +243,7 @@ func (d *danglingPass) vsDestination(vs inventory.TypedObject[*istionetv1.Virtua
 	fqdn := hosts.Qualify(dst.host, vsNS)
 	var svcObj *inventory.Object
 	if n, ns, ok := hosts.ParseServiceFQDN(fqdn); ok {
-		svcObj = d.inv.Get(inventory.Service, ns, n)
+		svcObj = d.p.Model.Object(inventory.Service, ns, n)
 	}
 	if svcObj == nil && d.serviceEntryFor(dst.host, fqdn, vsNS) == nil {
 		shown := dst.host
@@ -278,7 +273,7 @@ func (d *danglingPass) vsDestination(vs inventory.TypedObject[*istionetv1.Virtua
 		return
 	}
 	var rules, hidden []*inventory.Object
-	for _, dr := range inventory.Typed[*istionetv1.DestinationRule](d.inv, inventory.DestinationRule) {
+	for _, dr := range d.p.Model.DestinationRules() {
 		drHost := hosts.Qualify(dr.Obj.Spec.GetHost(), dr.Obj.Namespace)
 		if drHost == "" || !(hosts.Match(drHost, fqdn) || hosts.Match(drHost, dst.host)) {
 			continue
@@ -319,7 +314,7 @@ func (d *danglingPass) vsDestination(vs inventory.TypedObject[*istionetv1.Virtua
 // serviceEntryFor returns a ServiceEntry visible to namespace viewer that
 // declares the host (as written or qualified), or nil.
 func (d *danglingPass) serviceEntryFor(host, fqdn, viewer string) *inventory.Object {
-	for _, se := range inventory.Typed[*istionetv1.ServiceEntry](d.inv, inventory.ServiceEntry) {
+	for _, se := range d.p.Model.ServiceEntries() {
 		if !hosts.Visible(se.Obj.Spec.GetExportTo(), se.Obj.Namespace, viewer) {
 			continue
 		}
@@ -335,7 +330,7 @@ func (d *danglingPass) serviceEntryFor(host, fqdn, viewer string) *inventory.Obj
 // --- Gateway -------------------------------------------------------------
 
 func (d *danglingPass) gateways() {
-	for _, gw := range inventory.Typed[*istionetv1.Gateway](d.inv, inventory.Gateway) {
+	for _, gw := range d.p.Model.GatewayObjects() {
 		selMap := gw.Obj.Spec.GetSelector()
 		resolved := d.p.Model.Gateway(danglingName(gw.Entry))
 		if len(selMap) > 0 && len(resolved.Proxies) == 0 {
@@ -361,7 +356,7 @@ func (d *danglingPass) gateways() {
 					continue
 				}
 				for _, ns := range namespaces {
-					if !d.secretsLoaded(ns) || d.inv.Get(inventory.Secret, ns, cred) != nil {
+					if !d.secretsLoaded(ns) || d.p.Model.Object(inventory.Secret, ns, cred) != nil {
 						continue
 					}
 					d.report("SR1009", gw.Entry, "credential:"+ns+"/"+cred, fmt.Sprintf(
@@ -378,12 +373,12 @@ func (d *danglingPass) gateways() {
 func danglingSelectorString(m map[string]string) string { return labels.SelectorFromSet(m).String() }
 
 func (d *danglingPass) authorizationPolicies() {
-	namespacesLoaded := len(d.inv.Objects(inventory.Namespace)) > 0
+	namespacesLoaded := len(d.p.Model.ObjectsOf(inventory.Namespace)) > 0
 	var existing map[string]bool
 	if namespacesLoaded {
-		existing = danglingKnownNamespaces(d.inv)
+		existing = d.p.Model.KnownNamespaces()
 	}
-	for _, ap := range inventory.Typed[*istiosecv1.AuthorizationPolicy](d.inv, inventory.AuthorizationPolicy) {
+	for _, ap := range d.p.Model.AuthorizationPolicies() {
 		spec := &ap.Obj.Spec
 		if spec.GetTargetRef() == nil && len(spec.GetTargetRefs()) == 0 {
 			d.policySelector(ap.Entry, "AuthorizationPolicy", spec.GetSelector().GetMatchLabels(), ap.Obj.Namespace == d.p.Mesh().RootNamespace)
@@ -431,7 +426,7 @@ func (d *danglingPass) policySelector(o *inventory.Object, kind string, matchLab
 }
 
 func (d *danglingPass) peerAuthentications() {
-	for _, pa := range inventory.Typed[*istiosecv1.PeerAuthentication](d.inv, inventory.PeerAuthentication) {
+	for _, pa := range d.p.Model.PeerAuthentications() {
 		matchLabels := pa.Obj.Spec.GetSelector().GetMatchLabels()
 		if len(matchLabels) > 0 && pa.Obj.Namespace == d.p.Mesh().RootNamespace {
 			d.report("SR1012", pa.Entry, "selector", fmt.Sprintf(
@@ -444,7 +439,7 @@ func (d *danglingPass) peerAuthentications() {
 }
 
 func (d *danglingPass) requestAuthentications() {
-	for _, ra := range inventory.Typed[*istiosecv1.RequestAuthentication](d.inv, inventory.RequestAuthentication) {
+	for _, ra := range d.p.Model.RequestAuthentications() {
 		if ra.Obj.Spec.GetTargetRef() != nil || len(ra.Obj.Spec.GetTargetRefs()) > 0 {
 			continue
 		}
@@ -453,13 +448,13 @@ func (d *danglingPass) requestAuthentications() {
 }
 
 func (d *danglingPass) sidecars() {
-	for _, sc := range inventory.Typed[*istionetv1.Sidecar](d.inv, inventory.Sidecar) {
+	for _, sc := range d.p.Model.Sidecars() {
 		d.policySelector(sc.Entry, "Sidecar", sc.Obj.Spec.GetWorkloadSelector().GetLabels(), false)
 	}
 }
 
 func (d *danglingPass) networkPolicies() {
-	for _, np := range inventory.Typed[*networkingv1.NetworkPolicy](d.inv, inventory.NetworkPolicy) {
+	for _, np := range d.p.Model.NetworkPolicies() {
 		ps := np.Obj.Spec.PodSelector
 		if len(ps.MatchLabels) == 0 && len(ps.MatchExpressions) == 0 {
 			continue // {} selects every pod of the namespace, present or future
@@ -475,21 +470,4 @@ func (d *danglingPass) networkPolicies() {
 			"NetworkPolicy %s selects pods with %s, but no workload in namespace %s matches: the policy isolates nothing",
 			danglingName(np.Entry), sel.String(), np.Obj.Namespace))
 	}
-}
-
-// danglingKnownNamespaces is every namespace the input shows to exist: the
-// Namespace objects and the namespaces other objects live in.
-func danglingKnownNamespaces(inv *inventory.Inventory) map[string]bool {
-	out := map[string]bool{}
-	for _, o := range inv.Objects(inventory.Namespace) {
-		out[o.Key.Name] = true
-	}
-	for gk := range inventory.Modelled {
-		for _, o := range inv.Objects(gk) {
-			if o.Key.Namespace != "" {
-				out[o.Key.Namespace] = true
-			}
-		}
-	}
-	return out
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/ipspace"
-	"github.com/shadowroute/shadowroute/graph/mesh"
 	"github.com/shadowroute/shadowroute/graph/netpol"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
@@ -51,12 +50,8 @@ type webhookController struct {
 }
 
 func runExposedAdmissionWebhook(p *analysis.Pass) []analysis.Finding {
-	if p.Inventory == nil {
-		return nil
-	}
-	inv := p.Inventory
-	ev, _ := netpol.NewEvaluator(inv)
-	workloads := inv.Workloads()
+	ev, _ := p.Model.NetworkPolicy()
+	workloads := p.Model.Workloads()
 	var out []analysis.Finding
 	for _, s := range p.Model.Services() {
 		svc := s.Obj
@@ -91,7 +86,7 @@ func runExposedAdmissionWebhook(p *analysis.Pass) []analysis.Finding {
 // controller it selects and reports the first one some other pod reaches.
 func webhookFinding(p *analysis.Pass, ev *netpol.Evaluator, workloads []*inventory.Workload, entry *inventory.Object, svc *corev1.Service,
 	controllers []webhookController, selected map[*inventory.Workload]bool, assumptions []string) (analysis.Finding, bool) {
-	inv := p.Inventory
+	m := p.Model
 	for _, sp := range svc.Spec.Ports {
 		for _, c := range controllers {
 			target, ok := webhookTargetPort(sp, c)
@@ -102,7 +97,7 @@ func webhookFinding(p *analysis.Pass, ev *netpol.Evaluator, workloads []*invento
 			if proto == "" {
 				proto = corev1.ProtocolTCP
 			}
-			nsLabels, _ := mesh.NamespaceLabels(inv, c.ns)
+			nsLabels, _ := m.NamespaceLabels(c.ns)
 			dst := netpol.Peer{Namespace: c.ns, PodLabels: c.labels, NSLabels: nsLabels, HostNetwork: c.hostNet, Workload: c.w}
 			allowed := func(src netpol.Peer) (bool, netpol.Verdict) {
 				in := ev.Ingress(src, dst, target, proto)
@@ -110,7 +105,7 @@ func webhookFinding(p *analysis.Pass, ev *netpol.Evaluator, workloads []*invento
 			}
 			anyPod, anyVerdict := allowed(netpol.Peer{Namespace: "", NSLabels: map[string]string{}, PodLabels: map[string]string{}})
 			peerOf := func(w *inventory.Workload) netpol.Peer {
-				srcNS, _ := mesh.NamespaceLabels(inv, w.Namespace)
+				srcNS, _ := m.NamespaceLabels(w.Namespace)
 				return netpol.Peer{Namespace: w.Namespace, PodLabels: w.Labels(), NSLabels: srcNS, HostNetwork: w.Template.Spec.HostNetwork, Workload: w}
 			}
 			var reached []*inventory.Workload
@@ -168,7 +163,7 @@ func webhookFinding(p *analysis.Pass, ev *netpol.Evaluator, workloads []*invento
 			}
 			for _, name := range verdict.Policies {
 				ns, n, _ := strings.Cut(name, "/")
-				if o := inv.Get(inventory.NetworkPolicy, ns, n); o != nil {
+				if o := m.Object(inventory.NetworkPolicy, ns, n); o != nil {
 					evidence = append(evidence, graph.EvidenceOf(o))
 				}
 			}

@@ -79,9 +79,6 @@ type polCtx struct {
 }
 
 func runIneffectivePolicy(p *analysis.Pass) []analysis.Finding {
-	if p.Inventory == nil {
-		return nil
-	}
 	c := &polCtx{
 		p:           p,
 		env:         p.Mesh(),
@@ -103,7 +100,7 @@ func runIneffectivePolicy(p *analysis.Pass) []analysis.Finding {
 			}
 		}
 	}
-	policies := inventory.Typed[*istiosecv1.AuthorizationPolicy](p.Inventory, inventory.AuthorizationPolicy)
+	policies := p.Model.AuthorizationPolicies()
 	var out []analysis.Finding
 	for _, ap := range policies {
 		out = append(out, c.plaintextBypass(ap)...)
@@ -111,7 +108,7 @@ func runIneffectivePolicy(p *analysis.Pass) []analysis.Finding {
 		out = append(out, c.httpFieldsOnTCP(ap)...)
 	}
 	out = append(out, c.shadowed(policies)...)
-	for _, pa := range inventory.Typed[*istiosecv1.PeerAuthentication](p.Inventory, inventory.PeerAuthentication) {
+	for _, pa := range p.Model.PeerAuthentications() {
 		out = append(out, c.portLevelMtls(pa)...)
 	}
 	return out
@@ -786,7 +783,7 @@ func (c *polCtx) httpFieldsOnTCP(ap polAuthz) []analysis.Finding {
 		action, polName(ap), strings.Join(problems, "; "), effect)
 	ev := []graph.Evidence{graph.EvidenceOf(ap.Entry)}
 	for _, s := range c.servicesOf(workloads[0]) {
-		if o := c.p.Inventory.Get(inventory.Service, s.Namespace, s.Name); o != nil {
+		if o := c.p.Model.Object(inventory.Service, s.Namespace, s.Name); o != nil {
 			ev = append(ev, graph.EvidenceOf(o))
 		}
 	}

@@ -32,10 +32,7 @@ var Rule = &analysis.Rule{
 }
 
 func runNoNetworkPolicy(p *analysis.Pass) []analysis.Finding {
-	if p.Inventory == nil {
-		return nil
-	}
-	policies := inventory.Typed[*networkingv1.NetworkPolicy](p.Inventory, inventory.NetworkPolicy)
+	policies := p.Model.NetworkPolicies()
 	var out []analysis.Finding
 	nsWithDB := map[string]*graph.Node{}
 	var nsOrder []string
@@ -79,7 +76,7 @@ func runNoNetworkPolicy(p *analysis.Pass) []analysis.Finding {
 		}
 		target := analysis.Ref{Kind: "Namespace", Name: ns}
 		var ev []graph.Evidence
-		if o := p.Inventory.Get(inventory.Namespace, "", ns); o != nil {
+		if o := p.Model.Object(inventory.Namespace, "", ns); o != nil {
 			ev = append(ev, graph.EvidenceOf(o))
 		}
 		ev = append(ev, graph.EvidenceOf(nsWithDB[ns].Workload.Source.Object))

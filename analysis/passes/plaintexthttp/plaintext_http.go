@@ -12,7 +12,6 @@ import (
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/hosts"
-	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
 // Rule reports routes served over plain HTTP: Ingress hosts without
@@ -40,16 +39,13 @@ const (
 )
 
 func runPlaintextHTTP(p *analysis.Pass) []analysis.Finding {
-	if p.Inventory == nil {
-		return nil
-	}
 	var out []analysis.Finding
-	for _, ing := range inventory.Typed[*networkingv1.Ingress](p.Inventory, inventory.Ingress) {
+	for _, ing := range p.Model.IngressObjects() {
 		if msg := phIngress(ing.Obj); msg != "" {
 			out = append(out, p.Finding("SR0601", passutil.Ref(ing.Entry), msg, graph.EvidenceOf(ing.Entry)))
 		}
 	}
-	for _, gw := range inventory.Typed[*istionetv1.Gateway](p.Inventory, inventory.Gateway) {
+	for _, gw := range p.Model.GatewayObjects() {
 		if msg := phGateway(gw.Obj); msg != "" {
 			out = append(out, p.Finding("SR0602", passutil.Ref(gw.Entry), msg, graph.EvidenceOf(gw.Entry)))
 		}

@@ -163,10 +163,10 @@ func privilegedEvidence(p *analysis.Pass, workloads, byName map[string]*inventor
 			secrets = append(secrets, strings.Split(d.Secret, ", ")...)
 		}
 	}
-	if p.Inventory != nil {
+	if true {
 		for _, s := range secrets {
 			ns, name, _ := strings.Cut(s, "/")
-			if o := p.Inventory.Get(inventory.Secret, ns, name); o != nil {
+			if o := p.Model.Object(inventory.Secret, ns, name); o != nil {
 				add(graph.EvidenceOf(o))
 			}
 		}

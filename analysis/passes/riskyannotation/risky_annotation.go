@@ -7,13 +7,13 @@ import (
 
 	"github.com/shadowroute/shadowroute/analysis/passes/internal/passutil"
 
-	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/hosts"
 	"github.com/shadowroute/shadowroute/graph/mesh"
+	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
@@ -65,9 +65,6 @@ var raInjectable = []struct {
 }
 
 func runRiskyAnnotation(p *analysis.Pass) []analysis.Finding {
-	if p.Inventory == nil {
-		return nil
-	}
 	routes := map[string][]*graph.Node{}
 	for _, n := range p.Graph.SortedNodes() {
 		if n.Kind == graph.KindRoute && n.Route != nil && n.Route.Type == "Ingress" {
@@ -76,7 +73,7 @@ func runRiskyAnnotation(p *analysis.Pass) []analysis.Finding {
 		}
 	}
 	var out []analysis.Finding
-	for _, ing := range inventory.Typed[*networkingv1.Ingress](p.Inventory, inventory.Ingress) {
+	for _, ing := range p.Model.IngressObjects() {
 		mi := p.Model.IngressFor(ing.Obj)
 		served, assumed := mi.ServedByNginx()
 		if !served {
@@ -280,7 +277,7 @@ func (c *raCheck) mesh() {
 	}
 	switch {
 	case !vhSet:
-		if raMeshHostsCover(c.p.Inventory, ingressHosts) {
+		if raMeshHostsCover(c.p.Model, ingressHosts) {
 			return
 		}
 		c.add("upstream-vhost", "SR0808", fmt.Sprintf("Ingress %s does not set %supstream-vhost although its controller %s runs a sidecar and backend %s is in the mesh: the Host header stays the public host, which the sidecar does not know as a Service host, so requests leave as passthrough traffic instead of taking Service %s's mesh route with mTLS",
@@ -356,11 +353,11 @@ func raNamesService(host string, svc *graph.Node, clientNS string) bool {
 // raMeshHostsCover reports whether VirtualServices bound to the mesh (no
 // gateways, or "mesh") cover every host of the Ingress, so that the
 // controller's sidecar routes the public Host header itself.
-func raMeshHostsCover(inv *inventory.Inventory, ingressHosts []string) bool {
+func raMeshHostsCover(m *model.Model, ingressHosts []string) bool {
 	if len(ingressHosts) == 0 {
 		return false
 	}
-	vss := inventory.Typed[*istionetv1.VirtualService](inv, inventory.VirtualService)
+	vss := m.VirtualServices()
 	for _, h := range ingressHosts {
 		covered := false
 		for _, vs := range vss {

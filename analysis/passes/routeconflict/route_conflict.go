@@ -43,10 +43,7 @@ var Rule = &analysis.Rule{
 }
 
 func runRouteConflict(p *analysis.Pass) []analysis.Finding {
-	if p.Inventory == nil {
-		return nil
-	}
-	c := &conflictPass{p: p, inv: p.Inventory}
+	c := &conflictPass{p: p}
 	c.ingressConflicts()
 	c.virtualServiceConflicts()
 	c.ingressIstioConflicts()
@@ -56,7 +53,6 @@ func runRouteConflict(p *analysis.Pass) []analysis.Finding {
 
 type conflictPass struct {
 	p   *analysis.Pass
-	inv *inventory.Inventory
 	out []analysis.Finding
 }
 
@@ -179,13 +175,13 @@ func (c *conflictPass) conflictIngressClass(ing *networkingv1.Ingress) *model.In
 
 // conflictIngressBackend is a canonical form of an Ingress backend; a port
 // given by name is resolved to its number when the Service is in the input.
-func conflictIngressBackend(inv *inventory.Inventory, ns string, be networkingv1.IngressBackend) string {
+func conflictIngressBackend(m *model.Model, ns string, be networkingv1.IngressBackend) string {
 	switch {
 	case be.Service != nil:
 		port := be.Service.Port.Name
 		if port == "" {
 			port = fmt.Sprint(be.Service.Port.Number)
-		} else if o := inv.Get(inventory.Service, ns, be.Service.Name); o != nil {
+		} else if o := m.Object(inventory.Service, ns, be.Service.Name); o != nil {
 			for _, p := range o.Obj.(*corev1.Service).Spec.Ports {
 				if p.Name == port {
 					port = fmt.Sprint(p.Port)
@@ -200,7 +196,7 @@ func conflictIngressBackend(inv *inventory.Inventory, ns string, be networkingv1
 }
 
 func (c *conflictPass) ingressConflicts() {
-	ings := inventory.Typed[*networkingv1.Ingress](c.inv, inventory.Ingress)
+	ings := c.p.Model.IngressObjects()
 	conflictOldestFirst(ings, func(t inventory.TypedObject[*networkingv1.Ingress]) *inventory.Object { return t.Entry })
 	var groups conflictGroups
 	for _, ing := range ings {
@@ -223,7 +219,7 @@ func (c *conflictPass) ingressConflicts() {
 					path = "/"
 				}
 				groups.add(class+"\x00"+host+"\x00"+path, conflictClaim{obj: ing.Entry, what: fmt.Sprintf("%s%s (class %s)", host, path, class),
-					backend: conflictIngressBackend(c.inv, ing.Obj.Namespace, p.Backend)})
+					backend: conflictIngressBackend(c.p.Model, ing.Obj.Namespace, p.Backend)})
 			}
 		}
 	}
@@ -360,7 +356,7 @@ func conflictHTTPBackend(r *networkingapi.HTTPRoute, vsNS string) string {
 }
 
 func (c *conflictPass) virtualServiceConflicts() {
-	vss := inventory.Typed[*istionetv1.VirtualService](c.inv, inventory.VirtualService)
+	vss := c.p.Model.VirtualServices()
 	conflictOldestFirst(vss, func(t inventory.TypedObject[*istionetv1.VirtualService]) *inventory.Object { return t.Entry })
 	var groups conflictGroups
 	for _, vs := range vss {
@@ -414,14 +410,14 @@ func (c *conflictPass) ingressIstioConflicts() {
 		}
 		istio[h] = append(istio[h], o)
 	}
-	for _, gw := range inventory.Typed[*istionetv1.Gateway](c.inv, inventory.Gateway) {
+	for _, gw := range c.p.Model.GatewayObjects() {
 		for _, s := range gw.Obj.Spec.GetServers() {
 			for _, sh := range s.GetHosts() {
 				addHost(hosts.ParseServerHost(sh).DNS, gw.Entry)
 			}
 		}
 	}
-	for _, vs := range inventory.Typed[*istionetv1.VirtualService](c.inv, inventory.VirtualService) {
+	for _, vs := range c.p.Model.VirtualServices() {
 		keys, bound := c.boundGateways(vs.Obj)
 		for _, k := range keys {
 			for _, h := range bound[k] {
@@ -429,7 +425,7 @@ func (c *conflictPass) ingressIstioConflicts() {
 			}
 		}
 	}
-	for _, ing := range inventory.Typed[*networkingv1.Ingress](c.inv, inventory.Ingress) {
+	for _, ing := range c.p.Model.IngressObjects() {
 		if mc := c.conflictIngressClass(ing.Obj); mc != nil && mc.Controller == "istio.io/ingress-controller" {
 			continue // served by the Istio gateway itself
 		}
@@ -469,7 +465,7 @@ func (c *conflictPass) ingressIstioConflicts() {
 // --- Gateway vs Gateway --------------------------------------------------------
 
 func (c *conflictPass) gatewayConflicts() {
-	gws := inventory.Typed[*istionetv1.Gateway](c.inv, inventory.Gateway)
+	gws := c.p.Model.GatewayObjects()
 	conflictOldestFirst(gws, func(t inventory.TypedObject[*istionetv1.Gateway]) *inventory.Object { return t.Entry })
 	for i, later := range gws {
 		var parts []string

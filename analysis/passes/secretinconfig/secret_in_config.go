@@ -9,9 +9,9 @@ import (
 	"unicode"
 
 	"github.com/shadowroute/shadowroute/analysis/passes/internal/passutil"
+	"github.com/shadowroute/shadowroute/graph/model"
 
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/graph"
@@ -49,11 +49,8 @@ type sicHit struct {
 }
 
 func runSecretInConfig(p *analysis.Pass) []analysis.Finding {
-	if p.Inventory == nil {
-		return nil
-	}
 	var out []analysis.Finding
-	for _, w := range p.Inventory.Workloads() {
+	for _, w := range p.Model.Workloads() {
 		var hits []sicHit
 		spec := w.Template.Spec
 		containers := append(append([]corev1.Container{}, spec.InitContainers...), spec.Containers...)
@@ -98,13 +95,13 @@ func runSecretInConfig(p *analysis.Pass) []analysis.Finding {
 				kind, entry.Key.Namespace, entry.Key.Name, sicList(hits), kind),
 			graph.EvidenceOf(entry)))
 	}
-	for _, ing := range inventory.Typed[*networkingv1.Ingress](p.Inventory, inventory.Ingress) {
+	for _, ing := range p.Model.IngressObjects() {
 		annotated("Ingress", ing.Entry, ing.Obj.Annotations)
 	}
-	for _, s := range inventory.Typed[*corev1.Service](p.Inventory, inventory.Service) {
+	for _, s := range p.Model.Services() {
 		annotated("Service", s.Entry, s.Obj.Annotations)
 	}
-	for _, cm := range sicConfigMaps(p.Inventory) {
+	for _, cm := range sicConfigMaps(p.Model) {
 		var hits []sicHit
 		keys := make([]string, 0, len(cm.Data))
 		for k := range cm.Data {
@@ -350,9 +347,9 @@ func sicEntropy(s string) float64 {
 
 // sicConfigMaps returns the inventory's ConfigMaps sorted by namespace and
 // name; a later definition of the same ConfigMap replaces the earlier one.
-func sicConfigMaps(inv *inventory.Inventory) []inventory.ConfigMapData {
+func sicConfigMaps(m *model.Model) []inventory.ConfigMapData {
 	byKey := map[string]inventory.ConfigMapData{}
-	for _, cm := range inv.ConfigMaps {
+	for _, cm := range m.ConfigMaps() {
 		byKey[cm.Namespace+"/"+cm.Name] = cm
 	}
 	keys := make([]string, 0, len(byKey))

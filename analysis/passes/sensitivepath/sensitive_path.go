@@ -13,6 +13,7 @@ import (
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/mesh"
+	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
@@ -44,9 +45,6 @@ var Rule = &analysis.Rule{
 }
 
 func runSensitivePath(p *analysis.Pass) []analysis.Finding {
-	if p.Inventory == nil {
-		return nil
-	}
 	list := spSensitiveList(p.Config.SensitivePaths)
 	broken := map[*graph.Node]bool{}
 	for _, b := range p.Graph.Broken {
@@ -67,7 +65,7 @@ func runSensitivePath(p *analysis.Pass) []analysis.Finding {
 		if len(fronts) == 0 {
 			continue
 		}
-		paths, ing := spRoutePaths(p.Inventory, r)
+		paths, ing := spRoutePaths(p.Model, r)
 		for _, rp := range paths {
 			s := spMatch(list, rp.Path)
 			if s == "" {
@@ -155,11 +153,11 @@ func spMatch(list []string, path string) string {
 // path, or every URI match of the VirtualService HTTP route. Routes without a
 // path (TCP, TLS, matches on headers only) are catch-alls and give none. For
 // an Ingress it also returns the Ingress.
-func spRoutePaths(inv *inventory.Inventory, r *graph.Node) ([]spRoutePath, *networkingv1.Ingress) {
+func spRoutePaths(m *model.Model, r *graph.Node) ([]spRoutePath, *networkingv1.Ingress) {
 	owner := r.Route.Owner
 	switch r.Route.Type {
 	case "Ingress":
-		o := inv.Get(inventory.Ingress, owner.Namespace, owner.Name)
+		o := m.Object(inventory.Ingress, owner.Namespace, owner.Name)
 		if o == nil {
 			return nil, nil
 		}
@@ -176,7 +174,7 @@ func spRoutePaths(inv *inventory.Inventory, r *graph.Node) ([]spRoutePath, *netw
 		}
 		return []spRoutePath{{Path: r.Route.Path, Exact: r.Route.PathType == string(networkingv1.PathTypeExact)}}, ing
 	case "VirtualService":
-		o := inv.Get(inventory.VirtualService, owner.Namespace, owner.Name)
+		o := m.Object(inventory.VirtualService, owner.Namespace, owner.Name)
 		if o == nil {
 			return nil, nil
 		}
@@ -283,7 +281,7 @@ func spOpen(p *analysis.Pass, r *graph.Node, fronts []*graph.Node, rp spRoutePat
 			frontOpen = true
 			break
 		}
-		if ok, _ := spAuthenticates(spPoliciesFor(p.Mesh(), f.Namespace, w.Labels), rp, true); !ok {
+		if ok, _ := spAuthenticates(spPoliciesFor(p.Model, f.Namespace, w.Labels), rp, true); !ok {
 			frontOpen = true
 			break
 		}
@@ -304,7 +302,7 @@ func spOpen(p *analysis.Pass, r *graph.Node, fronts []*graph.Node, rp spRoutePat
 					return true
 				}
 			}
-			if ok, _ := spAuthenticates(spPoliciesFor(p.Mesh(), n.Namespace, w.Labels), rp, false); !ok {
+			if ok, _ := spAuthenticates(spPoliciesFor(p.Model, n.Namespace, w.Labels), rp, false); !ok {
 				return true
 			}
 		}

@@ -8,7 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/shadowroute/shadowroute/graph/mesh"
+	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
@@ -25,11 +25,11 @@ type spRoutePath struct {
 // policies without a selector, selector policies matching the pod labels, and
 // targetRef(s) naming a Gateway API gateway the pod implements
 // (https://istio.io/latest/docs/reference/config/security/authorization-policy/).
-func spPoliciesFor(env mesh.Env, ns string, podLabels map[string]string) []inventory.TypedObject[*istiosecv1.AuthorizationPolicy] {
+func spPoliciesFor(m *model.Model, ns string, podLabels map[string]string) []inventory.TypedObject[*istiosecv1.AuthorizationPolicy] {
 	w := &inventory.Workload{Namespace: ns, Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: podLabels}}}
 	var out []inventory.TypedObject[*istiosecv1.AuthorizationPolicy]
-	for _, ap := range inventory.Typed[*istiosecv1.AuthorizationPolicy](env.Inv, inventory.AuthorizationPolicy) {
-		if env.PolicyApplies(ap.Obj, w) {
+	for _, ap := range m.AuthorizationPolicies() {
+		if m.Mesh.PolicyApplies(ap.Obj, w) {
 			out = append(out, ap)
 		}
 	}

@@ -48,12 +48,9 @@ const (
 )
 
 func runWeakTLS(p *analysis.Pass) []analysis.Finding {
-	if p.Inventory == nil {
-		return nil
-	}
 	var out []analysis.Finding
-	ingresses := inventory.Typed[*networkingv1.Ingress](p.Inventory, inventory.Ingress)
-	gateways := inventory.Typed[*istionetv1.Gateway](p.Inventory, inventory.Gateway)
+	ingresses := p.Model.IngressObjects()
+	gateways := p.Model.GatewayObjects()
 	for _, gw := range gateways {
 		if why := wtGatewaySettings(gw.Obj); len(why) > 0 {
 			out = append(out, p.Finding("SR0701", passutil.Ref(gw.Entry), fmt.Sprintf("Gateway %s/%s: %s; clients can negotiate protocol versions or ciphers with known practical attacks (BEAST, Lucky13, Sweet32, RC4 biases), which NIST SP 800-52r2 and PCI DSS disallow",
@@ -68,7 +65,7 @@ func runWeakTLS(p *analysis.Pass) []analysis.Finding {
 	}
 	uses := wtSecretUses(p.Model, ingresses, gateways)
 	cfg := wtCertConfig(p.Config)
-	for _, sec := range inventory.Typed[*corev1.Secret](p.Inventory, inventory.Secret) {
+	for _, sec := range p.Model.Secrets() {
 		if sec.Obj.Type != corev1.SecretTypeTLS || len(sec.Obj.Data[corev1.TLSCertKey]) == 0 {
 			continue
 		}

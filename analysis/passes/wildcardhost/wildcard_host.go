@@ -35,22 +35,19 @@ var Rule = &analysis.Rule{
 }
 
 func runWildcardHost(p *analysis.Pass) []analysis.Finding {
-	if p.Inventory == nil {
-		return nil
-	}
 	routes := whRouteNodes(p.Graph)
 	var out []analysis.Finding
-	for _, ing := range inventory.Typed[*networkingv1.Ingress](p.Inventory, inventory.Ingress) {
+	for _, ing := range p.Model.IngressObjects() {
 		if f, ok := whIngress(p, ing, routes); ok {
 			out = append(out, f)
 		}
 	}
-	for _, gw := range inventory.Typed[*istionetv1.Gateway](p.Inventory, inventory.Gateway) {
+	for _, gw := range p.Model.GatewayObjects() {
 		if f, ok := whGateway(p, gw, routes); ok {
 			out = append(out, f)
 		}
 	}
-	for _, vs := range inventory.Typed[*istionetv1.VirtualService](p.Inventory, inventory.VirtualService) {
+	for _, vs := range p.Model.VirtualServices() {
 		if f, ok := whVirtualService(p, vs, routes); ok {
 			out = append(out, f)
 		}
