@@ -52,7 +52,6 @@ type service struct {
 
 type builder struct {
 	m    *model.Model
-	inv  *inventory.Inventory
 	opts model.Options
 	g    *graph.Graph
 	env  mesh.Env
@@ -90,7 +89,7 @@ func Build(m *model.Model) (*graph.Graph, error) {
 func newBuilder(m *model.Model) *builder {
 	np, problems := m.NetworkPolicy()
 	b := &builder{
-		m: m, inv: m.Inventory, opts: m.Options, g: graph.New(), np: np,
+		m: m, opts: m.Options, g: graph.New(), np: np,
 		env:        m.Mesh,
 		byNode:     map[*graph.Node]*workload{},
 		bySource:   map[*inventory.Workload]*workload{},
@@ -110,7 +109,7 @@ func (b *builder) addWorkloads() {
 		if status.Unknown {
 			b.g.AddNotSeen("Namespace %s: not in the input, so sidecar injection for its workloads is unknown (treated as not injected)", w.Namespace)
 		}
-		nsLabels, _ := mesh.NamespaceLabels(b.inv, w.Namespace)
+		nsLabels, _ := b.m.NamespaceLabels(w.Namespace)
 		info := &graph.WorkloadInfo{
 			Kind: w.Kind, Labels: w.Labels(), ServiceAccount: w.ServiceAccount(), Ports: map[string]int32{},
 			Mesh:        graph.MeshStatus{Member: status.Member, Gateway: status.Gateway, Reason: status.Reason, Unknown: status.Unknown},
@@ -362,7 +361,7 @@ func (b *builder) evaluateMesh(in hopInput, h hop) hop {
 			h.edge.Authz = &graph.Authz{State: state, Policies: d.Policies, Narrowing: d.Narrowing, Custom: d.Custom}
 			for _, name := range d.Policies {
 				ns, n, _ := strings.Cut(strings.TrimSuffix(name, " (CUSTOM)"), "/")
-				if o := b.inv.Get(inventory.AuthorizationPolicy, ns, n); o != nil {
+				if o := b.m.Object(inventory.AuthorizationPolicy, ns, n); o != nil {
 					h.edge.Evidence = append(h.edge.Evidence, graph.EvidenceOf(o))
 				}
 			}

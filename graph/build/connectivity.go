@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	istiosecv1 "istio.io/client-go/pkg/apis/security/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
@@ -17,7 +16,6 @@ import (
 	"github.com/shadowroute/shadowroute/graph/mesh"
 	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/graph/netpol"
-	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
 // ConnectivityOptions configure the connectivity view.
@@ -157,7 +155,7 @@ func (c *connectivity) ingressController() {
 			}
 		}
 	}
-	for _, ing := range inventory.Typed[*networkingv1.Ingress](c.inv, inventory.Ingress) {
+	for _, ing := range c.m.IngressObjects() {
 		addBackend(ing.Obj.Namespace, ing.Obj.Spec.DefaultBackend)
 		for _, r := range ing.Obj.Spec.Rules {
 			if r.HTTP == nil {
@@ -304,12 +302,12 @@ func splitPorts(s string) []int32 {
 // the sidecar never captures.
 func (c *connectivity) collectSpecialPorts() map[int32]bool {
 	out := map[int32]bool{15021: true, 15090: true}
-	for _, pa := range inventory.Typed[*istiosecv1.PeerAuthentication](c.inv, inventory.PeerAuthentication) {
+	for _, pa := range c.m.PeerAuthentications() {
 		for p := range pa.Obj.Spec.GetPortLevelMtls() {
 			out[int32(p)] = true
 		}
 	}
-	for _, ap := range inventory.Typed[*istiosecv1.AuthorizationPolicy](c.inv, inventory.AuthorizationPolicy) {
+	for _, ap := range c.m.AuthorizationPolicies() {
 		for _, r := range ap.Obj.Spec.GetRules() {
 			for _, t := range r.GetTo() {
 				for _, p := range append(append([]string{}, t.GetOperation().GetPorts()...), t.GetOperation().GetNotPorts()...) {

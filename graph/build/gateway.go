@@ -34,7 +34,7 @@ func (b *builder) addGateways() {
 			}
 		}
 	}
-	for _, vs := range inventory.Typed[*istionetv1.VirtualService](b.inv, inventory.VirtualService) {
+	for _, vs := range b.m.VirtualServices() {
 		for _, bind := range b.m.Bindings(vs.Obj) {
 			if bind.Gateway == nil {
 				b.g.AddNotSeen("VirtualService %s/%s (%s): gateway %s is not in the input, so its routes through it are not analysed", vs.Obj.Namespace, vs.Obj.Name, vs.Entry.Origin, bind.Key)
@@ -197,7 +197,7 @@ func (b *builder) gatewayDestination(route *graph.Node, owner graph.Evidence, vs
 
 // externalDestination links a route to a ServiceEntry host.
 func (b *builder) externalDestination(route *graph.Node, owner graph.Evidence, host string, port uint32) bool {
-	for _, se := range inventory.Typed[*istionetv1.ServiceEntry](b.inv, inventory.ServiceEntry) {
+	for _, se := range b.m.ServiceEntries() {
 		for _, h := range se.Obj.Spec.GetHosts() {
 			if hosts.Match(h, host) {
 				ext := b.g.AddNode(&graph.Node{Kind: graph.KindExternal, Namespace: se.Obj.Namespace, Name: h, Label: h,
