@@ -263,7 +263,7 @@ func matchRule(r *securityapi.Rule, req Request, deny bool, policyNS string) rul
 	}
 	for _, c := range r.GetWhen() {
 		key := c.GetKey()
-		if !req.HTTP && httpOnlyWhenKey(key) {
+		if !req.HTTP && HTTPOnlyWhenKey(key) {
 			continue // only a DENY rule gets here: it ignores the key on TCP
 		}
 		m.conditions = append(m.conditions, "when "+key)
@@ -271,14 +271,21 @@ func matchRule(r *securityapi.Rule, req Request, deny bool, policyNS string) rul
 	return m
 }
 
-// httpOnlyWhenKey reports a `when` key that exists only for HTTP requests.
-func httpOnlyWhenKey(key string) bool {
-	return strings.HasPrefix(key, "request.") || strings.HasPrefix(key, "experimental.")
+// HTTPOnlyWhenKey reports whether a when condition key exists only for
+// HTTP requests: the request.* attributes (request.headers[…],
+// request.auth.principal, .audiences, .presenter, .claims[…]), whose
+// generators in istio/istio pilot/pkg/security/authz/model/generator.go
+// fail with "is HTTP only" for TCP. experimental.envoy.filters.* is matched
+// on filter metadata for TCP as well (envoyFilterGenerator ignores forTCP;
+// https://istio.io/latest/docs/reference/config/security/conditions/ lists
+// it as "HTTP and TCP").
+func HTTPOnlyWhenKey(key string) bool {
+	return strings.HasPrefix(key, "request.")
 }
 
 // usesHTTPOnlyFields reports whether any entry of a rule uses a field that
 // only exists for HTTP: requestPrincipals, hosts, methods, paths (and their
-// not-forms), or a request.* / experimental.* when key.
+// not-forms), or a request.* when key.
 func usesHTTPOnlyFields(r *securityapi.Rule) bool {
 	for _, f := range r.GetFrom() {
 		if s := f.GetSource(); s != nil && (len(s.GetRequestPrincipals()) > 0 || len(s.GetNotRequestPrincipals()) > 0) {
@@ -295,7 +302,7 @@ func usesHTTPOnlyFields(r *securityapi.Rule) bool {
 		}
 	}
 	for _, c := range r.GetWhen() {
-		if httpOnlyWhenKey(c.GetKey()) {
+		if HTTPOnlyWhenKey(c.GetKey()) {
 			return true
 		}
 	}

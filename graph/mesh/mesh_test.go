@@ -202,6 +202,8 @@ func TestAuthorize(t *testing.T) {
 		{"custom keeps the edge", ap("c", "CUSTOM", "", "  provider: {name: ext-authz}\n  rules: [{}]\n"), plaintext, "allowed unrestricted custom"},
 		{"audit never decides", ap("au", "AUDIT", "", "  rules: [{}]\n"), plaintext, "allowed unrestricted"},
 		{"selector not matching", ap("p", "", "app: other", "  rules: [{from: [{source: {principals: [x]}}]}]\n"), plaintext, "allowed unrestricted"},
+		{"experimental filter metadata in allow on tcp narrows", ap("a", "", "", "  rules: [{when: [{key: \"experimental.envoy.filters.network.mysql_proxy[db.table]\", values: [\"[update]\"]}]}]\n"), mtlsShop, "allowed unrestricted narrowed"},
+		{"request.headers in allow on tcp match nothing", ap("a", "", "", "  rules: [{when: [{key: \"request.headers[x-team]\", values: [a]}]}]\n"), mtlsShop, "denied"},
 		{"requestPrincipals in deny on tcp are ignored", ap("dj", "DENY", "", "  rules: [{from: [{source: {requestPrincipals: [\"*\"]}}]}]\n"), mtlsShop, "denied"},
 		{"requestPrincipals in allow on tcp match nothing", ap("aj", "", "", "  rules: [{from: [{source: {requestPrincipals: [\"*\"]}}]}]\n"), mtlsShop, "denied"},
 		// A bare serviceAccounts name is in the policy's namespace (authorization_policy.proto; generator.go serviceAccountRegex).

@@ -394,7 +394,8 @@ type polHTTPField struct {
 
 // polHTTPFields lists a rule's HTTP-only fields: to.operation hosts,
 // methods, paths (and not*) with that operation's ports; from.source
-// requestPrincipals (and not*) and when request.* with the rule's ports.
+// requestPrincipals (and not*) and HTTP-only when keys (mesh.HTTPOnlyWhenKey)
+// with the rule's ports.
 func polHTTPFields(r *securityapi.Rule) []polHTTPField {
 	var out []polHTTPField
 	rulePorts := polRulePorts(r)
@@ -409,7 +410,7 @@ func polHTTPFields(r *securityapi.Rule) []polHTTPField {
 		}
 	}
 	for _, w := range r.GetWhen() {
-		if strings.HasPrefix(w.GetKey(), "request.") {
+		if mesh.HTTPOnlyWhenKey(w.GetKey()) {
 			ruleLevel = append(ruleLevel, "when "+w.GetKey())
 		}
 	}
