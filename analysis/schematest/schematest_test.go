@@ -1,7 +1,11 @@
 package schematest_test
 
 import (
+	"flag"
+	"os"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -83,4 +87,66 @@ func TestSchemaListsEveryCode(t *testing.T) {
 			t.Errorf("the schema lists code %s, which no rule declares", c)
 		}
 	}
+}
+
+var update = flag.Bool("update", false, "rewrite the schema's rule and code lists from the catalogue")
+
+// TestSchemaListsAreTheCatalogue: the schema's rule and code enums are
+// exactly the catalogue, in catalogue order; go test -update rewrites them,
+// so adding a rule never means editing the schema by hand.
+func TestSchemaListsAreTheCatalogue(t *testing.T) {
+	var slugs, codes []string
+	for _, r := range rules.All() {
+		slugs = append(slugs, r.Slug)
+		for _, m := range r.Messages {
+			codes = append(codes, m.Code)
+		}
+	}
+	path := "../../" + schematest.SchemaFile
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(data)
+	want := replaceEnum(t, got, `"rule": {`, slugs)
+	want = replaceEnum(t, want, `"code": {`, codes)
+	if got == want {
+		return
+	}
+	if *update {
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("%s: the rule or code list differs from the catalogue (go test ./analysis/schematest -update)", path)
+}
+
+var enumRe = regexp.MustCompile(`(?s)"enum": \[[^\]]*\]`)
+
+// replaceEnum rewrites the first "enum" array after the property opening
+// `after`, keeping the file's two-space indentation.
+func replaceEnum(t *testing.T, doc, after string, values []string) string {
+	t.Helper()
+	i := strings.Index(doc, after)
+	if i < 0 {
+		t.Fatalf("schema has no %s", after)
+	}
+	loc := enumRe.FindStringIndex(doc[i:])
+	if loc == nil {
+		t.Fatalf("schema %s has no enum", after)
+	}
+	start, end := i+loc[0], i+loc[1]
+	lineStart := strings.LastIndex(doc[:start], "\n") + 1
+	indent := doc[lineStart:start]
+	var b strings.Builder
+	b.WriteString(`"enum": [`)
+	for k, v := range values {
+		if k > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString("\n" + indent + "  " + strconv.Quote(v))
+	}
+	b.WriteString("\n" + indent + "]")
+	return doc[:start] + b.String() + doc[end:]
 }

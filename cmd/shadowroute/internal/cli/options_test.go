@@ -9,7 +9,13 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/analysis/options"
+	"github.com/shadowroute/shadowroute/analysis/rules"
+	"github.com/shadowroute/shadowroute/graph/build"
+	"github.com/shadowroute/shadowroute/graph/model"
+	"github.com/shadowroute/shadowroute/render/report"
+	"github.com/shadowroute/shadowroute/sources/manifest"
 )
 
 // TestEveryCommandTakesTheAnalysisFlags: analyze, report, graph,
@@ -79,5 +85,48 @@ func TestSeverityByCode(t *testing.T) {
 	}
 	if code, _, errs := run([]string{"analyze", demo, "--severity", "SR9999=low"}, ""); code != ExitInput || !strings.Contains(errs, "unknown rule or code") {
 		t.Errorf("unknown code: exit %d, %s", code, errs)
+	}
+}
+
+// TestLibraryCallerGetsWhatTheCLIPrints: analysis.Run over the model and
+// graph is exactly what analyze prints: input warnings, blast radius and
+// all, with nothing patched in cmd/.
+func TestLibraryCallerGetsWhatTheCLIPrints(t *testing.T) {
+	demo := filepath.Join(testdata, "demo")
+	for _, tc := range []struct{ paths, flags []string }{
+		{[]string{demo}, nil},
+		{[]string{demo}, []string{"--blast-radius", "--trust-domain", "corp.example"}},
+		{[]string{filepath.Join(testdata, "loader", "tab-error.yaml"), demo}, nil}, // input warnings
+	} {
+		paths, flags := tc.paths, tc.flags
+		args := append(append([]string{"analyze", "--format", "json"}, paths...), flags...)
+		_, cliOut, errs := run(args, "")
+		if cliOut == "" {
+			t.Fatalf("%v: no output: %s", args, errs)
+		}
+		opts, err := options.Parse(flags, rules.All())
+		if err != nil {
+			t.Fatal(err)
+		}
+		loader, err := manifest.NewLoader(manifest.Options{Limits: manifest.DefaultLimits()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv, err := loader.Load(paths)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := model.New(inv, opts.Model)
+		g, err := build.Build(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lib bytes.Buffer
+		if err := report.JSON(&lib, analysis.Run(analysis.Input{Graph: g, Model: m, Config: opts.Analysis}, opts.Rules)); err != nil {
+			t.Fatal(err)
+		}
+		if lib.String() != cliOut {
+			t.Errorf("%v: the library result differs from analyze's output", args)
+		}
 	}
 }
