@@ -308,13 +308,14 @@ func (b *builder) evaluateMesh(in hopInput, h hop) hop {
 			h.edge.Evidence = append(h.edge.Evidence, graph.EvidenceOf(pa.Policy))
 		}
 		if srcInMesh {
-			if disabled, dr := b.drDisablesTLS(in); disabled {
-				h.edge.Evidence = append(h.edge.Evidence, graph.EvidenceOf(dr))
+			notMTLS, mtlsPossible := b.clientTLS(in)
+			if notMTLS.Rule != nil && (pa.Mode != mesh.ModeStrict || !mtlsPossible) {
+				h.edge.Evidence = append(h.edge.Evidence, graph.EvidenceOf(notMTLS.Rule))
 				if pa.Mode == mesh.ModeStrict {
-					h.refused, h.strictRefusal = fmt.Sprintf("%s, and %s refuses plaintext", mesh.DescribeDR(dr), pa), true
+					h.refused, h.strictRefusal = fmt.Sprintf("%s, and %s refuses plaintext", notMTLS, pa), true
 					return h
 				}
-				h.edge.Auth, h.edge.AuthReason = graph.AuthPlaintext, mesh.DescribeDR(dr)
+				h.edge.Auth, h.edge.AuthReason = graph.AuthPlaintext, notMTLS.String()
 				break
 			}
 			if pa.Mode == mesh.ModeDisable {
@@ -370,28 +371,37 @@ func (b *builder) evaluateMesh(in hopInput, h hop) hop {
 	return h
 }
 
-// drDisablesTLS looks for a DestinationRule turning TLS off for the Service
-// the client addressed; for direct pod connections, for any Service that
-// selects the destination on that port.
-func (b *builder) drDisablesTLS(in hopInput) (bool, *inventory.Object) {
+// clientTLS applies the client's DestinationRules to a hop from a mesh
+// workload. The rule is chosen per addressed host (mesh.DestinationRuleFor):
+// a routed hop addresses one Service; a direct connection (a pivot) may
+// address any Service selecting the destination on that port, so it is
+// plaintext when some Service's rule is not Istio mTLS, and can still reach a
+// STRICT destination when another Service's is (or no Service targets the
+// port: auto-mTLS). notMTLS is the first rule that is not Istio mTLS.
+func (b *builder) clientTLS(in hopInput) (notMTLS mesh.DRDecision, mtlsPossible bool) {
 	clientNS := in.src.src.Namespace
-	var candidates []*service
+	candidates := b.servicesOf[in.dst]
 	if in.svc != nil {
 		candidates = []*service{in.svc}
-	} else {
-		candidates = b.servicesOf[in.dst]
 	}
+	addressed := false
 	for _, s := range candidates {
 		for _, p := range s.obj.Spec.Ports {
 			if t, ok := resolveTargetPort(p, in.dst.src); !ok || t != in.port {
 				continue
 			}
-			if disabled, dr := b.env.DestinationRuleTLS(clientNS, s.obj.Namespace, hosts.ServiceFQDN(s.obj.Name, s.obj.Namespace), p.Port); disabled {
-				return true, dr
+			addressed = true
+			d := b.env.DestinationRuleFor(in.src.src, clientNS, s.obj.Namespace, hosts.ServiceFQDN(s.obj.Name, s.obj.Namespace), p.Port)
+			if d.NotMeshMTLS() {
+				if notMTLS.Rule == nil {
+					notMTLS = d
+				}
+			} else {
+				mtlsPossible = true
 			}
 		}
 	}
-	return false, nil
+	return notMTLS, mtlsPossible || !addressed
 }
 
 func sortedServiceKeys(m map[string]*service) []string {

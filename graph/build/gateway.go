@@ -165,7 +165,7 @@ func httpMatch(r *networkingapi.HTTPRoute) string {
 // (short names resolve in the VirtualService's namespace) or a ServiceEntry
 // host (an external node).
 func (b *builder) gatewayDestination(route *graph.Node, owner graph.Evidence, vsNS, host string, port uint32, proxies []*workload, http bool) {
-	fqdn := hosts.Qualify(host, vsNS)
+	fqdn := hosts.ResolveShortname(host, vsNS)
 	if name, ns, ok := hosts.ParseServiceFQDN(fqdn); ok {
 		svc := b.services[ns+"/"+name]
 		if svc == nil {

@@ -3,7 +3,10 @@
 // pkg/config/visibility).
 package hosts
 
-import "strings"
+import (
+	"net"
+	"strings"
+)
 
 // ClusterDomain is the DNS suffix of Services.
 const ClusterDomain = "svc.cluster.local"
@@ -45,22 +48,20 @@ func Covers(pattern, host string) bool {
 	return false
 }
 
-// Qualify turns a short Service name into its FQDN, resolved in namespace:
-// "db" → "db.NS.svc.cluster.local", "db.data" → "db.data.svc.cluster.local".
-// Names that already contain the cluster domain, wildcards or dots beyond
-// name.namespace are returned as they are.
-func Qualify(host, namespace string) string {
-	if host == "" || strings.Contains(host, "*") || strings.HasSuffix(host, "."+ClusterDomain) {
+// ResolveShortname resolves a host written in Istio configuration of a
+// namespace as istiod does (istio/istio pkg/config/model.go
+// ResolveShortnameToFQDN): a short name (no dot) becomes
+// name.namespace.svc.cluster.local; "*", IP addresses and every name with a
+// dot stay as written, so "postgres.data" does not name the Service
+// postgres.data.svc.cluster.local.
+func ResolveShortname(host, namespace string) string {
+	if host == "" || host == "*" || net.ParseIP(host) != nil || strings.Contains(host, ".") {
 		return host
 	}
-	switch strings.Count(host, ".") {
-	case 0:
-		return host + "." + namespace + "." + ClusterDomain
-	case 1:
-		// name.namespace is how Istio users often write Service hosts.
-		return host + "." + ClusterDomain
+	if namespace != "" {
+		host += "." + namespace
 	}
-	return host
+	return host + "." + ClusterDomain
 }
 
 // ServiceFQDN is a Service's cluster host name.

@@ -98,14 +98,10 @@ func FuzzHostMatch(f *testing.F) {
 	})
 }
 
-// FuzzQualify only checks that Qualify does not panic and is idempotent.
-// Today's Qualify also qualifies "name.namespace" and leaves wildcards and
-// dot-less IP addresses alone, which is not Istio's ResolveShortnameToFQDN
-// (pilot/pkg/model/config.go qualifies only names without a dot, keeps "*"
-// and IP addresses); a change to follow Istio is planned, so neither
-// behaviour is encoded here. Both are idempotent: a qualified name always
-// contains a dot (and today the cluster domain suffix).
-func FuzzQualify(f *testing.F) {
+// FuzzResolveShortname: resolution never panics, is idempotent, and
+// leaves every host with a dot as written (ResolveShortnameToFQDN appends
+// only to names without one).
+func FuzzResolveShortname(f *testing.F) {
 	for _, s := range [][2]string{
 		{"db", "data"},
 		{"db.data", "shop"},
@@ -121,9 +117,12 @@ func FuzzQualify(f *testing.F) {
 		f.Add(s[0], s[1])
 	}
 	f.Fuzz(func(t *testing.T, host, namespace string) {
-		q := Qualify(host, namespace)
-		if again := Qualify(q, namespace); again != q {
-			t.Errorf("Qualify(%q, %q) = %q, but Qualify(%q) = %q", host, namespace, q, q, again)
+		q := ResolveShortname(host, namespace)
+		if again := ResolveShortname(q, namespace); again != q {
+			t.Errorf("ResolveShortname(%q, %q) = %q, but ResolveShortname(%q) = %q", host, namespace, q, q, again)
+		}
+		if strings.Contains(host, ".") && q != host {
+			t.Errorf("ResolveShortname(%q, %q) = %q: a host with a dot changed", host, namespace, q)
 		}
 	})
 }

@@ -27,16 +27,23 @@ func TestMatch(t *testing.T) {
 	}
 }
 
-func TestQualifyAndVisible(t *testing.T) {
+// TestResolveShortnameAndVisible: istio/istio pkg/config/model.go
+// ResolveShortnameToFQDN, and exportTo visibility.
+func TestResolveShortnameAndVisible(t *testing.T) {
 	for _, tt := range []struct{ host, ns, want string }{
 		{"db", "data", "db.data.svc.cluster.local"},
-		{"db.data", "shop", "db.data.svc.cluster.local"},
+		{"db.data", "shop", "db.data"}, // has a dot: literal, not the Service
 		{"db.data.svc.cluster.local", "shop", "db.data.svc.cluster.local"},
 		{"api.example.com", "shop", "api.example.com"},
 		{"*.example.com", "shop", "*.example.com"},
+		{"*", "shop", "*"},
+		{"", "shop", ""},
+		{"10.0.0.1", "shop", "10.0.0.1"},
+		{"::1", "shop", "::1"},
+		{"db", "", "db.svc.cluster.local"},
 	} {
-		if got := Qualify(tt.host, tt.ns); got != tt.want {
-			t.Errorf("Qualify(%q,%q) = %q, want %q", tt.host, tt.ns, got, tt.want)
+		if got := ResolveShortname(tt.host, tt.ns); got != tt.want {
+			t.Errorf("ResolveShortname(%q,%q) = %q, want %q", tt.host, tt.ns, got, tt.want)
 		}
 	}
 	for _, tt := range []struct {

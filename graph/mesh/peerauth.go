@@ -2,7 +2,6 @@ package mesh
 
 import (
 	"fmt"
-	"sort"
 
 	securityapi "istio.io/api/security/v1beta1"
 	istiosecv1 "istio.io/client-go/pkg/apis/security/v1"
@@ -38,21 +37,6 @@ func (d PeerAuthDecision) String() string {
 }
 
 type peerAuth = inventory.TypedObject[*istiosecv1.PeerAuthentication]
-
-// oldestFirst orders policies the way istiod breaks ties: creation time, then
-// name (istio/istio pilot/pkg/model/authentication.go).
-func oldestFirst(list []peerAuth) {
-	sort.SliceStable(list, func(i, j int) bool {
-		ti, tj := list[i].Obj.CreationTimestamp, list[j].Obj.CreationTimestamp
-		if !ti.Equal(&tj) {
-			return ti.Before(&tj)
-		}
-		if list[i].Obj.Namespace != list[j].Obj.Namespace {
-			return list[i].Obj.Namespace < list[j].Obj.Namespace
-		}
-		return list[i].Obj.Name < list[j].Obj.Name
-	})
-}
 
 // PeerAuthMode returns the effective mode for a workload's container port:
 // workload policy (selector, outside the root namespace) > namespace policy

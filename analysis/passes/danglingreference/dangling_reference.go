@@ -240,7 +240,7 @@ func (d *danglingPass) virtualServices() {
 
 func (d *danglingPass) vsDestination(vs inventory.TypedObject[*istionetv1.VirtualService], dst danglingDest) {
 	vsNS := vs.Obj.Namespace
-	fqdn := hosts.Qualify(dst.host, vsNS)
+	fqdn := hosts.ResolveShortname(dst.host, vsNS)
 	var svcObj *inventory.Object
 	if n, ns, ok := hosts.ParseServiceFQDN(fqdn); ok {
 		svcObj = d.p.Model.Object(inventory.Service, ns, n)
@@ -274,7 +274,7 @@ func (d *danglingPass) vsDestination(vs inventory.TypedObject[*istionetv1.Virtua
 	}
 	var rules, hidden []*inventory.Object
 	for _, dr := range d.p.Model.DestinationRules() {
-		drHost := hosts.Qualify(dr.Obj.Spec.GetHost(), dr.Obj.Namespace)
+		drHost := hosts.ResolveShortname(dr.Obj.Spec.GetHost(), dr.Obj.Namespace)
 		if drHost == "" || !(hosts.Match(drHost, fqdn) || hosts.Match(drHost, dst.host)) {
 			continue
 		}

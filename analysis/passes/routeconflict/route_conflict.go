@@ -337,7 +337,7 @@ func conflictHTTPBackend(r *networkingapi.HTTPRoute, vsNS string) string {
 	var parts []string
 	for _, rd := range r.GetRoute() {
 		d := rd.GetDestination()
-		s := hosts.Qualify(d.GetHost(), vsNS)
+		s := hosts.ResolveShortname(d.GetHost(), vsNS)
 		if p := d.GetPort().GetNumber(); p != 0 {
 			s += fmt.Sprintf(":%d", p)
 		}
