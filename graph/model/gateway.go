@@ -131,13 +131,15 @@ func (m *Model) Bindings(vs *istionetv1.VirtualService) []GatewayBinding {
 
 // ServerAdmits returns the VirtualService host a Gateway server admits (for
 // the first server host admitting any, the first such VirtualService host),
-// or "".
+// or "". Short VirtualService hosts are resolved in the VirtualService's
+// namespace first (istio/istio pilot/pkg/model/virtualservice.go
+// resolveVirtualServiceShortnames), and the resolved host is returned.
 func ServerAdmits(server *networkingapi.Server, vs *istionetv1.VirtualService, gatewayNS string) string {
 	for _, sh := range server.GetHosts() {
 		one := &networkingapi.Server{Hosts: []string{sh}}
 		for _, vh := range vs.Spec.GetHosts() {
 			if serverAdmitsHost(one, vs.Namespace, vh, gatewayNS) {
-				return vh
+				return hosts.ResolveShortname(vh, vs.Namespace)
 			}
 		}
 	}
@@ -147,6 +149,7 @@ func ServerAdmits(server *networkingapi.Server, vs *istionetv1.VirtualService, g
 // serverAdmitsHost: some host of the server has a namespace part allowing
 // the VirtualService's namespace and a DNS part overlapping the host.
 func serverAdmitsHost(server *networkingapi.Server, vsNS, host, gatewayNS string) bool {
+	host = hosts.ResolveShortname(host, vsNS)
 	for _, sh := range server.GetHosts() {
 		h := hosts.ParseServerHost(sh)
 		if h.AllowsNamespace(vsNS, gatewayNS) && hosts.Match(h.DNS, host) {

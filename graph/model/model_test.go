@@ -67,6 +67,13 @@ spec:
 ---
 apiVersion: networking.istio.io/v1
 kind: Gateway
+metadata: {name: internal, namespace: shop}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*.shop.svc.cluster.local"]}]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
 metadata: {name: none, namespace: shop}
 spec:
   selector: {istio: nothing}
@@ -180,6 +187,8 @@ func TestBindings(t *testing.T) {
 			[]want{{"shop/public", true, true, false, "shop/gw", "80"}}},
 		{"exportTo . with scope", true, vs("istio-system", []string{"shop/public"}, []string{"shop.example.com"}, []string{"."}),
 			[]want{{"shop/public", true, false, false, "", "80"}}}, // servers admit it, but no proxy sees it
+		{"short VirtualService host resolved before matching", false, vs("shop", []string{"internal"}, []string{"web"}, nil),
+			[]want{{"shop/internal", true, true, false, "istio-system/gw shop/gw", "80"}}},
 		{"missing Gateway", false, vs("shop", []string{"nope"}, []string{"shop.example.com"}, nil),
 			[]want{{"shop/nope", false, false, false, "", ""}}},
 		{"Gateway without proxies: its own namespace is assumed", false, vs("shop", []string{"none"}, []string{"x.example.com"}, nil),
