@@ -290,9 +290,14 @@ func (b *builder) evaluateMesh(in hopInput, h hop) hop {
 		h.edge.Auth, h.edge.AuthReason = graph.AuthPlaintext, "destination not in mesh: "+dst.mesh.Reason
 	case dst.mesh.Gateway:
 		// Gateway listeners terminate client traffic themselves; they do not
-		// take mesh mTLS on their server ports.
+		// take mesh mTLS on their server ports. Whether a request is HTTP
+		// there is the Gateway server's protocol, not the Service port's
+		// name (model.GatewayListenerOn).
 		h.edge.Auth, h.edge.AuthReason = graph.AuthPlaintext, "Istio gateway listener (not mesh mTLS)"
 		authzApplies = true
+		if l, found := b.m.GatewayListenerOn(dst.src, in.port); found {
+			in.http = l.HTTP
+		}
 	default:
 		if captured, why := mesh.Capture(dst.src, in.port); !captured {
 			h.edge.Auth, h.edge.AuthReason = graph.AuthPlaintext, why+": the sidecar neither authenticates nor authorizes it"

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -9,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/shadowroute/shadowroute/graph/hosts"
+	"github.com/shadowroute/shadowroute/graph/protocol"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
@@ -170,6 +172,70 @@ func (b GatewayBinding) AdmittedHosts(vs *istionetv1.VirtualService) []string {
 		for _, s := range b.Gateway.Obj.Spec.GetServers() {
 			if serverAdmitsHost(s, vs.Namespace, h, b.Gateway.Obj.Namespace) {
 				out = append(out, strings.ToLower(h))
+				break
+			}
+		}
+	}
+	return out
+}
+
+// GatewayListener is what a gateway proxy serves on one port.
+type GatewayListener struct {
+	// HTTP: requests reach the HTTP filter chain (HTTP servers, and HTTPS
+	// servers that terminate TLS).
+	HTTP bool
+	// Servers describes the servers on the port, e.g. "Gateway
+	// istio-system/public server 443 (HTTPS, SIMPLE)".
+	Servers []string
+}
+
+// GatewayListenerOn returns what a gateway proxy serves on a port, from
+// the Gateway servers that configure it, never from the gateway Service's
+// port names (istio/istio pilot/pkg/networking/core/gateway.go
+// buildGatewayListeners: the server's protocol decides; an HTTPS server that
+// terminates TLS builds an HTTP filter chain, PASSTHROUGH and
+// AUTO_PASSTHROUGH keep TLS as TCP; a TLS server is TCP). A server's
+// port.number is the gateway Service's port, served on that port's
+// targetPort (pilot/pkg/model/gateway.go), so a server matches the proxy
+// port when it names a Service port targeting it, or the port itself.
+// found is false when no server of any Gateway is on the port.
+func (m *Model) GatewayListenerOn(proxy *inventory.Workload, port int32) (l GatewayListener, found bool) {
+	numbers := map[uint32]bool{uint32(port): true}
+	for _, s := range m.ServicesOf(proxy) {
+		for _, sp := range s.Obj.Spec.Ports {
+			if t, ok := TargetPort(sp, proxy); ok && t == port {
+				numbers[uint32(sp.Port)] = true
+			}
+		}
+	}
+	for _, gw := range m.GatewaysOf(proxy) {
+		for _, server := range gw.Obj.Spec.GetServers() {
+			if !numbers[server.GetPort().GetNumber()] {
+				continue
+			}
+			found = true
+			proto := protocol.Parse(server.GetPort().GetProtocol())
+			mode := server.GetTls().GetMode()
+			passthrough := mode == networkingapi.ServerTLSSettings_PASSTHROUGH || mode == networkingapi.ServerTLSSettings_AUTO_PASSTHROUGH
+			http := proto.IsHTTP() || (proto == protocol.HTTPS && !passthrough)
+			l.HTTP = l.HTTP || http
+			what := fmt.Sprintf("Gateway %s server %d (%s", gw.Key, server.GetPort().GetNumber(), strings.ToUpper(server.GetPort().GetProtocol()))
+			if server.GetTls() != nil {
+				what += ", " + mode.String()
+			}
+			l.Servers = append(l.Servers, what+")")
+		}
+	}
+	return l, found
+}
+
+// GatewaysOf returns the Gateways whose proxies include a workload.
+func (m *Model) GatewaysOf(proxy *inventory.Workload) []*Gateway {
+	var out []*Gateway
+	for _, gw := range m.gateways {
+		for _, p := range gw.Proxies {
+			if p == proxy {
+				out = append(out, gw)
 				break
 			}
 		}

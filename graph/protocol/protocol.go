@@ -103,8 +103,12 @@ func Of(p corev1.ServicePort) Selection {
 	return ForServicePort(p.Port, p.Name, p.Protocol, app)
 }
 
-// parse is istio/istio pkg/config/protocol/instance.go Parse.
-func parse(s string) Protocol {
+// parse is Parse.
+func parse(s string) Protocol { return Parse(s) }
+
+// Parse is istio/istio pkg/config/protocol/instance.go Parse: a protocol
+// name, case-insensitive; Sniffed for an unknown one.
+func Parse(s string) Protocol {
 	switch strings.ToLower(s) {
 	case "tcp":
 		return TCP

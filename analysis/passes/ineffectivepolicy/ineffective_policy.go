@@ -229,6 +229,17 @@ type portDecl struct {
 
 func (c *polCtx) portDecl(w *inventory.Workload, port int32) portDecl {
 	var d portDecl
+	if c.status[w].Gateway {
+		// A gateway port carries what its Gateway servers say, whatever
+		// the gateway Service's port names (model.GatewayListenerOn).
+		if l, found := c.p.Model.GatewayListenerOn(w, port); found {
+			d.http, d.tcp = l.HTTP, !l.HTTP
+			if d.tcp {
+				d.tcpBy = strings.Join(l.Servers, ", ")
+			}
+		}
+		return d
+	}
 	for _, s := range c.servicesOf(w) {
 		for _, sp := range s.Spec.Ports {
 			t, ok := polTarget(sp, w)
@@ -262,6 +273,9 @@ func polPortName(sp corev1.ServicePort) string {
 // onlyTCPServices: the workload is selected by Services and every port of
 // them is declared non-HTTP.
 func (c *polCtx) onlyTCPServices(w *inventory.Workload) (bool, string) {
+	if c.status[w].Gateway {
+		return c.onlyTCPServers(w)
+	}
 	svcs := c.servicesOf(w)
 	if len(svcs) == 0 {
 		return false, ""
@@ -275,7 +289,26 @@ func (c *polCtx) onlyTCPServices(w *inventory.Workload) (bool, string) {
 		}
 		names = append(names, s.Namespace+"/"+s.Name)
 	}
-	return true, "Service " + strings.Join(names, ", ")
+	return true, "ports declared TCP by Service " + strings.Join(names, ", ")
+}
+
+// onlyTCPServers: a gateway proxy whose Gateways have servers, none of them
+// HTTP (model.GatewayListenerOn per server port).
+func (c *polCtx) onlyTCPServers(w *inventory.Workload) (bool, string) {
+	gws := c.p.Model.GatewaysOf(w)
+	var names []string
+	for _, gw := range gws {
+		for _, server := range gw.Obj.Spec.GetServers() {
+			if l, found := c.p.Model.GatewayListenerOn(w, int32(server.GetPort().GetNumber())); !found || l.HTTP {
+				return false, ""
+			}
+		}
+		names = append(names, "Gateway "+gw.Key)
+	}
+	if len(names) == 0 {
+		return false, ""
+	}
+	return true, "only TCP servers in " + strings.Join(names, ", ")
 }
 
 // ---------------------------------------------------------------------------
@@ -765,7 +798,7 @@ func (c *polCtx) httpFieldsOnTCP(ap polAuthz) []analysis.Finding {
 					by = append(by, svc)
 				}
 				if all {
-					where = "on every port, and its workloads' Services declare only TCP ports (" + strings.Join(polUnique(by), "; ") + ")"
+					where = "on every port, and its workloads serve only TCP (" + strings.Join(polUnique(by), "; ") + ")"
 				}
 			}
 			if where != "" {
