@@ -14,18 +14,23 @@ import (
 
 // Injection labels and annotations.
 const (
-	labelInjection   = "istio-injection"
-	labelRevision    = "istio.io/rev"
-	labelSidecar     = "sidecar.istio.io/inject"
-	annExcludeIn     = "traffic.sidecar.istio.io/excludeInboundPorts"
-	annIncludeIn     = "traffic.sidecar.istio.io/includeInboundPorts"
-	annTemplates     = "inject.istio.io/templates"
-	proxyContainer   = "istio-proxy"
-	statusPort       = 15021
-	prometheusPort   = 15090
-	gatewayTemplate  = "gateway"
-	ingressGatewayLb = "ingressgateway"
+	labelInjection      = "istio-injection"
+	labelRevision       = "istio.io/rev"
+	labelSidecar        = "sidecar.istio.io/inject"
+	annExcludeIn        = "traffic.sidecar.istio.io/excludeInboundPorts"
+	annIncludeIn        = "traffic.sidecar.istio.io/includeInboundPorts"
+	annTemplates        = "inject.istio.io/templates"
+	annInterceptionMode = "sidecar.istio.io/interceptionMode"
+	proxyContainer      = "istio-proxy"
+	statusPort          = 15021
+	prometheusPort      = 15090
+	gatewayTemplate     = "gateway"
+	ingressGatewayLb    = "ingressgateway"
 )
+
+// ignoredNamespaces are never injected (istio/istio pkg/kube/inject
+// injectRequired's ignored list: the Kubernetes system namespaces).
+var ignoredNamespaces = map[string]bool{"kube-system": true, "kube-public": true}
 
 // Status is a workload's sidecar membership.
 type Status struct {
@@ -108,32 +113,47 @@ func (e Env) InjectionStatus(w *inventory.Workload) Status {
 	if spec.HostNetwork {
 		return Status{Reason: "hostNetwork pods are never injected"}
 	}
+	if ignoredNamespaces[w.Namespace] {
+		return Status{Reason: fmt.Sprintf("namespace %s is never injected (istiod skips kube-system and kube-public)", w.Namespace)}
+	}
 	nsLabels, seen := NamespaceLabels(e.Inv, w.Namespace)
-	// The pod label wins over the deprecated annotation.
+	// injectRequired reads the pod label, else the deprecated annotation;
+	// lower-cased, "" (or no value) and y/yes/true/on inject, any other
+	// value (false, no, off, a typo) does not.
 	podValue, hasPodValue := w.Labels()[labelSidecar]
+	from := ""
 	if !hasPodValue {
 		podValue, hasPodValue = w.Annotations()[labelSidecar]
+		from = " (annotation)"
 	}
-	podSays := func(v string) bool { return hasPodValue && strings.EqualFold(podValue, v) }
+	refused := func(context string) (Status, bool) {
+		switch strings.ToLower(podValue) {
+		case "", "y", "yes", "true", "on":
+			return Status{}, false
+		}
+		return Status{Reason: fmt.Sprintf("%s=%s on the pod%s%s", labelSidecar, podValue, from, context)}, true
+	}
 	nsInjection, hasNSInjection := nsLabels[labelInjection]
 	switch {
 	case hasNSInjection && nsInjection == "enabled":
-		if podSays("false") {
-			return Status{Reason: fmt.Sprintf("%s=false on the pod (namespace %s has istio-injection=enabled)", labelSidecar, w.Namespace)}
+		if st, no := refused(fmt.Sprintf(" (namespace %s has istio-injection=enabled)", w.Namespace)); no && hasPodValue {
+			return st
 		}
 		return Status{Member: true, Reason: fmt.Sprintf("namespace %s has istio-injection=enabled", w.Namespace)}
 	case hasNSInjection:
 		return Status{Reason: fmt.Sprintf("namespace %s has istio-injection=%s", w.Namespace, nsInjection)}
 	case nsLabels[labelRevision] != "":
-		if podSays("false") {
-			return Status{Reason: fmt.Sprintf("%s=false on the pod", labelSidecar)}
+		if st, no := refused(""); no && hasPodValue {
+			return st
 		}
 		return Status{Member: true, Reason: fmt.Sprintf("namespace %s has istio.io/rev=%s", w.Namespace, nsLabels[labelRevision])}
-	case w.Labels()[labelSidecar] == "true":
+	case w.Labels()[labelSidecar] == "true" && w.Labels()[labelRevision] == "":
+		// The object webhook selects sidecar.istio.io/inject In [true]
+		// (exact label value) on pods without istio.io/rev.
 		return Status{Member: true, Reason: fmt.Sprintf("pod label %s=true", labelSidecar)}
 	case w.Labels()[labelRevision] != "":
-		if podSays("false") {
-			return Status{Reason: fmt.Sprintf("%s=false on the pod", labelSidecar)}
+		if st, no := refused(""); no && hasPodValue {
+			return st
 		}
 		return Status{Member: true, Reason: fmt.Sprintf("pod label istio.io/rev=%s", w.Labels()[labelRevision])}
 	}
@@ -145,8 +165,12 @@ func (e Env) InjectionStatus(w *inventory.Workload) Status {
 
 // Capture says whether the sidecar intercepts inbound traffic on a port
 // (istio-iptables: includeInboundPorts default "*", excludeInboundPorts; the
-// status and Prometheus ports are always excluded).
+// status and Prometheus ports are always excluded; interceptionMode NONE
+// installs no redirection at all).
 func Capture(w *inventory.Workload, port int32) (bool, string) {
+	if strings.EqualFold(w.Annotations()[annInterceptionMode], "NONE") {
+		return false, annInterceptionMode + "=NONE: the sidecar redirects no traffic"
+	}
 	if port == statusPort || port == prometheusPort {
 		return false, fmt.Sprintf("port %d is never captured by the sidecar", port)
 	}

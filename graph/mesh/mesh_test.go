@@ -115,6 +115,15 @@ func TestInjectionStatus(t *testing.T) {
 		{"unlabeled ns", ns("team: a") + pod("", "", ""), false, false},
 		{"hostNetwork never", ns("istio-injection: enabled") + pod("", "", "hostNetwork: true, "), false, false},
 		{"missing namespace", pod("", "", ""), false, true},
+		{"ns enabled, pod label no", ns("istio-injection: enabled") + pod(`sidecar.istio.io/inject: "no"`, "", ""), false, false},
+		{"ns enabled, pod label False", ns("istio-injection: enabled") + pod(`sidecar.istio.io/inject: "False"`, "", ""), false, false},
+		{"ns enabled, pod label typo", ns("istio-injection: enabled") + pod(`sidecar.istio.io/inject: "ture"`, "", ""), false, false},
+		{"ns enabled, pod label on", ns("istio-injection: enabled") + pod(`sidecar.istio.io/inject: "on"`, "", ""), true, false},
+		{"ns enabled, pod label empty", ns("istio-injection: enabled") + pod(`sidecar.istio.io/inject: ""`, "", ""), true, false},
+		{"ns enabled, annotation off", ns("istio-injection: enabled") + pod("", `sidecar.istio.io/inject: "off"`, ""), false, false},
+		{"ns istio-injection Enabled is not enabled", ns("istio-injection: Enabled") + pod("", "", ""), false, false},
+		{"unlabeled ns, pod label True is not the object selector's true", ns("team: a") + pod(`sidecar.istio.io/inject: "True"`, "", ""), false, false},
+		{"unlabeled ns, pod label true with istio.io/rev", ns("team: a") + pod(`sidecar.istio.io/inject: "true", istio.io/rev: canary`, "", ""), true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -124,6 +133,12 @@ func TestInjectionStatus(t *testing.T) {
 				t.Errorf("member=%v unknown=%v (%s), want member=%v unknown=%v", s.Member, s.Unknown, s.Reason, tt.member, tt.unk)
 			}
 		})
+	}
+	for _, ns := range []string{"kube-system", "kube-public"} {
+		e := envFrom(t, "apiVersion: v1\nkind: Namespace\nmetadata: {name: "+ns+", labels: {istio-injection: enabled}}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: db, namespace: "+ns+"}\nspec: {containers: [{name: db, image: postgres}]}\n")
+		if s := e.InjectionStatus(workload(t, e, ns, "db")); s.Member {
+			t.Errorf("%s: injected (%s); istiod never injects it", ns, s.Reason)
+		}
 	}
 }
 
@@ -142,6 +157,8 @@ func TestCapture(t *testing.T) {
 		{`traffic.sidecar.istio.io/includeInboundPorts: "8080, 5432"`, 5432, true},
 		{`traffic.sidecar.istio.io/includeInboundPorts: "*"`, 5432, true},
 		{`traffic.sidecar.istio.io/includeInboundPorts: ""`, 5432, false},
+		{`sidecar.istio.io/interceptionMode: NONE`, 5432, false},
+		{`sidecar.istio.io/interceptionMode: TPROXY`, 5432, true},
 	}
 	for _, tt := range tests {
 		e := envFrom(t, "apiVersion: v1\nkind: Pod\nmetadata: {name: db, namespace: data, annotations: {"+tt.annotations+"}}\nspec: {containers: [{name: db, image: postgres}]}\n")
