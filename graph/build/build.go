@@ -249,6 +249,15 @@ type hopInput struct {
 func (b *builder) evaluate(in hopInput) hop {
 	var h hop
 	dst := in.dst
+	if dst.mesh.Member && !in.meshOnly {
+		if what, owned := mesh.ProxyPort(in.port); owned {
+			// The Istio proxy answers this port itself and never forwards
+			// it to the application: reaching it is no foothold in the
+			// workload.
+			h.refused = fmt.Sprintf("port %d is the Istio proxy's own %s", in.port, what)
+			return h
+		}
+	}
 	srcPeer := netpol.Peer{External: true, Class: in.class}
 	if in.src != nil {
 		srcPeer = in.src.peer

@@ -74,23 +74,33 @@ func NamespaceLabels(inv *inventory.Inventory, ns string) (map[string]string, bo
 	return labels, true
 }
 
-// IsGatewayProxy reports whether the workload is an Istio gateway: the
-// gateway injection template, or the proxyv2 image running as the
-// ingress/egress gateway.
+// IsGatewayProxy reports whether the workload is an Istio gateway, by what
+// runs in it: the gateway injection template (inject.istio.io/templates:
+// gateway, the gateway Helm chart), or an Istio proxy container (proxyv2 /
+// istio/proxy image, or istio-proxy) started as a router (pilot-agent
+// "proxy router": the proxy type istiod configures Gateways on), or a proxy
+// image without the sidecar argument in a pod carrying the gateway charts'
+// istio label. A name containing "gateway" says nothing.
 func IsGatewayProxy(w *inventory.Workload) bool {
 	if w.Annotations()[annTemplates] == gatewayTemplate {
 		return true
 	}
 	for _, c := range w.Template.Spec.Containers {
-		if strings.Contains(c.Image, "proxyv2") || strings.Contains(c.Image, "istio/proxy") {
-			for _, a := range c.Args {
-				if a == "router" {
-					return true
-				}
-			}
-			if w.Labels()["istio"] != "" || strings.Contains(w.Name, "gateway") {
+		proxyImage := strings.Contains(c.Image, "proxyv2") || strings.Contains(c.Image, "istio/proxy")
+		if !proxyImage && c.Name != proxyContainer {
+			continue
+		}
+		args := append(append([]string{}, c.Command...), c.Args...)
+		for _, a := range args {
+			switch a {
+			case "router":
 				return true
+			case "sidecar":
+				return false
 			}
+		}
+		if proxyImage && w.Labels()["istio"] != "" {
+			return true
 		}
 	}
 	return false
@@ -161,6 +171,25 @@ func (e Env) InjectionStatus(w *inventory.Workload) Status {
 		return Status{Unknown: true, Reason: fmt.Sprintf("namespace %s not in the input: injection unknown, assumed not injected", w.Namespace)}
 	}
 	return Status{Reason: fmt.Sprintf("namespace %s has no injection label", w.Namespace)}
+}
+
+// proxyPorts are the ports an Istio proxy (Envoy and pilot-agent) serves
+// itself in every injected pod and gateway, never forwarding them to the
+// application (https://istio.io/latest/docs/ops/deployment/application-requirements/#ports-used-by-istio).
+var proxyPorts = map[int32]string{
+	15000: "Envoy admin port (localhost only)",
+	15004: "debug port",
+	15020: "merged Prometheus telemetry port",
+	15021: "health check port",
+	15053: "DNS proxy port",
+	15090: "Envoy Prometheus telemetry port",
+}
+
+// ProxyPort reports whether a port of a mesh workload is served by its Istio
+// proxy itself, and what it is.
+func ProxyPort(port int32) (string, bool) {
+	what, ok := proxyPorts[port]
+	return what, ok
 }
 
 // Capture says whether the sidecar intercepts inbound traffic on a port
