@@ -2,6 +2,7 @@ package mesh
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -266,9 +267,50 @@ func matchRule(r *securityapi.Rule, req Request, deny bool, policyNS string) rul
 		if !req.HTTP && HTTPOnlyWhenKey(key) {
 			continue // only a DENY rule gets here: it ignores the key on TCP
 		}
-		m.conditions = append(m.conditions, "when "+key)
+		decided, ok, specific := matchWhen(c, req, policyNS)
+		if !decided {
+			m.conditions = append(m.conditions, "when "+key)
+			continue
+		}
+		if !ok {
+			return ruleMatch{}
+		}
+		m.restrictsSource = m.restrictsSource || specific
 	}
 	return m
+}
+
+// matchWhen decides a when condition that a connection determines, with the
+// semantics of the equivalent source field (istio/istio
+// pilot/pkg/security/authz/model/model.go: source.principal,
+// source.namespace, source.ip and remote.ip use the principal, namespace and
+// IP generators of from.source, so a plaintext connection has no principal
+// or namespace; destination.port is the workload port). decided is false for
+// keys a connection does not determine (request.*, destination.ip,
+// connection.sni, experimental.*): they narrow the rule to some requests.
+func matchWhen(c *securityapi.Condition, req Request, policyNS string) (decided, ok, specific bool) {
+	values, notValues := c.GetValues(), c.GetNotValues()
+	var src *securityapi.Source
+	switch c.GetKey() {
+	case "source.principal":
+		src = &securityapi.Source{Principals: values, NotPrincipals: notValues}
+	case "source.namespace":
+		src = &securityapi.Source{Namespaces: values, NotNamespaces: notValues}
+	case "source.ip":
+		src = &securityapi.Source{IpBlocks: values, NotIpBlocks: notValues}
+	case "remote.ip":
+		src = &securityapi.Source{RemoteIpBlocks: values, NotRemoteIpBlocks: notValues}
+	case "destination.port":
+		port := strconv.Itoa(int(req.Port))
+		if len(values) > 0 && !slices.Contains(values, port) {
+			return true, false, false
+		}
+		return true, !slices.Contains(notValues, port), false
+	default:
+		return false, false, false
+	}
+	ok, _, specific, _ = matchSource(src, req, policyNS)
+	return true, ok, specific
 }
 
 // HTTPOnlyWhenKey reports whether a when condition key exists only for
