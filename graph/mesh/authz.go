@@ -283,7 +283,7 @@ func matchRule(r *securityapi.Rule, req Request, deny bool, policyNS string) rul
 // matchWhen decides a when condition that a connection determines, with the
 // semantics of the equivalent source field (istio/istio
 // pilot/pkg/security/authz/model/model.go: source.principal,
-// source.namespace, source.ip and remote.ip use the principal, namespace and
+// source.namespace, source.trustDomain, source.ip and remote.ip use the principal, namespace and
 // IP generators of from.source, so a plaintext connection has no principal
 // or namespace; destination.port is the workload port). decided is false for
 // keys a connection does not determine (request.*, destination.ip,
@@ -296,6 +296,8 @@ func matchWhen(c *securityapi.Condition, req Request, policyNS string) (decided,
 		src = &securityapi.Source{Principals: values, NotPrincipals: notValues}
 	case "source.namespace":
 		src = &securityapi.Source{Namespaces: values, NotNamespaces: notValues}
+	case "source.trustDomain":
+		src = &securityapi.Source{TrustDomains: values, NotTrustDomains: notValues}
 	case "source.ip":
 		src = &securityapi.Source{IpBlocks: values, NotIpBlocks: notValues}
 	case "remote.ip":
@@ -414,6 +416,18 @@ func matchSource(s *securityapi.Source, req Request, policyNS string) (ok bool, 
 		}
 	}
 	if v := s.GetNotServiceAccounts(); len(v) > 0 && identity(qualifyServiceAccounts(v, policyNS), req.ServiceAccount) {
+		return false, nil, specific, false
+	}
+	// trustDomains: the trust domain of the peer certificate's SPIFFE ID
+	// (istio/api security/v1beta1 Source.trust_domains; source.trustDomain).
+	trustDomain, _, _ := strings.Cut(req.Principal, "/ns/")
+	if v := s.GetTrustDomains(); len(v) > 0 {
+		specific = true
+		if !identity(v, trustDomain) {
+			return false, nil, specific, false
+		}
+	}
+	if v := s.GetNotTrustDomains(); len(v) > 0 && identity(v, trustDomain) {
 		return false, nil, specific, false
 	}
 	for _, pair := range [][2][]string{{s.GetIpBlocks(), s.GetNotIpBlocks()}, {s.GetRemoteIpBlocks(), s.GetNotRemoteIpBlocks()}} {

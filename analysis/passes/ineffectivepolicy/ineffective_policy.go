@@ -354,6 +354,7 @@ func polPositiveIdentity(r *securityapi.Rule) []string {
 		out = append(out, polFieldList("principals", s.GetPrincipals())...)
 		out = append(out, polFieldList("namespaces", s.GetNamespaces())...)
 		out = append(out, polFieldList("serviceAccounts", s.GetServiceAccounts())...)
+		out = append(out, polFieldList("trustDomains", s.GetTrustDomains())...)
 	}
 	for _, w := range r.GetWhen() {
 		if polIdentityKey(w.GetKey()) {
@@ -371,12 +372,13 @@ func polNegativeOnlyIdentity(r *securityapi.Rule) []string {
 	var out []string
 	for _, f := range r.GetFrom() {
 		s := f.GetSource()
-		if len(s.GetPrincipals())+len(s.GetNamespaces())+len(s.GetServiceAccounts()) > 0 {
+		if len(s.GetPrincipals())+len(s.GetNamespaces())+len(s.GetServiceAccounts())+len(s.GetTrustDomains()) > 0 {
 			continue
 		}
 		out = append(out, polFieldList("notPrincipals", s.GetNotPrincipals())...)
 		out = append(out, polFieldList("notNamespaces", s.GetNotNamespaces())...)
 		out = append(out, polFieldList("notServiceAccounts", s.GetNotServiceAccounts())...)
+		out = append(out, polFieldList("notTrustDomains", s.GetNotTrustDomains())...)
 	}
 	for _, w := range r.GetWhen() {
 		if polIdentityKey(w.GetKey()) && len(w.GetValues()) == 0 {
@@ -387,7 +389,7 @@ func polNegativeOnlyIdentity(r *securityapi.Rule) []string {
 }
 
 func polIdentityKey(k string) bool {
-	return k == "source.principal" || k == "source.namespace"
+	return k == "source.principal" || k == "source.namespace" || k == "source.trustDomain"
 }
 
 // polNeedsIdentity: the rule can only match mTLS connections (every `from`
@@ -404,7 +406,7 @@ func polNeedsIdentity(r *securityapi.Rule) bool {
 	}
 	for _, f := range froms {
 		s := f.GetSource()
-		if len(s.GetPrincipals())+len(s.GetNamespaces())+len(s.GetServiceAccounts()) == 0 {
+		if len(s.GetPrincipals())+len(s.GetNamespaces())+len(s.GetServiceAccounts())+len(s.GetTrustDomains()) == 0 {
 			return false
 		}
 	}
