@@ -228,18 +228,27 @@ func evidenceOf(steps []step) []graph.Evidence {
 func assumptionsOf(steps []step) []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, st := range steps {
-		n := st.node
+	note := func(n *graph.Node) {
 		var a string
 		switch {
 		case n.Assumed:
 			a = n.Label + ": not in the input; assumed outside the mesh and exposed to the internet"
 		case n.Workload != nil && n.Workload.Mesh.Unknown:
 			a = n.Label + ": " + n.Workload.Mesh.Reason
+		case n.Route != nil && n.Route.TLS == "mutual":
+			a = n.Label + ": the Gateway server requires a client certificate (tls.mode MUTUAL), so only clients holding one its CA trusts take this route"
 		}
 		if a != "" && !seen[a] {
 			seen[a] = true
 			out = append(out, a)
+		}
+	}
+	for _, st := range steps {
+		note(st.node)
+		if st.edge != nil {
+			for _, v := range st.edge.Via {
+				note(v)
+			}
 		}
 	}
 	sort.Strings(out)

@@ -69,7 +69,13 @@ func (b *builder) bindServer(gw gatewayRef, server *networkingapi.Server, vs inv
 		case networkingapi.ServerTLSSettings_PASSTHROUGH, networkingapi.ServerTLSSettings_AUTO_PASSTHROUGH:
 			tlsState = "passthrough"
 		case networkingapi.ServerTLSSettings_ISTIO_MUTUAL:
-			tlsState = "mtls"
+			// Only clients presenting an Istio workload certificate
+			// complete the handshake: nothing outside the mesh uses the
+			// server, so its routes are not entries from the internet
+			// (https://istio.io/latest/docs/reference/config/networking/gateway/#ServerTLSSettings-TLSmode).
+			return
+		case networkingapi.ServerTLSSettings_MUTUAL:
+			tlsState = "mutual"
 		default:
 			tlsState = "terminated"
 		}
