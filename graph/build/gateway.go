@@ -93,6 +93,9 @@ func (b *builder) bindServer(gw gatewayRef, server *networkingapi.Server, vs inv
 	type dest struct {
 		host string
 		port uint32
+		// ns resolves short hosts: the namespace of the VirtualService
+		// holding the route (a delegate's own).
+		ns string
 	}
 	add := func(kind string, i int, match string, dests []dest, http bool) {
 		route := b.g.AddNode(&graph.Node{Kind: graph.KindRoute, Namespace: vs.Obj.Namespace, Name: vs.Obj.Name, Label: label(kind, i),
@@ -102,18 +105,40 @@ func (b *builder) bindServer(gw gatewayRef, server *networkingapi.Server, vs inv
 			b.g.Connect(p.node, route, &graph.Edge{Kind: graph.EdgeForwards, Port: port, Match: host + match, TLS: tlsState, Evidence: []graph.Evidence{gwEv, owner}})
 		}
 		for _, d := range dests {
-			b.gatewayDestination(route, owner, vs.Obj.Namespace, d.host, d.port, proxies, http)
+			b.gatewayDestination(route, owner, d.ns, d.host, d.port, proxies, http)
 		}
 	}
 	switch {
 	case httpServer || (proto == "HTTPS" && tlsState != "passthrough"):
 		for i, r := range vs.Obj.Spec.GetHttp() {
+			if d := r.GetDelegate(); d != nil {
+				// A delegate VirtualService's routes are merged under the
+				// root's match, its destinations resolved in its own
+				// namespace (istio/istio pilot/pkg/model/virtualservice.go
+				// mergeVirtualServicesIfNeeded, mergeHTTPRoutes).
+				delegate, why := b.delegateOf(vs.Obj, d)
+				if delegate == nil {
+					b.g.AddNotSeen("VirtualService %s/%s (%s) http[%d]: %s, so its routes are not analysed", vs.Obj.Namespace, vs.Obj.Name, vs.Entry.Origin, i, why)
+					continue
+				}
+				for j, dr := range delegate.Obj.Spec.GetHttp() {
+					if len(dr.GetRoute()) == 0 {
+						continue
+					}
+					var ds []dest
+					for _, x := range dr.GetRoute() {
+						ds = append(ds, dest{x.GetDestination().GetHost(), x.GetDestination().GetPort().GetNumber(), delegate.Obj.Namespace})
+					}
+					add(fmt.Sprintf("http[%d] delegate %s/%s http", i, delegate.Obj.Namespace, delegate.Obj.Name), j, delegateMatch(r, dr), ds, true)
+				}
+				continue
+			}
 			if len(r.GetRoute()) == 0 {
 				continue // redirect or direct response: nothing forwarded
 			}
 			var ds []dest
 			for _, d := range r.GetRoute() {
-				ds = append(ds, dest{d.GetDestination().GetHost(), d.GetDestination().GetPort().GetNumber()})
+				ds = append(ds, dest{d.GetDestination().GetHost(), d.GetDestination().GetPort().GetNumber(), vs.Obj.Namespace})
 			}
 			add("http", i, httpMatch(r), ds, true)
 		}
@@ -121,7 +146,7 @@ func (b *builder) bindServer(gw gatewayRef, server *networkingapi.Server, vs inv
 		for i, r := range vs.Obj.Spec.GetTls() {
 			var ds []dest
 			for _, d := range r.GetRoute() {
-				ds = append(ds, dest{d.GetDestination().GetHost(), d.GetDestination().GetPort().GetNumber()})
+				ds = append(ds, dest{d.GetDestination().GetHost(), d.GetDestination().GetPort().GetNumber(), vs.Obj.Namespace})
 			}
 			add("tls", i, "", ds, false)
 		}
@@ -132,7 +157,7 @@ func (b *builder) bindServer(gw gatewayRef, server *networkingapi.Server, vs inv
 			}
 			var ds []dest
 			for _, d := range r.GetRoute() {
-				ds = append(ds, dest{d.GetDestination().GetHost(), d.GetDestination().GetPort().GetNumber()})
+				ds = append(ds, dest{d.GetDestination().GetHost(), d.GetDestination().GetPort().GetNumber(), vs.Obj.Namespace})
 			}
 			add("tcp", i, "", ds, false)
 		}
@@ -152,6 +177,42 @@ func tcpMatchesPort(r *networkingapi.TCPRoute, port uint32) bool {
 }
 
 // httpMatch summarises the first URI match of an HTTP route.
+// delegateOf finds the VirtualService a delegate names (namespace defaults
+// to the root's) and checks it may be used: it exists, is exported to the
+// root's namespace, and is not a root itself (no hosts; one level only).
+func (b *builder) delegateOf(root *istionetv1.VirtualService, d *networkingapi.Delegate) (*inventory.TypedObject[*istionetv1.VirtualService], string) {
+	ns := d.GetNamespace()
+	if ns == "" {
+		ns = root.Namespace
+	}
+	for _, vs := range b.m.VirtualServices() {
+		if vs.Obj.Namespace != ns || vs.Obj.Name != d.GetName() {
+			continue
+		}
+		switch {
+		case len(vs.Obj.Spec.GetHosts()) > 0:
+			return nil, fmt.Sprintf("delegate %s/%s has hosts, so istiod does not use it as a delegate", ns, d.GetName())
+		case !hosts.Visible(vs.Obj.Spec.GetExportTo(), ns, root.Namespace):
+			return nil, fmt.Sprintf("delegate %s/%s is not exported to namespace %s", ns, d.GetName(), root.Namespace)
+		}
+		return &vs, ""
+	}
+	return nil, fmt.Sprintf("delegate VirtualService %s/%s is not in the input", ns, d.GetName())
+}
+
+// delegateMatch is the merged match of a delegate route under its root
+// route: the root's URI match, narrowed by the delegate's.
+func delegateMatch(root, delegate *networkingapi.HTTPRoute) string {
+	r, d := httpMatch(root), httpMatch(delegate)
+	switch {
+	case d == "/" || d == r:
+		return r
+	case r == "/":
+		return d
+	}
+	return r + " and " + d
+}
+
 func httpMatch(r *networkingapi.HTTPRoute) string {
 	for _, m := range r.GetMatch() {
 		u := m.GetUri()

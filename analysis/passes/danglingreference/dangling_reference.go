@@ -45,6 +45,7 @@ var Rule = &analysis.Rule{
 		{Code: "SR1011", Level: analysis.Medium, Summary: "an AuthorizationPolicy, PeerAuthentication or RequestAuthentication selector matches no workload"},
 		{Code: "SR1012", Level: analysis.Medium, Summary: "a PeerAuthentication with a selector in the root namespace, which Istio ignores"},
 		{Code: "SR1013", Level: analysis.Medium, Summary: "a NetworkPolicy podSelector matches no workload: it isolates nothing"},
+		{Code: "SR1014", Level: analysis.Medium, Summary: "a VirtualService route delegates to a VirtualService that is missing, not exported to it, or a root with hosts"},
 	},
 	Run: runDanglingReference,
 }
@@ -232,10 +233,45 @@ func (d *danglingPass) virtualServices() {
 				"VirtualService %s binds to gateway %q (Gateway %s), which does not exist: its routes are not served there",
 				danglingName(vs.Entry), b.Ref, b.Key))
 		}
+		for i, r := range vs.Obj.Spec.GetHttp() {
+			d.vsDelegate(vs, i, r.GetDelegate())
+		}
 		for _, dst := range danglingDestinations(vs.Obj) {
 			d.vsDestination(vs, dst)
 		}
 	}
+}
+
+// vsDelegate reports an http route delegating to a VirtualService istiod
+// cannot use: missing, not exported to the root's namespace, or itself a
+// root with hosts (istio/istio pilot/pkg/model/virtualservice.go
+// mergeVirtualServicesIfNeeded drops those routes).
+func (d *danglingPass) vsDelegate(vs inventory.TypedObject[*istionetv1.VirtualService], i int, del *networkingapi.Delegate) {
+	if del == nil {
+		return
+	}
+	ns := del.GetNamespace()
+	if ns == "" {
+		ns = vs.Obj.Namespace
+	}
+	target := d.p.Model.Object(inventory.VirtualService, ns, del.GetName())
+	why := "does not exist"
+	if target != nil {
+		dv, ok := target.Obj.(*istionetv1.VirtualService)
+		switch {
+		case !ok:
+			return
+		case len(dv.Spec.GetHosts()) > 0:
+			why = "has hosts, so it is a root VirtualService and istiod does not merge it as a delegate"
+		case !hosts.Visible(dv.Spec.GetExportTo(), ns, vs.Obj.Namespace):
+			why = "is not exported to namespace " + vs.Obj.Namespace
+		default:
+			return
+		}
+	}
+	d.report("SR1014", vs.Entry, fmt.Sprintf("delegate:%d:%s/%s", i, ns, del.GetName()), fmt.Sprintf(
+		"VirtualService %s http[%d] delegates to VirtualService %s/%s, which %s: the route serves nothing",
+		danglingName(vs.Entry), i, ns, del.GetName(), why), target)
 }
 
 func (d *danglingPass) vsDestination(vs inventory.TypedObject[*istionetv1.VirtualService], dst danglingDest) {
