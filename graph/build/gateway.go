@@ -253,8 +253,20 @@ func (b *builder) gatewayDestination(route *graph.Node, owner graph.Evidence, vs
 			b.broken(route, owner, fmt.Sprintf("destination %s: Service %s/%s has no port %d", host, ns, name, port))
 			return
 		}
+		// A gateway proxy routes only to Services exported to its
+		// namespace (networking.istio.io/exportTo).
+		var seeing []*workload
+		for _, p := range proxies {
+			if p.src == nil || b.m.Service(ns, name).VisibleTo(p.src.Namespace) {
+				seeing = append(seeing, p)
+			}
+		}
+		if len(seeing) == 0 {
+			b.broken(route, owner, fmt.Sprintf("destination %s: Service %s/%s is not exported to the gateway proxies' namespace (networking.istio.io/exportTo)", host, ns, name))
+			return
+		}
 		b.g.Connect(route, svc.node, &graph.Edge{Kind: graph.EdgeForwards, Port: sp.Port, Protocol: string(protocolOf(sp.Protocol)), Evidence: []graph.Evidence{owner}})
-		b.routedHops(proxies, route, owner, svc, *sp, http)
+		b.routedHops(seeing, route, owner, svc, *sp, http)
 		return
 	}
 	if !b.externalDestination(route, owner, fqdn, port) {

@@ -14,6 +14,7 @@ package model
 
 import (
 	"sort"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -21,6 +22,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/shadowroute/shadowroute/graph/classify"
+	"github.com/shadowroute/shadowroute/graph/hosts"
 	"github.com/shadowroute/shadowroute/graph/mesh"
 	"github.com/shadowroute/shadowroute/graph/netpol"
 	"github.com/shadowroute/shadowroute/graph/protocol"
@@ -169,6 +171,25 @@ func (m *Model) resolveServices() {
 	for _, list := range m.servicesOf {
 		sort.Slice(list, func(i, j int) bool { return list[i].Key < list[j].Key })
 	}
+}
+
+// VisibleTo reports whether istiod makes the Service visible to proxies of
+// a namespace: the networking.istio.io/exportTo annotation (comma-separated
+// ".", "*", "~" or namespaces; unset: everywhere), as istio/istio
+// pilot/pkg/serviceregistry/kube/conversion.go ConvertService reads it and
+// push_context.go initServiceRegistry applies it.
+func (s *Service) VisibleTo(namespace string) bool {
+	v, ok := s.Obj.Annotations["networking.istio.io/exportTo"]
+	if !ok {
+		return true
+	}
+	var exportTo []string
+	for _, e := range strings.Split(v, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			exportTo = append(exportTo, e)
+		}
+	}
+	return hosts.Visible(exportTo, s.Obj.Namespace, namespace)
 }
 
 // Services returns every Service in inventory order (a copy).
