@@ -3,10 +3,13 @@ package build
 import (
 	"fmt"
 	"sort"
+	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/shadowroute/shadowroute/graph"
+	"github.com/shadowroute/shadowroute/graph/hosts"
 	"github.com/shadowroute/shadowroute/graph/mesh"
 	"github.com/shadowroute/shadowroute/graph/model"
 )
@@ -173,6 +176,36 @@ func (b *builder) broken(route *graph.Node, owner graph.Evidence, reason string)
 // pairs can deliver is broken when the cause is structural (no pods, no such
 // port) or STRICT mTLS refusing a plaintext controller.
 func (b *builder) routedHops(sources []*workload, route *graph.Node, owner graph.Evidence, svc *service, port portRef, http bool) {
+	b.routedHopsVia(sources, route, owner, svc, port, http, 0)
+}
+
+// routedHopsVia is routedHops following ExternalName aliases: istiod treats an
+// ExternalName Service naming a cluster Service as an alias of it
+// (istio/istio pilot/pkg/model/push_context.go resolveServiceAliases), so the
+// route reaches the concrete Service's pods on the same port number; any
+// other external name is a DNS destination outside the cluster.
+func (b *builder) routedHopsVia(sources []*workload, route *graph.Node, owner graph.Evidence, svc *service, port portRef, http bool, depth int) {
+	if svc.obj.Spec.Type == corev1.ServiceTypeExternalName {
+		name := strings.TrimSuffix(strings.ToLower(svc.obj.Spec.ExternalName), ".")
+		if n, ns, ok := hosts.ParseServiceFQDN(name); ok && depth < 8 {
+			if target := b.services[ns+"/"+n]; target != nil && target != svc {
+				for _, p := range target.obj.Spec.Ports {
+					if p.Port == port.Port || len(target.obj.Spec.Ports) == 1 {
+						b.g.Connect(svc.node, target.node, &graph.Edge{Kind: graph.EdgeForwards, Port: p.Port, Protocol: string(protocolOf(p.Protocol)), Evidence: []graph.Evidence{graph.EvidenceOf(svc.entry)}})
+						b.routedHopsVia(sources, route, owner, target, p, http, depth+1)
+						return
+					}
+				}
+				b.broken(route, owner, fmt.Sprintf("ExternalName Service %s/%s aliases Service %s/%s, which has no port %d", svc.obj.Namespace, svc.obj.Name, ns, n, port.Port))
+				return
+			}
+		}
+		if name != "" {
+			ext := b.g.AddNode(&graph.Node{Kind: graph.KindExternal, Name: name, Label: name, Evidence: []graph.Evidence{graph.EvidenceOf(svc.entry)}})
+			b.g.Connect(route, ext, &graph.Edge{Kind: graph.EdgeForwards, Port: port.Port, Evidence: []graph.Evidence{owner, graph.EvidenceOf(svc.entry)}})
+			return
+		}
+	}
 	if len(svc.selected) == 0 {
 		if len(svc.obj.Spec.Selector) == 0 {
 			b.g.AddNotSeen("Service %s/%s (%s) has no selector: its endpoints are managed outside Kubernetes and not analysed", svc.obj.Namespace, svc.obj.Name, svc.entry.Origin)
