@@ -504,7 +504,12 @@ func containsPort(ports []string, port int32) bool {
 
 // matchString implements Istio's string match: exact, "*", prefix "abc*",
 // suffix "*abc".
-func matchString(pattern, value string) bool {
+func matchString(pattern, value string) bool { return MatchValue(pattern, value) }
+
+// MatchValue is AuthorizationPolicy string matching (istio/istio
+// pilot/pkg/security/authz/matcher StringMatcher): "*" is any non-empty
+// value, a trailing "*" a prefix, a leading "*" a suffix, else exact.
+func MatchValue(pattern, value string) bool {
 	switch {
 	case pattern == "*":
 		return value != ""

@@ -16,6 +16,7 @@ import (
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/hosts"
+	"github.com/shadowroute/shadowroute/graph/mesh"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
@@ -430,7 +431,20 @@ func (d *danglingPass) authorizationPolicies() {
 					values []string
 				}{{"namespaces", src.GetNamespaces()}, {"notNamespaces", src.GetNotNamespaces()}} {
 					for _, ns := range field.values {
-						if ns == "" || strings.Contains(ns, "*") || existing[ns] {
+						if ns == "" || ns == "*" || existing[ns] {
+							continue
+						}
+						if strings.Contains(ns, "*") {
+							// A prefix or suffix pattern must match some
+							// namespace (istioctl analyze IST0101 on
+							// authorization policies, which matches patterns
+							// as the policy does).
+							if danglingAnyMatches(ns, existing) {
+								continue
+							}
+							d.report("SR1010", ap.Entry, "namespace:"+ns, fmt.Sprintf(
+								"AuthorizationPolicy %s names namespace pattern %s in from.source.%s, but no namespace in the input matches it: the condition never matches the sources it was meant for",
+								danglingName(ap.Entry), ns, field.name))
 							continue
 						}
 						d.report("SR1010", ap.Entry, "namespace:"+ns, fmt.Sprintf(
@@ -441,6 +455,17 @@ func (d *danglingPass) authorizationPolicies() {
 			}
 		}
 	}
+}
+
+// danglingAnyMatches: some known namespace matches an AuthorizationPolicy
+// namespace pattern.
+func danglingAnyMatches(pattern string, namespaces map[string]bool) bool {
+	for ns := range namespaces {
+		if mesh.MatchValue(pattern, ns) {
+			return true
+		}
+	}
+	return false
 }
 
 // policySelector reports a policy selector that selects no workload: in the
