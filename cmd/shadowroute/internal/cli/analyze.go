@@ -51,7 +51,12 @@ risky annotations, sensitive paths, dangling references, route conflicts,
 ineffective policies, secrets in config, missing NetworkPolicies, the
 exposed admission webhook, DB admin credentials on public routes) are listed
 by 'shadowroute rules'; choose with --enable/--disable, re-rate with
---severity RULE=LEVEL.
+--severity RULE=LEVEL or --severity CODE=LEVEL: every finding carries a
+stable code (SR0101...; 'shadowroute rules --codes', docs/codes.md).
+
+The analysis flags are the same on analyze, report, graph, connectivity and
+inventory, so every command builds the same model and graph
+(--trust-domain sets the SPIFFE trust domain of principals).
 
 Each finding shows its shortest witness path hop by hop and the objects
 (file:line) that make each hop exist. What the input lacks that the answer
@@ -64,6 +69,7 @@ was missing.
   shadowroute analyze ./manifests --fail-on high        # CI gate
   shadowroute analyze ./manifests --enable shadow-route,direct-exposure
   shadowroute analyze ./manifests --disable plaintext-http --severity no-network-policy=low
+  shadowroute analyze ./manifests --severity SR0704=info     # one finding kind
   shadowroute analyze ./manifests --sensitive 'payments/app=ledger'
   shadowroute analyze ./manifests --ingress-controller 'public=edge/app=envoy'`,
 		RunE: func(cmd *cobra.Command, args []string) error {
