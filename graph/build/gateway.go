@@ -7,6 +7,8 @@ import (
 	networkingapi "istio.io/api/networking/v1alpha3"
 	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/hosts"
@@ -236,7 +238,7 @@ func (b *builder) gatewayDestination(route *graph.Node, owner graph.Evidence, vs
 	if name, ns, ok := hosts.ParseServiceFQDN(fqdn); ok {
 		svc := b.services[ns+"/"+name]
 		if svc == nil {
-			if b.externalDestination(route, owner, fqdn, port) {
+			if b.externalDestination(route, owner, fqdn, port, proxies, http) {
 				return
 			}
 			b.broken(route, owner, fmt.Sprintf("destination host %s: Service %s/%s not found", host, ns, name))
@@ -269,22 +271,82 @@ func (b *builder) gatewayDestination(route *graph.Node, owner graph.Evidence, vs
 		b.routedHops(seeing, route, owner, svc, *sp, http)
 		return
 	}
-	if !b.externalDestination(route, owner, fqdn, port) {
+	if !b.externalDestination(route, owner, fqdn, port, proxies, http) {
 		b.broken(route, owner, fmt.Sprintf("destination host %s is neither a Service nor a ServiceEntry host", host))
 	}
 }
 
-// externalDestination links a route to a ServiceEntry host.
-func (b *builder) externalDestination(route *graph.Node, owner graph.Evidence, host string, port uint32) bool {
+// externalDestination links a route to a ServiceEntry host: an external
+// node, or, for a ServiceEntry with a workloadSelector, the pods it selects
+// in its namespace, which become the host's endpoints with mesh semantics
+// (https://istio.io/latest/docs/reference/config/networking/service-entry/#ServiceEntry-workload_selector).
+func (b *builder) externalDestination(route *graph.Node, owner graph.Evidence, host string, port uint32, proxies []*workload, http bool) bool {
 	for _, se := range b.m.ServiceEntries() {
 		for _, h := range se.Obj.Spec.GetHosts() {
-			if hosts.Match(h, host) {
-				ext := b.g.AddNode(&graph.Node{Kind: graph.KindExternal, Namespace: se.Obj.Namespace, Name: h, Label: h,
-					Evidence: []graph.Evidence{graph.EvidenceOf(se.Entry)}})
-				b.g.Connect(route, ext, &graph.Edge{Kind: graph.EdgeForwards, Port: int32(port), Evidence: []graph.Evidence{owner, graph.EvidenceOf(se.Entry)}})
+			if !hosts.Match(h, host) {
+				continue
+			}
+			if sel := se.Obj.Spec.GetWorkloadSelector(); sel != nil {
+				svc := b.serviceEntryService(se)
+				var sp *corev1.ServicePort
+				for i, p := range svc.obj.Spec.Ports {
+					if uint32(p.Port) == port || (port == 0 && len(svc.obj.Spec.Ports) == 1) {
+						sp = &svc.obj.Spec.Ports[i]
+						break
+					}
+				}
+				if sp == nil {
+					b.broken(route, owner, fmt.Sprintf("destination %s: ServiceEntry %s/%s has no port %d", host, se.Obj.Namespace, se.Obj.Name, port))
+					return true
+				}
+				b.g.Connect(route, svc.node, &graph.Edge{Kind: graph.EdgeForwards, Port: sp.Port, Protocol: string(protocolOf(sp.Protocol)), Evidence: []graph.Evidence{owner, graph.EvidenceOf(se.Entry)}})
+				b.routedHops(proxies, route, owner, svc, *sp, http)
 				return true
 			}
+			ext := b.g.AddNode(&graph.Node{Kind: graph.KindExternal, Namespace: se.Obj.Namespace, Name: h, Label: h,
+				Evidence: []graph.Evidence{graph.EvidenceOf(se.Entry)}})
+			b.g.Connect(route, ext, &graph.Edge{Kind: graph.EdgeForwards, Port: int32(port), Evidence: []graph.Evidence{owner, graph.EvidenceOf(se.Entry)}})
+			return true
 		}
 	}
 	return false
+}
+
+// serviceEntryService is a ServiceEntry with a workloadSelector seen as the
+// Service it acts as: its ports (the port protocol as appProtocol, so that
+// protocol selection reads it; targetPort defaulting to the number) and the
+// workloads of its namespace the selector matches. Built once per entry.
+func (b *builder) serviceEntryService(se inventory.TypedObject[*istionetv1.ServiceEntry]) *service {
+	key := "serviceentry:" + se.Obj.Namespace + "/" + se.Obj.Name
+	if svc, ok := b.services[key]; ok {
+		return svc
+	}
+	selector := se.Obj.Spec.GetWorkloadSelector().GetLabels()
+	obj := &corev1.Service{}
+	obj.Name, obj.Namespace = se.Obj.Name, se.Obj.Namespace
+	obj.Spec.Selector = selector
+	for _, p := range se.Obj.Spec.GetPorts() {
+		target := p.GetTargetPort()
+		if target == 0 {
+			target = p.GetNumber()
+		}
+		app := strings.ToLower(p.GetProtocol())
+		obj.Spec.Ports = append(obj.Spec.Ports, corev1.ServicePort{Name: p.GetName(), Port: int32(p.GetNumber()),
+			TargetPort: intstr.FromInt32(int32(target)), Protocol: corev1.ProtocolTCP, AppProtocol: &app})
+	}
+	svc := &service{obj: obj, entry: se.Entry}
+	svc.node = b.g.AddNode(&graph.Node{Kind: graph.KindService, Namespace: se.Obj.Namespace, Name: se.Obj.Name + " (ServiceEntry)",
+		Label: "ServiceEntry " + se.Obj.Namespace + "/" + se.Obj.Name, Evidence: []graph.Evidence{graph.EvidenceOf(se.Entry)},
+		Service: &graph.ServiceInfo{Type: "ServiceEntry"}})
+	for _, w := range b.m.SelectWorkloads(labels.SelectorFromSet(selector), se.Obj.Namespace) {
+		dst := b.bySource[w]
+		svc.selected = append(svc.selected, dst)
+		for _, p := range obj.Spec.Ports {
+			if t, ok := resolveTargetPort(p, w); ok {
+				b.g.Connect(svc.node, dst.node, &graph.Edge{Kind: graph.EdgeSelects, Port: t, Protocol: string(corev1.ProtocolTCP), Evidence: []graph.Evidence{graph.EvidenceOf(se.Entry)}})
+			}
+		}
+	}
+	b.services[key] = svc
+	return svc
 }
