@@ -71,8 +71,10 @@ func (d DRDecision) String() string {
 //
 // client may be nil (traffic from outside the mesh never reads one).
 func (e Env) DestinationRuleFor(client *inventory.Workload, clientNS, serviceNS, fqdn string, port int32) DRDecision {
-	rules := inventory.Typed[*istionetv1.DestinationRule](e.Inv, inventory.DestinationRule)
-	oldestFirst(rules)
+	rules := e.DestinationRules
+	if rules == nil {
+		rules = SortedDestinationRules(e.Inv)
+	}
 	type candidate struct {
 		rule inventory.TypedObject[*istionetv1.DestinationRule]
 		host string
@@ -149,6 +151,14 @@ func (e Env) DestinationRuleFor(client *inventory.Workload, clientNS, serviceNS,
 		return d
 	}
 	return DRDecision{}
+}
+
+// SortedDestinationRules types the input's DestinationRules and orders them
+// as istiod merges them (oldestFirst).
+func SortedDestinationRules(inv *inventory.Inventory) []inventory.TypedObject[*istionetv1.DestinationRule] {
+	rules := inventory.Typed[*istionetv1.DestinationRule](inv, inventory.DestinationRule)
+	oldestFirst(rules)
+	return rules
 }
 
 // visibleInOwnNamespace: SetDestinationRules puts a rule in its namespace's

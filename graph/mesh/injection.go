@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
+
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
@@ -57,6 +59,10 @@ type Env struct {
 	RootNamespace string
 	// TrustDomain builds SPIFFE principals (cluster.local).
 	TrustDomain string
+	// DestinationRules, when set, are the input's DestinationRules already
+	// typed and in istiod's order (creation time, name, namespace), so that
+	// per-hop lookups do not re-type and re-sort them; nil: read from Inv.
+	DestinationRules []inventory.TypedObject[*istionetv1.DestinationRule]
 }
 
 // NamespaceLabels returns the labels of a namespace and whether the

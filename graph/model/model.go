@@ -97,9 +97,10 @@ type Model struct {
 func New(inv *inventory.Inventory, opts Options) *Model {
 	opts = opts.withDefaults()
 	m := &Model{
-		Inventory:    inv,
-		Options:      opts,
-		Mesh:         mesh.Env{Inv: inv, RootNamespace: opts.RootNamespace, TrustDomain: opts.TrustDomain},
+		Inventory: inv,
+		Options:   opts,
+		Mesh: mesh.Env{Inv: inv, RootNamespace: opts.RootNamespace, TrustDomain: opts.TrustDomain,
+			DestinationRules: mesh.SortedDestinationRules(inv)},
 		byNamespace:  map[string][]*inventory.Workload{},
 		serviceByKey: map[string]*Service{},
 		servicesOf:   map[*inventory.Workload][]*Service{},
