@@ -322,14 +322,18 @@ func (b *builder) evaluateMesh(in hopInput, h hop) hop {
 			h.edge.Evidence = append(h.edge.Evidence, graph.EvidenceOf(pa.Policy))
 		}
 		if srcInMesh {
-			notMTLS, mtlsPossible := b.clientTLS(in)
-			if notMTLS.Rule != nil && (pa.Mode != mesh.ModeStrict || !mtlsPossible) {
-				h.edge.Evidence = append(h.edge.Evidence, graph.EvidenceOf(notMTLS.Rule))
+			c := b.clientTLS(in)
+			if c.blocked {
+				h.refused = c.why
+				return h
+			}
+			if c.why != "" && (pa.Mode != mesh.ModeStrict || !c.mtlsPossible) {
+				h.edge.Evidence = append(h.edge.Evidence, graph.EvidenceOf(c.evidence))
 				if pa.Mode == mesh.ModeStrict {
-					h.refused, h.strictRefusal = fmt.Sprintf("%s, and %s refuses plaintext", notMTLS, pa), true
+					h.refused, h.strictRefusal = fmt.Sprintf("%s, and %s refuses plaintext", c.why, pa), true
 					return h
 				}
-				h.edge.Auth, h.edge.AuthReason = graph.AuthPlaintext, notMTLS.String()
+				h.edge.Auth, h.edge.AuthReason = graph.AuthPlaintext, c.why
 				break
 			}
 			if pa.Mode == mesh.ModeDisable {
@@ -385,37 +389,70 @@ func (b *builder) evaluateMesh(in hopInput, h hop) hop {
 	return h
 }
 
-// clientTLS applies the client's DestinationRules to a hop from a mesh
-// workload. The rule is chosen per addressed host (mesh.DestinationRuleFor):
-// a routed hop addresses one Service; a direct connection (a pivot) may
-// address any Service selecting the destination on that port, so it is
-// plaintext when some Service's rule is not Istio mTLS, and can still reach a
-// STRICT destination when another Service's is (or no Service targets the
-// port: auto-mTLS). notMTLS is the first rule that is not Istio mTLS.
-func (b *builder) clientTLS(in hopInput) (notMTLS mesh.DRDecision, mtlsPossible bool) {
+// clientOutcome is what the client's own configuration does to a hop.
+type clientOutcome struct {
+	// why explains the first way in that is not Istio mTLS ("" if none),
+	// evidence is the object that makes it so.
+	why      string
+	evidence *inventory.Object
+	// mtlsPossible: some addressed host (or none: auto-mTLS) gives mTLS.
+	mtlsPossible bool
+	// blocked: every addressed host is refused by the client's Sidecar
+	// (REGISTRY_ONLY).
+	blocked bool
+}
+
+// clientTLS applies the client's Sidecar egress (mesh.Egress) and
+// DestinationRules to a hop from a mesh workload. The rule is chosen per
+// addressed host (mesh.DestinationRuleFor): a routed hop addresses one
+// Service; a direct connection (a pivot) may address any Service selecting
+// the destination on that port, so it is plaintext when some Service is
+// reached without Istio mTLS, and can still reach a STRICT destination when
+// another gives mTLS (or no Service targets the port: auto-mTLS).
+func (b *builder) clientTLS(in hopInput) clientOutcome {
+	var out clientOutcome
 	clientNS := in.src.src.Namespace
 	candidates := b.servicesOf[in.dst]
 	if in.svc != nil {
 		candidates = []*service{in.svc}
 	}
-	addressed := false
+	addressed, blocked := false, 0
 	for _, s := range candidates {
 		for _, p := range s.obj.Spec.Ports {
 			if t, ok := resolveTargetPort(p, in.dst.src); !ok || t != in.port {
 				continue
 			}
 			addressed = true
-			d := b.env.DestinationRuleFor(in.src.src, clientNS, s.obj.Namespace, hosts.ServiceFQDN(s.obj.Name, s.obj.Namespace), p.Port)
+			fqdn := hosts.ServiceFQDN(s.obj.Name, s.obj.Namespace)
+			if eg := b.env.Egress(in.src.src, fqdn, s.obj.Namespace); !eg.Imported {
+				if eg.Blocked {
+					blocked++
+					if out.why == "" {
+						out.why = eg.String()
+					}
+					continue
+				}
+				if out.evidence == nil {
+					out.why, out.evidence = eg.String(), eg.Sidecar
+				}
+				continue
+			}
+			d := b.env.DestinationRuleFor(in.src.src, clientNS, s.obj.Namespace, fqdn, p.Port)
 			if d.NotMeshMTLS() {
-				if notMTLS.Rule == nil {
-					notMTLS = d
+				if out.evidence == nil {
+					out.why, out.evidence = d.String(), d.Rule
 				}
 			} else {
-				mtlsPossible = true
+				out.mtlsPossible = true
 			}
 		}
 	}
-	return notMTLS, mtlsPossible || !addressed
+	out.blocked = addressed && blocked > 0 && !out.mtlsPossible && out.evidence == nil
+	if !out.blocked && out.evidence == nil {
+		out.why = ""
+	}
+	out.mtlsPossible = out.mtlsPossible || !addressed
+	return out
 }
 
 func sortedServiceKeys(m map[string]*service) []string {

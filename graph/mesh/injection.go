@@ -63,6 +63,9 @@ type Env struct {
 	// typed and in istiod's order (creation time, name, namespace), so that
 	// per-hop lookups do not re-type and re-sort them; nil: read from Inv.
 	DestinationRules []inventory.TypedObject[*istionetv1.DestinationRule]
+	// Sidecars, when set, are the Sidecar resources typed and ordered the
+	// same way; nil: read from Inv.
+	Sidecars []inventory.TypedObject[*istionetv1.Sidecar]
 }
 
 // NamespaceLabels returns the labels of a namespace and whether the

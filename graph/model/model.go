@@ -100,7 +100,7 @@ func New(inv *inventory.Inventory, opts Options) *Model {
 		Inventory: inv,
 		Options:   opts,
 		Mesh: mesh.Env{Inv: inv, RootNamespace: opts.RootNamespace, TrustDomain: opts.TrustDomain,
-			DestinationRules: mesh.SortedDestinationRules(inv)},
+			DestinationRules: mesh.SortedDestinationRules(inv), Sidecars: mesh.SortedSidecars(inv)},
 		byNamespace:  map[string][]*inventory.Workload{},
 		serviceByKey: map[string]*Service{},
 		servicesOf:   map[*inventory.Workload][]*Service{},
