@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"maps"
 	"sort"
 	"strings"
 
@@ -120,16 +121,26 @@ func (inv *Inventory) Workloads() []*Workload {
 				continue
 			}
 			if gk == Pod {
-				if ref := controllerRef(o.Obj); ref != nil {
+				// Pods of an absent owner are grouped under it, but only
+				// pods whose labels and ports equal the group's: a pod that
+				// differs keeps its own identity. Static (mirror) pods,
+				// whose controller is the Node, and references without a
+				// kind are pods of their own
+				// (https://kubernetes.io/docs/tasks/configure-pod-container/static-pod/).
+				if ref := controllerRef(o.Obj); ref != nil && ref.Kind != "" && ref.Kind != "Node" {
 					key := Key{Group: groupOf(ref.APIVersion), Kind: ref.Kind, Namespace: o.Key.Namespace, Name: ref.Name}
+					pod := fromPod(o)
 					if w, ok := orphans[key]; ok {
-						w.Replicas++
+						if samePods(w, pod) {
+							w.Replicas++
+						} else {
+							out = append(out, pod)
+						}
 						continue
 					}
-					w := fromPod(o)
-					w.Kind, w.Name, w.OwnerMissing = ref.Kind, ref.Name, true
-					orphans[key] = w
-					out = append(out, w)
+					pod.Kind, pod.Name, pod.OwnerMissing = ref.Kind, ref.Name, true
+					orphans[key] = pod
+					out = append(out, pod)
 					continue
 				}
 			}
@@ -149,6 +160,24 @@ func (inv *Inventory) Workloads() []*Workload {
 	})
 	inv.workloads = out
 	return out
+}
+
+// samePods: two pods of one absent owner have the same labels and container
+// ports, so one workload stands for both.
+func samePods(a, b *Workload) bool {
+	if !maps.Equal(a.Labels(), b.Labels()) {
+		return false
+	}
+	pa, pb := a.Ports(), b.Ports()
+	if len(pa) != len(pb) {
+		return false
+	}
+	for i := range pa {
+		if pa[i] != pb[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func controllerRef(obj metav1.Object) *metav1.OwnerReference {

@@ -400,3 +400,46 @@ func TestConfigMapsAreSkippedButTheirDataKept(t *testing.T) {
 		t.Errorf("config maps = %+v", inv.ConfigMaps)
 	}
 }
+
+// TestPodsOfAbsentOwners: pods of an owner that is not in the input are one
+// workload only when their labels and ports agree; static (mirror) pods,
+// whose controller is their Node, and owner references without a kind stay
+// pods of their own.
+func TestPodsOfAbsentOwners(t *testing.T) {
+	l, err := NewLoader(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := inventory.New()
+	pod := func(name, owner, kind, labels, port string) string {
+		return "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: " + name + "\n  namespace: ns\n  labels: {" + labels + "}\n" +
+			"  ownerReferences: [{apiVersion: v1, kind: \"" + kind + "\", name: " + owner + ", uid: u, controller: true}]\n" +
+			"spec: {containers: [{name: c, image: img, ports: [{containerPort: " + port + "}]}]}\n"
+	}
+	yaml := pod("api-1", "api-rs", "ReplicaSet", "app: api", "8080") +
+		pod("api-2", "api-rs", "ReplicaSet", "app: api", "8080") +
+		pod("api-canary", "api-rs", "ReplicaSet", "app: api, track: canary", "8080") +
+		pod("api-debug", "api-rs", "ReplicaSet", "app: api", "9090") +
+		pod("kube-apiserver-node1", "node1", "Node", "component: kube-apiserver", "6443") +
+		pod("etcd-node1", "node1", "Node", "component: etcd", "2379") +
+		pod("odd", "whatever", "", "app: odd", "80")
+	l.LoadBytes(inv, "pods.yaml", []byte(yaml))
+	if len(inv.Warnings) > 0 {
+		t.Fatalf("warnings: %v", inv.Warnings)
+	}
+	var got []string
+	for _, w := range inv.Workloads() {
+		got = append(got, fmt.Sprintf("%s replicas=%d ownerMissing=%v", w.ID(), w.Replicas, w.OwnerMissing))
+	}
+	want := []string{
+		"ns/api-canary[Pod] replicas=1 ownerMissing=false",
+		"ns/api-debug[Pod] replicas=1 ownerMissing=false",
+		"ns/api-rs[ReplicaSet] replicas=2 ownerMissing=true",
+		"ns/etcd-node1[Pod] replicas=1 ownerMissing=false",
+		"ns/kube-apiserver-node1[Pod] replicas=1 ownerMissing=false",
+		"ns/odd[Pod] replicas=1 ownerMissing=false",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("workloads:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
