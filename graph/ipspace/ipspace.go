@@ -221,13 +221,15 @@ func (b Block) ContainsRange(lo, hi netip.Addr) (bool, error) {
 // points that partition the IPv4 space into ranges every block either
 // fully contains or fully excludes. IPv6 blocks contribute nothing.
 func (b Block) Boundaries() []netip.Addr {
+	// The edges of the maximal intervals of cidr minus except, as
+	// netpol-analyzer cuts the address space: adjacent or nested excepts
+	// make one gap, and an except edge inside it is no cut.
+	p, set, err := b.addresses()
+	if err != nil || !p.Addr().Is4() {
+		return nil
+	}
 	var out []netip.Addr
-	for _, c := range append([]string{b.CIDR}, b.Except...) {
-		p, err := parsePrefix(c)
-		if err != nil || !p.Addr().Is4() {
-			continue
-		}
-		iv := toInterval(p)
+	for _, iv := range set {
 		out = append(out, addr4(iv.lo))
 		if next := new(big.Int).Add(iv.hi, big.NewInt(1)); next.Cmp(big.NewInt(1<<32)) < 0 {
 			out = append(out, addr4(next))

@@ -56,4 +56,24 @@ func TestPartition(t *testing.T) {
 	if RangeClass(parts[1][0], parts[1][1]) != Private || RangeClass(parts[0][0], parts[0][1]) != Public {
 		t.Error("RangeClass wrong")
 	}
+	// Adjacent and nested excepts make one gap: its inner edges are no cut
+	// (netpol-analyzer cuts at the maximal intervals of cidr minus except).
+	for _, tc := range []struct {
+		block Block
+		want  string
+	}{
+		{Block{CIDR: "10.0.0.0/8", Except: []string{"10.1.0.0/16", "10.2.0.0/16"}}, "10.0.0.0 10.1.0.0 10.3.0.0 11.0.0.0"},
+		{Block{CIDR: "10.0.0.0/8", Except: []string{"10.1.0.0/16", "10.1.128.0/17"}}, "10.0.0.0 10.1.0.0 10.2.0.0 11.0.0.0"},
+		{Block{CIDR: "10.0.0.0/8"}, "10.0.0.0 11.0.0.0"},
+		{Block{CIDR: "0.0.0.0/0"}, "0.0.0.0"},
+		{Block{CIDR: "10.0.0.0/8", Except: []string{"10.0.0.0/8"}}, ""},
+	} {
+		var got []string
+		for _, a := range tc.block.Boundaries() {
+			got = append(got, a.String())
+		}
+		if s := strings.Join(got, " "); s != tc.want {
+			t.Errorf("%+v boundaries %q, want %q", tc.block, s, tc.want)
+		}
+	}
 }
