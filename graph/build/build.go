@@ -416,7 +416,13 @@ func (b *builder) clientTLS(in hopInput) clientOutcome {
 	if in.svc != nil {
 		candidates = []*service{in.svc}
 	}
-	addressed, blocked := false, 0
+	addressed := false
+	blockedWhy := ""
+	plaintext := func(why string, evidence *inventory.Object) {
+		if out.evidence == nil {
+			out.why, out.evidence = why, evidence
+		}
+	}
 	for _, s := range candidates {
 		for _, p := range s.obj.Spec.Ports {
 			if t, ok := resolveTargetPort(p, in.dst.src); !ok || t != in.port {
@@ -424,32 +430,27 @@ func (b *builder) clientTLS(in hopInput) clientOutcome {
 			}
 			addressed = true
 			fqdn := hosts.ServiceFQDN(s.obj.Name, s.obj.Namespace)
-			if eg := b.env.Egress(in.src.src, fqdn, s.obj.Namespace); !eg.Imported {
-				if eg.Blocked {
-					blocked++
-					if out.why == "" {
-						out.why = eg.String()
-					}
-					continue
-				}
-				if out.evidence == nil {
-					out.why, out.evidence = eg.String(), eg.Sidecar
+			eg := b.env.Egress(in.src.src, fqdn, s.obj.Namespace)
+			switch {
+			case eg.Blocked:
+				if blockedWhy == "" {
+					blockedWhy = eg.String()
 				}
 				continue
+			case !eg.Imported:
+				plaintext(eg.String(), eg.Sidecar)
+				continue
 			}
-			d := b.env.DestinationRuleFor(in.src.src, clientNS, s.obj.Namespace, fqdn, p.Port)
-			if d.NotMeshMTLS() {
-				if out.evidence == nil {
-					out.why, out.evidence = d.String(), d.Rule
-				}
+			if d := b.env.DestinationRuleFor(in.src.src, clientNS, s.obj.Namespace, fqdn, p.Port); d.NotMeshMTLS() {
+				plaintext(d.String(), d.Rule)
 			} else {
 				out.mtlsPossible = true
 			}
 		}
 	}
-	out.blocked = addressed && blocked > 0 && !out.mtlsPossible && out.evidence == nil
-	if !out.blocked && out.evidence == nil {
-		out.why = ""
+	// Refused only when every addressed way in is blocked.
+	if blockedWhy != "" && out.evidence == nil && !out.mtlsPossible {
+		out.blocked, out.why = true, blockedWhy
 	}
 	out.mtlsPossible = out.mtlsPossible || !addressed
 	return out

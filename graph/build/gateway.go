@@ -12,6 +12,7 @@ import (
 
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/hosts"
+	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
@@ -118,8 +119,13 @@ func (b *builder) bindServer(gw gatewayRef, server *networkingapi.Server, vs inv
 				// root's match, its destinations resolved in its own
 				// namespace (istio/istio pilot/pkg/model/virtualservice.go
 				// mergeVirtualServicesIfNeeded, mergeHTTPRoutes).
-				delegate, why := b.delegateOf(vs.Obj, d)
-				if delegate == nil {
+				delegate, key, problem := b.m.Delegate(vs.Obj, d)
+				if problem != model.DelegateUsable {
+					why := map[model.DelegateProblem]string{
+						model.DelegateMissing:     "delegate VirtualService " + key + " is not in the input",
+						model.DelegateHasHosts:    "delegate " + key + " has hosts, so istiod does not use it as a delegate",
+						model.DelegateNotExported: "delegate " + key + " is not exported to namespace " + vs.Obj.Namespace,
+					}[problem]
 					b.g.AddNotSeen("VirtualService %s/%s (%s) http[%d]: %s, so its routes are not analysed", vs.Obj.Namespace, vs.Obj.Name, vs.Entry.Origin, i, why)
 					continue
 				}
@@ -179,29 +185,6 @@ func tcpMatchesPort(r *networkingapi.TCPRoute, port uint32) bool {
 }
 
 // httpMatch summarises the first URI match of an HTTP route.
-// delegateOf finds the VirtualService a delegate names (namespace defaults
-// to the root's) and checks it may be used: it exists, is exported to the
-// root's namespace, and is not a root itself (no hosts; one level only).
-func (b *builder) delegateOf(root *istionetv1.VirtualService, d *networkingapi.Delegate) (*inventory.TypedObject[*istionetv1.VirtualService], string) {
-	ns := d.GetNamespace()
-	if ns == "" {
-		ns = root.Namespace
-	}
-	for _, vs := range b.m.VirtualServices() {
-		if vs.Obj.Namespace != ns || vs.Obj.Name != d.GetName() {
-			continue
-		}
-		switch {
-		case len(vs.Obj.Spec.GetHosts()) > 0:
-			return nil, fmt.Sprintf("delegate %s/%s has hosts, so istiod does not use it as a delegate", ns, d.GetName())
-		case !hosts.Visible(vs.Obj.Spec.GetExportTo(), ns, root.Namespace):
-			return nil, fmt.Sprintf("delegate %s/%s is not exported to namespace %s", ns, d.GetName(), root.Namespace)
-		}
-		return &vs, ""
-	}
-	return nil, fmt.Sprintf("delegate VirtualService %s/%s is not in the input", ns, d.GetName())
-}
-
 // delegateMatch is the merged match of a delegate route under its root
 // route: the root's URI match, narrowed by the delegate's.
 func delegateMatch(root, delegate *networkingapi.HTTPRoute) string {

@@ -385,7 +385,7 @@ func matchSource(s *securityapi.Source, req Request, policyNS string) (ok bool, 
 			return false
 		}
 		for _, v := range values {
-			if matchString(v, actual) {
+			if MatchValue(v, actual) {
 				return true
 			}
 		}
@@ -501,10 +501,6 @@ func containsPort(ports []string, port int32) bool {
 	}
 	return false
 }
-
-// matchString implements Istio's string match: exact, "*", prefix "abc*",
-// suffix "*abc".
-func matchString(pattern, value string) bool { return MatchValue(pattern, value) }
 
 // MatchValue is AuthorizationPolicy string matching (istio/istio
 // pilot/pkg/security/authz/matcher StringMatcher): "*" is any non-empty

@@ -138,9 +138,8 @@ func (m *Model) Bindings(vs *istionetv1.VirtualService) []GatewayBinding {
 // resolveVirtualServiceShortnames), and the resolved host is returned.
 func ServerAdmits(server *networkingapi.Server, vs *istionetv1.VirtualService, gatewayNS string) string {
 	for _, sh := range server.GetHosts() {
-		one := &networkingapi.Server{Hosts: []string{sh}}
 		for _, vh := range vs.Spec.GetHosts() {
-			if serverAdmitsHost(one, vs.Namespace, vh, gatewayNS) {
+			if serverHostAdmits(sh, vs.Namespace, vh, gatewayNS) {
 				return hosts.ResolveShortname(vh, vs.Namespace)
 			}
 		}
@@ -148,17 +147,22 @@ func ServerAdmits(server *networkingapi.Server, vs *istionetv1.VirtualService, g
 	return ""
 }
 
-// serverAdmitsHost: some host of the server has a namespace part allowing
-// the VirtualService's namespace and a DNS part overlapping the host.
+// serverAdmitsHost: some host of the server admits the VirtualService host.
 func serverAdmitsHost(server *networkingapi.Server, vsNS, host, gatewayNS string) bool {
-	host = hosts.ResolveShortname(host, vsNS)
 	for _, sh := range server.GetHosts() {
-		h := hosts.ParseServerHost(sh)
-		if h.AllowsNamespace(vsNS, gatewayNS) && hosts.Match(h.DNS, host) {
+		if serverHostAdmits(sh, vsNS, host, gatewayNS) {
 			return true
 		}
 	}
 	return false
+}
+
+// serverHostAdmits: one server host's namespace part allows the
+// VirtualService's namespace and its DNS part overlaps the VirtualService
+// host, resolved in its namespace first.
+func serverHostAdmits(serverHost, vsNS, host, gatewayNS string) bool {
+	h := hosts.ParseServerHost(serverHost)
+	return h.AllowsNamespace(vsNS, gatewayNS) && hosts.Match(h.DNS, hosts.ResolveShortname(host, vsNS))
 }
 
 // AdmittedHosts returns, lower-cased and in order, the VirtualService hosts
@@ -199,7 +203,29 @@ type GatewayListener struct {
 // targetPort (pilot/pkg/model/gateway.go), so a server matches the proxy
 // port when it names a Service port targeting it, or the port itself.
 // found is false when no server of any Gateway is on the port.
-func (m *Model) GatewayListenerOn(proxy *inventory.Workload, port int32) (l GatewayListener, found bool) {
+func (m *Model) GatewayListenerOn(proxy *inventory.Workload, port int32) (GatewayListener, bool) {
+	key := listenerKey{proxy, port}
+	if c, ok := m.listeners[key]; ok {
+		return c.listener, c.found
+	}
+	l, found := m.gatewayListenerOn(proxy, port)
+	m.listeners[key] = cachedListener{l, found}
+	return l, found
+}
+
+type listenerKey struct {
+	proxy *inventory.Workload
+	port  int32
+}
+
+type cachedListener struct {
+	listener GatewayListener
+	found    bool
+}
+
+// gatewayListenerOn computes GatewayListenerOn (asked once per hop into a
+// gateway proxy, so cached).
+func (m *Model) gatewayListenerOn(proxy *inventory.Workload, port int32) (l GatewayListener, found bool) {
 	numbers := map[uint32]bool{uint32(port): true}
 	for _, s := range m.ServicesOf(proxy) {
 		for _, sp := range s.Obj.Spec.Ports {
@@ -241,4 +267,41 @@ func (m *Model) GatewaysOf(proxy *inventory.Workload) []*Gateway {
 		}
 	}
 	return out
+}
+
+// DelegateProblem says why istiod does not merge a delegate VirtualService.
+type DelegateProblem int
+
+// Delegate problems.
+const (
+	DelegateUsable DelegateProblem = iota
+	DelegateMissing
+	DelegateHasHosts
+	DelegateNotExported
+)
+
+// Delegate resolves an http route's delegate of a root VirtualService, as
+// istio/istio pilot/pkg/model/virtualservice.go mergeVirtualServicesIfNeeded
+// does: the namespace defaults to the root's; a delegate must exist, have no
+// hosts (a VirtualService with hosts is a root) and be exported to the
+// root's namespace. key is namespace/name; vs is nil when missing.
+func (m *Model) Delegate(root *istionetv1.VirtualService, d *networkingapi.Delegate) (vs *inventory.TypedObject[*istionetv1.VirtualService], key string, problem DelegateProblem) {
+	ns := d.GetNamespace()
+	if ns == "" {
+		ns = root.Namespace
+	}
+	key = ns + "/" + d.GetName()
+	for _, c := range m.VirtualServices() {
+		if c.Obj.Namespace != ns || c.Obj.Name != d.GetName() {
+			continue
+		}
+		switch {
+		case len(c.Obj.Spec.GetHosts()) > 0:
+			return &c, key, DelegateHasHosts
+		case !hosts.Visible(c.Obj.Spec.GetExportTo(), ns, root.Namespace):
+			return &c, key, DelegateNotExported
+		}
+		return &c, key, DelegateUsable
+	}
+	return nil, key, DelegateMissing
 }

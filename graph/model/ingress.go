@@ -113,12 +113,10 @@ func (m *Model) Ingresses() []*Ingress {
 
 // IngressFor returns the resolved Ingress of an Ingress object, or nil.
 func (m *Model) IngressFor(obj *networkingv1.Ingress) *Ingress {
-	for _, ing := range m.Ingresses() {
-		if ing.Obj == obj {
-			return ing
-		}
+	if m.ingresses == nil {
+		m.resolveIngresses()
 	}
-	return nil
+	return m.ingressByObj[obj]
 }
 
 // DefaultClasses returns the IngressClasses marked default, by name: more
@@ -140,6 +138,7 @@ func (m *Model) DefaultClasses() []*inventory.Object {
 // (https://kubernetes.io/docs/concepts/services-networking/ingress/#default-ingress-class).
 func (m *Model) resolveIngresses() {
 	m.ingresses = []*Ingress{}
+	m.ingressByObj = map[*networkingv1.Ingress]*Ingress{}
 	classes := map[string]*IngressClass{}
 	defaults := m.DefaultClasses()
 	for _, ing := range inventory.Typed[*networkingv1.Ingress](m.Inventory, inventory.Ingress) {
@@ -162,6 +161,7 @@ func (m *Model) resolveIngresses() {
 			out.Class = c
 		}
 		m.ingresses = append(m.ingresses, out)
+		m.ingressByObj[ing.Obj] = out
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -25,7 +26,6 @@ import (
 	"github.com/shadowroute/shadowroute/graph/hosts"
 	"github.com/shadowroute/shadowroute/graph/mesh"
 	"github.com/shadowroute/shadowroute/graph/netpol"
-	"github.com/shadowroute/shadowroute/graph/protocol"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
@@ -64,7 +64,8 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Model is the resolved model of one inventory.
+// Model is the resolved model of one inventory. It caches answers as they
+// are asked, so it is not safe for concurrent use.
 type Model struct {
 	// Inventory is the input; rules read it only to quote evidence.
 	Inventory *inventory.Inventory
@@ -84,7 +85,11 @@ type Model struct {
 	gateways     []*Gateway
 	gatewayByKey map[string]*Gateway
 
-	ingresses []*Ingress
+	ingresses    []*Ingress
+	ingressByObj map[*networkingv1.Ingress]*Ingress
+
+	// listeners caches GatewayListenerOn per proxy and port.
+	listeners map[listenerKey]cachedListener
 	// typedCache holds typed object lists by kind (objects.go).
 	typedCache map[schema.GroupKind]any
 
@@ -106,6 +111,7 @@ func New(inv *inventory.Inventory, opts Options) *Model {
 		servicesOf:   map[*inventory.Workload][]*Service{},
 		gatewayByKey: map[string]*Gateway{},
 		typedCache:   map[schema.GroupKind]any{},
+		listeners:    map[listenerKey]cachedListener{},
 	}
 	m.workloads = inv.Workloads()
 	for _, w := range m.workloads {
@@ -121,9 +127,6 @@ func New(inv *inventory.Inventory, opts Options) *Model {
 func (m *Model) Workloads() []*inventory.Workload {
 	return append([]*inventory.Workload(nil), m.workloads...)
 }
-
-// WorkloadsIn returns the workloads of one namespace.
-func (m *Model) WorkloadsIn(namespace string) []*inventory.Workload { return m.byNamespace[namespace] }
 
 // SelectWorkloads returns the workloads whose pod labels a selector
 // matches, in one namespace or, with namespace "", in all.
@@ -216,6 +219,3 @@ func TargetPort(p corev1.ServicePort, w *inventory.Workload) (int32, bool) {
 	}
 	return p.Port, true
 }
-
-// PortProtocol is Istio's protocol selection for a Service port.
-func PortProtocol(p corev1.ServicePort) protocol.Selection { return protocol.Of(p) }

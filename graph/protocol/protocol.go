@@ -87,7 +87,7 @@ func ForServicePort(port int32, name string, transport corev1.Protocol, appProto
 	if i := strings.IndexByte(text, '-'); i >= 0 {
 		text = text[:i]
 	}
-	p := parse(text)
+	p := Parse(text)
 	if p == Sniffed && wellKnownPorts[port] {
 		return Selection{TCP, ByWellKnownPort}
 	}
@@ -102,9 +102,6 @@ func Of(p corev1.ServicePort) Selection {
 	}
 	return ForServicePort(p.Port, p.Name, p.Protocol, app)
 }
-
-// parse is Parse.
-func parse(s string) Protocol { return Parse(s) }
 
 // Parse is istio/istio pkg/config/protocol/instance.go Parse: a protocol
 // name, case-insensitive; Sniffed for an unknown one.

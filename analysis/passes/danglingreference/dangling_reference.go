@@ -17,6 +17,7 @@ import (
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/hosts"
 	"github.com/shadowroute/shadowroute/graph/mesh"
+	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
@@ -88,17 +89,6 @@ func (d *danglingPass) report(code string, target *inventory.Object, key, messag
 	d.out = append(d.out, d.p.Finding(code, passutil.Ref(target), message, ev...))
 }
 
-// secretsLoaded reports whether the input holds any Secret of the
-// namespace: only then can a missing Secret be told from an unexported one.
-func (d *danglingPass) secretsLoaded(ns string) bool {
-	for _, s := range d.p.Model.ObjectsOf(inventory.Secret) {
-		if s.Key.Namespace == ns {
-			return true
-		}
-	}
-	return false
-}
-
 // selectWorkloads returns the workloads whose pod labels the selector
 // matches, in namespace ns ("" for every namespace).
 func (d *danglingPass) selectWorkloads(sel labels.Selector, ns string) []*inventory.Workload {
@@ -137,7 +127,7 @@ func (d *danglingPass) ingresses() {
 			}
 		}
 		ns := ing.Obj.Namespace
-		if !d.secretsLoaded(ns) {
+		if !d.p.Model.Loaded(inventory.Secret, ns) {
 			continue // the graph's NotSeen covers Secrets that were not exported
 		}
 		for _, t := range ing.Obj.Spec.TLS {
@@ -251,28 +241,22 @@ func (d *danglingPass) vsDelegate(vs inventory.TypedObject[*istionetv1.VirtualSe
 	if del == nil {
 		return
 	}
-	ns := del.GetNamespace()
-	if ns == "" {
-		ns = vs.Obj.Namespace
+	target, key, problem := d.p.Model.Delegate(vs.Obj, del)
+	var why string
+	var evidence *inventory.Object
+	switch problem {
+	case model.DelegateUsable:
+		return
+	case model.DelegateMissing:
+		why = "does not exist"
+	case model.DelegateHasHosts:
+		why, evidence = "has hosts, so it is a root VirtualService and istiod does not merge it as a delegate", target.Entry
+	case model.DelegateNotExported:
+		why, evidence = "is not exported to namespace "+vs.Obj.Namespace, target.Entry
 	}
-	target := d.p.Model.Object(inventory.VirtualService, ns, del.GetName())
-	why := "does not exist"
-	if target != nil {
-		dv, ok := target.Obj.(*istionetv1.VirtualService)
-		switch {
-		case !ok:
-			return
-		case len(dv.Spec.GetHosts()) > 0:
-			why = "has hosts, so it is a root VirtualService and istiod does not merge it as a delegate"
-		case !hosts.Visible(dv.Spec.GetExportTo(), ns, vs.Obj.Namespace):
-			why = "is not exported to namespace " + vs.Obj.Namespace
-		default:
-			return
-		}
-	}
-	d.report("SR1014", vs.Entry, fmt.Sprintf("delegate:%d:%s/%s", i, ns, del.GetName()), fmt.Sprintf(
-		"VirtualService %s http[%d] delegates to VirtualService %s/%s, which %s: the route serves nothing",
-		danglingName(vs.Entry), i, ns, del.GetName(), why), target)
+	d.report("SR1014", vs.Entry, fmt.Sprintf("delegate:%d:%s", i, key), fmt.Sprintf(
+		"VirtualService %s http[%d] delegates to VirtualService %s, which %s: the route serves nothing",
+		danglingName(vs.Entry), i, key, why), evidence)
 }
 
 func (d *danglingPass) vsDestination(vs inventory.TypedObject[*istionetv1.VirtualService], dst danglingDest) {
@@ -393,7 +377,7 @@ func (d *danglingPass) gateways() {
 					continue
 				}
 				for _, ns := range namespaces {
-					if !d.secretsLoaded(ns) || d.p.Model.Object(inventory.Secret, ns, cred) != nil {
+					if !d.p.Model.Loaded(inventory.Secret, ns) || d.p.Model.Object(inventory.Secret, ns, cred) != nil {
 						continue
 					}
 					d.report("SR1009", gw.Entry, "credential:"+ns+"/"+cred, fmt.Sprintf(

@@ -145,7 +145,7 @@ func (c *polCtx) workloadPorts(w *inventory.Workload) []int32 {
 	}
 	for _, s := range c.servicesOf(w) {
 		for _, sp := range s.Spec.Ports {
-			if t, ok := polTarget(sp, w); ok && (sp.Protocol == "" || sp.Protocol == corev1.ProtocolTCP) {
+			if t, ok := model.TargetPort(sp, w); ok && (sp.Protocol == "" || sp.Protocol == corev1.ProtocolTCP) {
 				seen[t] = true
 			}
 		}
@@ -194,11 +194,6 @@ func (c *polCtx) servicesOf(w *inventory.Workload) []*corev1.Service {
 	return out
 }
 
-// polTarget is model.TargetPort.
-func polTarget(sp corev1.ServicePort, w *inventory.Workload) (int32, bool) {
-	return model.TargetPort(sp, w)
-}
-
 // Port protocol classes from Istio protocol selection.
 const (
 	polProtoHTTP    = "http"
@@ -242,7 +237,7 @@ func (c *polCtx) portDecl(w *inventory.Workload, port int32) portDecl {
 	}
 	for _, s := range c.servicesOf(w) {
 		for _, sp := range s.Spec.Ports {
-			t, ok := polTarget(sp, w)
+			t, ok := model.TargetPort(sp, w)
 			if !ok || t != port {
 				continue
 			}
@@ -873,7 +868,7 @@ func (c *polCtx) portLevelMtls(pa inventory.TypedObject[*istiosecv1.PeerAuthenti
 			}
 			for _, s := range c.servicesOf(w) {
 				for _, sp := range s.Spec.Ports {
-					if t, ok := polTarget(sp, w); ok && sp.Port == port && t != port && hint == "" {
+					if t, ok := model.TargetPort(sp, w); ok && sp.Port == port && t != port && hint == "" {
 						hint = fmt.Sprintf(" (%d is the port of Service %s/%s, whose targetPort is container port %d)", port, s.Namespace, s.Name, t)
 					}
 				}
