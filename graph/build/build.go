@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
@@ -65,6 +66,8 @@ type builder struct {
 	servicesOf map[*workload][]*service
 	// peerAuth caches PeerAuthentication decisions per workload port.
 	peerAuth map[peerAuthKey]mesh.PeerAuthDecision
+	// sidecars caches the Sidecar resource of each client.
+	sidecars map[*workload]*inventory.TypedObject[*istionetv1.Sidecar]
 }
 
 type peerAuthKey struct {
@@ -96,6 +99,7 @@ func newBuilder(m *model.Model) *builder {
 		services:   map[string]*service{},
 		servicesOf: map[*workload][]*service{},
 		peerAuth:   map[peerAuthKey]mesh.PeerAuthDecision{},
+		sidecars:   map[*workload]*inventory.TypedObject[*istionetv1.Sidecar]{},
 	}
 	for _, p := range problems {
 		b.g.AddNotSeen("%s", p)
@@ -160,7 +164,7 @@ func (b *builder) addServices() {
 		for _, w := range svc.selected {
 			b.servicesOf[w] = append(b.servicesOf[w], svc)
 			for _, p := range s.Obj.Spec.Ports {
-				target, ok := resolveTargetPort(p, w.src)
+				target, ok := model.TargetPort(p, w.src)
 				if !ok {
 					continue
 				}
@@ -197,11 +201,6 @@ func targetPortString(p corev1.ServicePort) string {
 		return fmt.Sprint(p.TargetPort.IntVal)
 	}
 	return fmt.Sprint(p.Port)
-}
-
-// resolveTargetPort is model.TargetPort.
-func resolveTargetPort(p corev1.ServicePort, w *inventory.Workload) (int32, bool) {
-	return model.TargetPort(p, w)
 }
 
 // mayCarryHTTP: HTTP requests on the Service port reach the sidecar's HTTP
@@ -389,6 +388,17 @@ func (b *builder) evaluateMesh(in hopInput, h hop) hop {
 	return h
 }
 
+// sidecarOf returns the Sidecar resource configuring a client's proxy
+// (mesh.SidecarFor), looked up once per client.
+func (b *builder) sidecarOf(w *workload) *inventory.TypedObject[*istionetv1.Sidecar] {
+	sc, ok := b.sidecars[w]
+	if !ok {
+		sc = b.env.SidecarFor(w.src)
+		b.sidecars[w] = sc
+	}
+	return sc
+}
+
 // clientOutcome is what the client's own configuration does to a hop.
 type clientOutcome struct {
 	// why explains the first way in that is not Istio mTLS ("" if none),
@@ -425,12 +435,12 @@ func (b *builder) clientTLS(in hopInput) clientOutcome {
 	}
 	for _, s := range candidates {
 		for _, p := range s.obj.Spec.Ports {
-			if t, ok := resolveTargetPort(p, in.dst.src); !ok || t != in.port {
+			if t, ok := model.TargetPort(p, in.dst.src); !ok || t != in.port {
 				continue
 			}
 			addressed = true
 			fqdn := hosts.ServiceFQDN(s.obj.Name, s.obj.Namespace)
-			eg := b.env.Egress(in.src.src, fqdn, s.obj.Namespace)
+			eg := mesh.EgressOf(b.sidecarOf(in.src), fqdn, s.obj.Namespace)
 			switch {
 			case eg.Blocked:
 				if blockedWhy == "" {

@@ -144,7 +144,7 @@ func (c *connectivity) ingressController() {
 				continue
 			}
 			for _, w := range svc.selected {
-				if t, ok := resolveTargetPort(p, w.src); ok {
+				if t, ok := model.TargetPort(p, w.src); ok {
 					if _, seen := targets[w]; !seen {
 						order = append(order, w)
 					}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/ipspace"
+	"github.com/shadowroute/shadowroute/graph/model"
 )
 
 // internalLBAnnotations mark a cloud load balancer as internal (reachable from
@@ -134,7 +135,7 @@ func (b *builder) serviceEntrypoint(svc *service, p corev1.ServicePort, kind str
 		b.g.AddNotSeen("Service %s/%s (%s): its selector matches no workload in the input", s.Namespace, s.Name, svc.entry.Origin)
 	}
 	for _, w := range svc.selected {
-		target, ok := resolveTargetPort(p, w.src)
+		target, ok := model.TargetPort(p, w.src)
 		if !ok {
 			continue
 		}

@@ -325,7 +325,7 @@ func (b *builder) serviceEntryService(se inventory.TypedObject[*istionetv1.Servi
 		dst := b.bySource[w]
 		svc.selected = append(svc.selected, dst)
 		for _, p := range obj.Spec.Ports {
-			if t, ok := resolveTargetPort(p, w); ok {
+			if t, ok := model.TargetPort(p, w); ok {
 				b.g.Connect(svc.node, dst.node, &graph.Edge{Kind: graph.EdgeSelects, Port: t, Protocol: string(corev1.ProtocolTCP), Evidence: []graph.Evidence{graph.EvidenceOf(se.Entry)}})
 			}
 		}

@@ -217,7 +217,7 @@ func (b *builder) routedHopsVia(sources []*workload, route *graph.Node, owner gr
 	delivered := false
 	var strictReasons, portMissing []string
 	for _, dst := range svc.selected {
-		target, ok := resolveTargetPort(port, dst.src)
+		target, ok := model.TargetPort(port, dst.src)
 		if !ok {
 			portMissing = append(portMissing, fmt.Sprintf("%s has no container port named %q", dst.describe(), port.TargetPort.StrVal))
 			continue

@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/shadowroute/shadowroute/graph"
+	"github.com/shadowroute/shadowroute/graph/model"
 )
 
 // addPivots adds the network edges out of every workload reachable from the
@@ -92,7 +93,7 @@ func (b *builder) httpPorts() map[*workload]map[int32]bool {
 		svc := b.services[key]
 		for _, w := range svc.selected {
 			for _, p := range svc.obj.Spec.Ports {
-				t, ok := resolveTargetPort(p, w.src)
+				t, ok := model.TargetPort(p, w.src)
 				if !ok {
 					continue
 				}

@@ -75,7 +75,11 @@ func (d EgressDecision) String() string {
 // (outboundTrafficPolicy ALLOW_ANY, the default) or is refused
 // (REGISTRY_ONLY) (https://istio.io/latest/docs/reference/config/networking/sidecar/).
 func (e Env) Egress(client *inventory.Workload, fqdn, serviceNS string) EgressDecision {
-	sc := e.SidecarFor(client)
+	return EgressOf(e.SidecarFor(client), fqdn, serviceNS)
+}
+
+// EgressOf is Egress for a client whose Sidecar (nil: none) is known.
+func EgressOf(sc *inventory.TypedObject[*istionetv1.Sidecar], fqdn, serviceNS string) EgressDecision {
 	if sc == nil || len(sc.Obj.Spec.GetEgress()) == 0 {
 		return EgressDecision{Imported: true}
 	}
