@@ -1,6 +1,7 @@
 // Package analysistest checks analysis results against a case folder, in
 // the spirit of golang.org/x/tools/go/analysis/analysistest: the findings
-// (rule, severity, target) must equal the hand-written expect.txt, and the
+// (rule, severity, target) must equal the hand-written expect.txt (whose
+// "not-seen: TEXT" lines must each be part of a Not seen entry), and the
 // full JSON output the reviewed analyze.golden (regenerate with
 // `go test ./... -update` and review the diff).
 package analysistest
@@ -36,7 +37,19 @@ func Check(t *testing.T, dir string, res *analysis.Result) {
 		got = append(got, fmt.Sprintf("%s %s %s", f.Rule, f.Severity, f.Target))
 	}
 	sort.Strings(got)
-	want := golden.Expectations(t, filepath.Join(dir, "expect.txt"))
+	var want, notSeen []string
+	for _, line := range golden.Expectations(t, filepath.Join(dir, "expect.txt")) {
+		if text, ok := strings.CutPrefix(line, notSeenPrefix); ok {
+			notSeen = append(notSeen, text)
+			continue
+		}
+		want = append(want, line)
+	}
+	for _, text := range notSeen {
+		if !containsPart(res.NotSeen, text) {
+			t.Errorf("no Not seen entry contains %q; Not seen:\n  %s", text, strings.Join(res.NotSeen, "\n  "))
+		}
+	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		var text bytes.Buffer
 		_ = report.Text(&text, res)
@@ -48,6 +61,19 @@ func Check(t *testing.T, dir string, res *analysis.Result) {
 	}
 	schematest.Validate(t, js.Bytes())
 	golden.Assert(t, filepath.Join(dir, "analyze.golden"), js.Bytes())
+}
+
+// notSeenPrefix starts an expect.txt line naming text that some Not seen
+// entry must contain (spaces are normalised, as in every expectation).
+const notSeenPrefix = "not-seen: "
+
+func containsPart(list []string, text string) bool {
+	for _, s := range list {
+		if strings.Contains(strings.Join(strings.Fields(s), " "), text) {
+			return true
+		}
+	}
+	return false
 }
 
 // Flags returns the analysis flags of a case folder: dir/flags, one or more

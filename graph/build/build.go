@@ -104,6 +104,9 @@ func newBuilder(m *model.Model) *builder {
 	for _, p := range problems {
 		b.g.AddNotSeen("%s", p)
 	}
+	for _, r := range m.Rejections() {
+		b.g.AddNotSeen("%s", r)
+	}
 	return b
 }
 

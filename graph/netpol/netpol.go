@@ -104,23 +104,28 @@ func NewEvaluator(inv *inventory.Inventory) (*Evaluator, []string) {
 			continue
 		}
 		c := &compiled{policy: np.Obj, name: np.Obj.Namespace + "/" + np.Obj.Name, selector: sel, peerSelectors: map[*metav1.LabelSelector]labels.Selector{}}
-		// policyTypes defaults to Ingress, plus Egress when egress rules exist.
-		types := np.Obj.Spec.PolicyTypes
-		if len(types) == 0 {
-			c.ingress = true
-			c.egress = len(np.Obj.Spec.Egress) > 0
-		}
-		for _, t := range types {
-			switch t {
-			case networkingv1.PolicyTypeIngress:
-				c.ingress = true
-			case networkingv1.PolicyTypeEgress:
-				c.egress = true
-			}
-		}
+		c.ingress, c.egress = Directions(&np.Obj.Spec)
 		e.byNamespace[np.Obj.Namespace] = append(e.byNamespace[np.Obj.Namespace], c)
 	}
 	return e, problems
+}
+
+// Directions tells the directions a policy isolates: its policyTypes, by
+// default Ingress plus Egress when it has egress rules (NetworkPolicySpec
+// policyTypes, k8s.io/api networking/v1 types.go).
+func Directions(spec *networkingv1.NetworkPolicySpec) (ingress, egress bool) {
+	if len(spec.PolicyTypes) == 0 {
+		return true, len(spec.Egress) > 0
+	}
+	for _, t := range spec.PolicyTypes {
+		switch t {
+		case networkingv1.PolicyTypeIngress:
+			ingress = true
+		case networkingv1.PolicyTypeEgress:
+			egress = true
+		}
+	}
+	return ingress, egress
 }
 
 // Ingress decides whether dst (a pod) accepts the connection from src on

@@ -94,6 +94,11 @@ type Inventory struct {
 	// Skipped counts documents of kinds shadowroute does not model, keyed by
 	// apiVersion/kind.
 	Skipped map[string]int
+	// Rejected lists the objects the API server would refuse to create
+	// (sources/admission): a cluster never holds them, so they are not in
+	// the inventory's objects, and the model reports what they would have
+	// done.
+	Rejected []Rejected
 	// Sources lists the paths that were read, in order.
 	Sources []string
 	// ConfigMaps are not modelled (they are counted in Skipped), but their
@@ -132,6 +137,19 @@ func (inv *Inventory) Add(obj *Object) (replaced *Object) {
 	inv.sorted = false
 	inv.workloads = nil
 	return nil
+}
+
+// Rejected is an object the API server would refuse, with its reasons.
+type Rejected struct {
+	Object *Object
+	Reason string
+}
+
+// Reject records an object the API server would refuse, with a warning:
+// it is kept out of the objects (the cluster would not have it).
+func (inv *Inventory) Reject(obj *Object, reason string) {
+	inv.Rejected = append(inv.Rejected, Rejected{Object: obj, Reason: reason})
+	inv.Warn(obj.Origin, "%s is rejected by the Kubernetes API server (%s), so a cluster cannot hold it; left out of the analysis", obj.Key, reason)
 }
 
 // Warn records a warning.

@@ -31,6 +31,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/yaml"
 
+	"github.com/shadowroute/shadowroute/sources/admission"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
@@ -511,6 +512,10 @@ func (l *Loader) loadObject(inv *inventory.Inventory, origin inventory.Origin, j
 		Key:    inventory.Key{Group: gvk.Group, Kind: gvk.Kind, Namespace: typed.GetNamespace(), Name: typed.GetName()},
 		Origin: origin,
 		Obj:    typed,
+	}
+	if errs := admission.Check(typed); len(errs) > 0 {
+		inv.Reject(entry, admission.Describe(errs))
+		return
 	}
 	if old := inv.Add(entry); old != nil {
 		inv.Warn(origin, "duplicate %s: this definition replaces the one at %s", entry.Key, old.Origin)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/shadowroute/shadowroute/analysis/passes/internal/passutil"
+	"github.com/shadowroute/shadowroute/graph/netpol"
 
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -85,15 +86,8 @@ func runNoNetworkPolicy(p *analysis.Pass) []analysis.Finding {
 	return out
 }
 
-// isIngressPolicy: policyTypes includes Ingress (the default when unset).
+// isIngressPolicy: the policy isolates ingress (netpol.Directions).
 func isIngressPolicy(np *networkingv1.NetworkPolicy) bool {
-	if len(np.Spec.PolicyTypes) == 0 {
-		return true
-	}
-	for _, t := range np.Spec.PolicyTypes {
-		if t == networkingv1.PolicyTypeIngress {
-			return true
-		}
-	}
-	return false
+	ingress, _ := netpol.Directions(&np.Spec)
+	return ingress
 }
