@@ -249,6 +249,12 @@ func assumptionsOf(steps []step) []string {
 			for _, v := range st.edge.Via {
 				note(v)
 			}
+			for _, a := range st.edge.Assumptions {
+				if !seen[a] {
+					seen[a] = true
+					out = append(out, a)
+				}
+			}
 		}
 	}
 	sort.Strings(out)

@@ -213,6 +213,10 @@ type Edge struct {
 	Authz *Authz
 	// NetworkPolicy says what allowed the hop.
 	NetworkPolicy string
+	// Assumptions are what the hop's allow rests on that the input cannot
+	// show (netpol.Verdict.Assumption: pod or node addresses in an
+	// ipBlock, a hostNetwork pod seen as its node).
+	Assumptions []string
 	// Conns is the connection set of a connectivity-view edge (protocols
 	// and port ranges); empty on analysis edges, which carry one Port.
 	Conns conns.Set

@@ -7,7 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shadowroute/shadowroute/analysis/analysistest"
 	conn "github.com/shadowroute/shadowroute/analysis/connectivity"
+	"github.com/shadowroute/shadowroute/analysis/options"
+	"github.com/shadowroute/shadowroute/analysis/rules"
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/build"
 	"github.com/shadowroute/shadowroute/graph/model"
@@ -22,11 +25,22 @@ const cases = "../../testdata/connectivity"
 func buildDir(t *testing.T, dir string, copts build.ConnectivityOptions) *graph.Graph {
 	t.Helper()
 	inv := manifesttest.Load(t, filepath.Join(dir, "input.yaml"))
-	g, err := build.Connectivity(model.New(inv, model.Options{}), copts)
+	g, err := build.Connectivity(model.New(inv, connectivityOptions(t, dir)), copts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return g
+}
+
+// connectivityOptions are the connectivity command's model options with a
+// case folder's flags file.
+func connectivityOptions(t *testing.T, dir string) model.Options {
+	t.Helper()
+	opts, err := options.ParseConnectivity(analysistest.Flags(t, dir), rules.All())
+	if err != nil {
+		t.Fatalf("%s/flags: %v", dir, err)
+	}
+	return opts.Model
 }
 
 func expected(t *testing.T, path string) string {
@@ -87,7 +101,7 @@ func TestTableMatchesGraph(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			g, err := build.Connectivity(model.New(inv, model.Options{}), build.ConnectivityOptions{Mesh: mesh})
+			g, err := build.Connectivity(model.New(inv, connectivityOptions(t, dir)), build.ConnectivityOptions{Mesh: mesh})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,6 +8,7 @@ package options
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/shadowroute/shadowroute/graph/classify"
 	"github.com/shadowroute/shadowroute/graph/mesh"
 	"github.com/shadowroute/shadowroute/graph/model"
+	"github.com/shadowroute/shadowroute/graph/netpol"
 )
 
 // Flags holds the raw flag values.
@@ -34,6 +36,17 @@ type Flags struct {
 	certExpiryWarn        time.Duration
 	sensitivePaths        []string
 	blastRadius           bool
+	hostNetwork           string
+	podCIDRs              []string
+	ipBlocksMatchPods     bool
+	// fs is the flag set Register filled, to tell explicit values from
+	// defaults.
+	fs *pflag.FlagSet
+
+	// NetpolAnalyzerDefaults, set before Register, gives the address flags
+	// netpol-analyzer's conventions as defaults (the connectivity command):
+	// hostNetwork pods are pods, ipBlocks never match pods.
+	NetpolAnalyzerDefaults bool
 }
 
 // Options is what the flags select.
@@ -48,6 +61,7 @@ type Options struct {
 
 // Register adds the analysis flags to a flag set.
 func (f *Flags) Register(fs *pflag.FlagSet) {
+	f.fs = fs
 	fs.StringVar(&f.rootNamespace, "mesh-root-namespace", mesh.DefaultRootNamespace, "Istio's mesh root namespace (mesh-wide PeerAuthentication and AuthorizationPolicy; istiod meshConfig.rootNamespace)")
 	fs.StringVar(&f.trustDomain, "trust-domain", mesh.DefaultTrustDomain, "Istio's trust domain: SPIFFE principals are TRUST-DOMAIN/ns/NAMESPACE/sa/ACCOUNT (istiod meshConfig.trustDomain)")
 	fs.StringArrayVar(&f.ingressControllers, "ingress-controller", nil, "CLASS=NAMESPACE/LABELSELECTOR: the workloads implementing an IngressClass (repeatable; NAMESPACE * for any)")
@@ -59,6 +73,13 @@ func (f *Flags) Register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.severities, "severity", nil, "RULE=LEVEL: report a rule's findings at this severity (repeatable)")
 	fs.DurationVar(&f.certExpiryWarn, "cert-expiry-warn", 30*24*time.Hour, "weak-tls: report certificates expiring within this long")
 	fs.BoolVar(&f.blastRadius, "blast-radius", false, "add the credential blast radius: per public route, the workloads it reaches and the database credentials they hold")
+	hostDefault, matchDefault := netpol.HostNetworkNode, true
+	if f.NetpolAnalyzerDefaults {
+		hostDefault, matchDefault = netpol.HostNetworkPod, false
+	}
+	fs.StringVar(&f.hostNetwork, "host-network", hostDefault.String(), "how hostNetwork pods meet NetworkPolicies: node (policies neither select nor protect them; their traffic is the node's address, matched by ipBlocks) or pod (ordinary pods, netpol-analyzer's convention)")
+	fs.StringSliceVar(&f.podCIDRs, "pod-cidr", nil, "the cluster's pod address ranges (comma-separated or repeated): an ipBlock matches the pods whose addresses it holds (implies --ipblocks-match-pods); without it, an ipBlock holding private addresses is assumed to admit pods")
+	fs.BoolVar(&f.ipBlocksMatchPods, "ipblocks-match-pods", matchDefault, "NetworkPolicy ipBlocks match pod addresses, as most network plugins do (false: ipBlocks match only addresses outside the cluster, as netpol-analyzer and Cilium do)")
 	fs.StringSliceVar(&f.sensitivePaths, "sensitive-paths", nil, "sensitive-path: the path prefixes to report (default: the built-in list, see docs/rules/sensitive-path.md)")
 }
 
@@ -85,6 +106,27 @@ func (f *Flags) Complete(catalogue []*analysis.Rule) (Options, error) {
 			return o, fmt.Errorf("--ingress-controller %q: %v", spec, err)
 		}
 		o.Model.IngressControllers[class] = model.ControllerSelector{Namespace: ns, Selector: parsed}
+	}
+	mode, err := netpol.ParseHostNetworkMode(f.hostNetwork)
+	if err != nil {
+		return o, fmt.Errorf("--host-network: %v", err)
+	}
+	matchPods := f.ipBlocksMatchPods
+	explicit := f.fs != nil && f.fs.Changed("ipblocks-match-pods")
+	if len(f.podCIDRs) > 0 {
+		if explicit && !matchPods {
+			return o, fmt.Errorf("--pod-cidr: given with --ipblocks-match-pods=false, where ipBlocks never match pods; drop one")
+		}
+		// Knowing the pod addresses is asking to match them.
+		matchPods = true
+	}
+	o.Model.Addressing = netpol.Addressing{HostNetwork: mode, IPBlocksIgnorePods: !matchPods}
+	for _, c := range f.podCIDRs {
+		prefix, err := netip.ParsePrefix(c)
+		if err != nil {
+			return o, fmt.Errorf("--pod-cidr %q: want a CIDR such as 10.244.0.0/16", c)
+		}
+		o.Model.Addressing.PodCIDRs = append(o.Model.Addressing.PodCIDRs, prefix.Masked())
 	}
 	o.Model.Classify.NoDefaults = f.noDefaultDatabases
 	for _, s := range f.sensitive {
@@ -114,7 +156,16 @@ func (f *Flags) Complete(catalogue []*analysis.Rule) (Options, error) {
 // Parse reads analysis flags from args (as a case folder's "flags" file
 // holds them) with the defaults every command has.
 func Parse(args []string, catalogue []*analysis.Rule) (Options, error) {
-	var f Flags
+	return parse(Flags{}, args, catalogue)
+}
+
+// ParseConnectivity is Parse with the connectivity command's defaults
+// (NetpolAnalyzerDefaults).
+func ParseConnectivity(args []string, catalogue []*analysis.Rule) (Options, error) {
+	return parse(Flags{NetpolAnalyzerDefaults: true}, args, catalogue)
+}
+
+func parse(f Flags, args []string, catalogue []*analysis.Rule) (Options, error) {
 	fs := pflag.NewFlagSet("flags", pflag.ContinueOnError)
 	fs.SetOutput(new(strings.Builder))
 	f.Register(fs)

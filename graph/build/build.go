@@ -270,9 +270,13 @@ func (b *builder) evaluate(in hopInput) hop {
 		return b.evaluateMesh(in, h)
 	}
 	if in.src != nil && !in.src.assumed {
-		if v := b.np.Egress(srcPeer, dstPeer, in.port, in.protocol); !v.Allowed {
+		egress := b.np.Egress(srcPeer, dstPeer, in.port, in.protocol)
+		if !egress.Allowed {
 			h.refused = "NetworkPolicy (egress)"
 			return h
+		}
+		if egress.Assumption != "" {
+			h.edge.Assumptions = append(h.edge.Assumptions, "egress from "+in.src.describe()+": "+egress.Assumption)
 		}
 	}
 	ingress := b.np.Ingress(srcPeer, dstPeer, in.port, in.protocol)
@@ -280,6 +284,9 @@ func (b *builder) evaluate(in hopInput) hop {
 		h.refused = "NetworkPolicy"
 		h.netpolRefusal = &ingress
 		return h
+	}
+	if ingress.Assumption != "" {
+		h.edge.Assumptions = append(h.edge.Assumptions, "ingress to "+dst.describe()+": "+ingress.Assumption)
 	}
 	h.edge.NetworkPolicy = ingress.Describe("destination")
 	h.edge.Port, h.edge.Protocol = in.port, string(in.protocol)

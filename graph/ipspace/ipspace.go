@@ -197,6 +197,35 @@ func parsePrefix(s string) (netip.Prefix, error) {
 // ranges.
 func ParsePrefix(s string) (netip.Prefix, error) { return parsePrefix(s) }
 
+// Overlaps reports whether the block (minus its exceptions) holds some
+// address of prefix q.
+func (b Block) Overlaps(q netip.Prefix) (bool, error) {
+	p, set, err := b.addresses()
+	if err != nil {
+		return false, err
+	}
+	if p.Addr().Is4() != q.Addr().Is4() {
+		return false, nil
+	}
+	return intersects(set, toInterval(q)), nil
+}
+
+// Covers reports whether the block (minus its exceptions) holds every
+// address of prefix q.
+func (b Block) Covers(q netip.Prefix) (bool, error) {
+	iv := toInterval(q)
+	return b.ContainsRange(addrOf(iv.lo, q.Addr().Is4()), addrOf(iv.hi, q.Addr().Is4()))
+}
+
+func addrOf(n *big.Int, is4 bool) netip.Addr {
+	if is4 {
+		return addr4(n)
+	}
+	var b [16]byte
+	n.FillBytes(b[:])
+	return netip.AddrFrom16(b)
+}
+
 // ContainsRange reports whether every address from lo to hi (one family) is
 // in the block minus its exceptions.
 func (b Block) ContainsRange(lo, hi netip.Addr) (bool, error) {

@@ -44,6 +44,9 @@ type Options struct {
 	GatewayScopeNamespace bool
 	// Classify configures database detection.
 	Classify classify.Options
+	// Addressing is what NetworkPolicy evaluation assumes about pod, node
+	// and hostNetwork addresses (netpol.Addressing).
+	Addressing netpol.Addressing
 }
 
 // ControllerSelector names workloads by namespace ("*" for any) and label

@@ -136,7 +136,7 @@ func (m *Model) KnownNamespaces() map[string]bool {
 // once) and the problems found reading the policies.
 func (m *Model) NetworkPolicy() (*netpol.Evaluator, []string) {
 	if m.netpol == nil {
-		m.netpol, m.netpolProblems = netpol.NewEvaluator(m.Inventory)
+		m.netpol, m.netpolProblems = netpol.NewEvaluator(m.Inventory, m.Options.Addressing)
 	}
 	return m.netpol, m.netpolProblems
 }

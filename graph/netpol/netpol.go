@@ -6,7 +6,8 @@
 // within one peer podSelector AND namespaceSelector, across peers OR; ipBlock
 // (with except) for addresses outside the pod network; ports by number or by
 // name (resolved on the destination pod), endPort ranges, protocols.
-// Pods of hostNetwork workloads are not subject to pod NetworkPolicies.
+// How ipBlocks meet pod addresses and how hostNetwork pods are seen is set
+// by Addressing: the API leaves both to the network plugin.
 package netpol
 
 import (
@@ -50,6 +51,60 @@ type Verdict struct {
 	// Policies that allowed the connection (ns/name), or the isolating
 	// policies when denied.
 	Policies []string
+	// Assumption, when set, says what the allow rests on that the input
+	// cannot show (pod or node addresses an ipBlock may hold, how a
+	// hostNetwork pod is seen).
+	Assumption string
+}
+
+// HostNetworkMode is how pods with hostNetwork: true meet NetworkPolicies.
+// Their traffic carries the node's address, and network plugins differ:
+// many neither select nor protect them with pod policies.
+type HostNetworkMode int
+
+const (
+	// HostNetworkNode (the zero value, analyze's conservative default):
+	// policies neither select nor protect hostNetwork pods, and as peers
+	// they are node addresses, matched by ipBlocks (node addresses are
+	// assumed private), never by pod or namespace selectors.
+	HostNetworkNode HostNetworkMode = iota
+	// HostNetworkPod: hostNetwork pods are ordinary pods on both sides of a
+	// policy (netpol-analyzer's convention; connectivity's default).
+	HostNetworkPod
+)
+
+// String is the flag value.
+func (m HostNetworkMode) String() string {
+	if m == HostNetworkPod {
+		return "pod"
+	}
+	return "node"
+}
+
+// ParseHostNetworkMode reads a --host-network value.
+func ParseHostNetworkMode(s string) (HostNetworkMode, error) {
+	switch s {
+	case "node":
+		return HostNetworkNode, nil
+	case "pod":
+		return HostNetworkPod, nil
+	}
+	return 0, fmt.Errorf("want node or pod, got %q", s)
+}
+
+// Addressing is what the evaluator assumes about addresses the input does
+// not show. The zero value is analyze's default.
+type Addressing struct {
+	HostNetwork HostNetworkMode
+	// PodCIDRs are the cluster's pod address ranges, when known.
+	PodCIDRs []netip.Prefix
+	// IPBlocksIgnorePods: ipBlocks never match pods (netpol-analyzer's
+	// convention, and some plugins'). Otherwise, as most plugins do and the
+	// upstream e2e tests expect, an ipBlock matches a pod whose address it
+	// holds: with PodCIDRs, a block overlapping them (certain when it covers
+	// them all); without, a block holding private addresses, as an
+	// assumption.
+	IPBlocksIgnorePods bool
 }
 
 // Describe renders the verdict for edges and messages.
@@ -67,9 +122,11 @@ func (v Verdict) Describe(direction string) string {
 // Evaluator caches compiled selectors of the inventory's policies.
 type Evaluator struct {
 	byNamespace map[string][]*compiled
+	addr        *Addressing
 }
 
 type compiled struct {
+	addr     *Addressing
 	policy   *networkingv1.NetworkPolicy
 	name     string
 	selector labels.Selector
@@ -77,6 +134,19 @@ type compiled struct {
 	egress   bool
 	// peerSelectors caches compiled peer selectors by pointer.
 	peerSelectors map[*metav1.LabelSelector]labels.Selector
+	// podBlocks caches blockMatches for in-cluster peers, which depends
+	// only on the block and whether the peer is seen as a node.
+	podBlocks map[podBlockKey]blockMatch
+}
+
+type podBlockKey struct {
+	block *networkingv1.IPBlock
+	node  bool
+}
+
+type blockMatch struct {
+	ok         bool
+	assumption string
 }
 
 // sel compiles a peer selector once; an invalid selector matches nothing.
@@ -92,10 +162,12 @@ func (c *compiled) sel(ls *metav1.LabelSelector) labels.Selector {
 	return s
 }
 
-// NewEvaluator compiles every NetworkPolicy of the inventory. Policies with
-// an invalid selector are reported as warnings and select nothing.
-func NewEvaluator(inv *inventory.Inventory) (*Evaluator, []string) {
-	e := &Evaluator{byNamespace: map[string][]*compiled{}}
+// NewEvaluator compiles every NetworkPolicy of the inventory. The loader
+// keeps out policies the API server would reject (sources/admission); one
+// with an invalid selector that reaches here anyway (an inventory built by
+// hand) is reported and selects nothing.
+func NewEvaluator(inv *inventory.Inventory, addr Addressing) (*Evaluator, []string) {
+	e := &Evaluator{byNamespace: map[string][]*compiled{}, addr: &addr}
 	var problems []string
 	for _, np := range inventory.Typed[*networkingv1.NetworkPolicy](inv, inventory.NetworkPolicy) {
 		sel, err := metav1.LabelSelectorAsSelector(&np.Obj.Spec.PodSelector)
@@ -103,7 +175,7 @@ func NewEvaluator(inv *inventory.Inventory) (*Evaluator, []string) {
 			problems = append(problems, fmt.Sprintf("%s: NetworkPolicy %s/%s: invalid podSelector: %v", np.Entry.Origin, np.Obj.Namespace, np.Obj.Name, err))
 			continue
 		}
-		c := &compiled{policy: np.Obj, name: np.Obj.Namespace + "/" + np.Obj.Name, selector: sel, peerSelectors: map[*metav1.LabelSelector]labels.Selector{}}
+		c := &compiled{addr: e.addr, policy: np.Obj, name: np.Obj.Namespace + "/" + np.Obj.Name, selector: sel, peerSelectors: map[*metav1.LabelSelector]labels.Selector{}, podBlocks: map[podBlockKey]blockMatch{}}
 		c.ingress, c.egress = Directions(&np.Obj.Spec)
 		e.byNamespace[np.Obj.Namespace] = append(e.byNamespace[np.Obj.Namespace], c)
 	}
@@ -133,57 +205,95 @@ func Directions(spec *networkingv1.NetworkPolicySpec) (ingress, egress bool) {
 // building sets because the graph builder asks it for every pivot pair
 // (TestSinglePortAgreesWithConns holds the two together).
 func (e *Evaluator) Ingress(src, dst Peer, port int32, protocol corev1.Protocol) Verdict {
-	if dst.External || dst.HostNetwork {
+	switch {
+	case dst.External:
 		return Verdict{Allowed: true}
+	case e.nodeAddressed(dst):
+		return Verdict{Allowed: true, Assumption: unprotectedHostNetwork}
 	}
 	return e.verdict(dst, dst.Namespace, true, src, dst, port, protocol)
 }
 
 // Egress decides whether src (a pod) may open the connection to dst.
 func (e *Evaluator) Egress(src, dst Peer, port int32, protocol corev1.Protocol) Verdict {
-	if src.External || src.HostNetwork {
+	switch {
+	case src.External:
 		return Verdict{Allowed: true}
+	case e.nodeAddressed(src):
+		return Verdict{Allowed: true, Assumption: unprotectedHostNetwork}
 	}
 	return e.verdict(src, src.Namespace, false, dst, dst, port, protocol)
+}
+
+const unprotectedHostNetwork = "a hostNetwork pod is taken as the node itself, which NetworkPolicies neither select nor protect (--host-network=node)"
+
+// nodeAddressed: p is a hostNetwork pod seen as its node.
+func (e *Evaluator) nodeAddressed(p Peer) bool {
+	return p.HostNetwork && !p.External && e.addr.HostNetwork == HostNetworkNode
 }
 
 func (e *Evaluator) verdict(subject Peer, ns string, ingress bool, other, dst Peer, port int32, protocol corev1.Protocol) Verdict {
 	var v Verdict
 	var isolating []string
+	certain := false
 	for _, c := range e.byNamespace[ns] {
 		if (ingress && !c.ingress) || (!ingress && !c.egress) || !c.selector.Matches(labels.Set(subject.PodLabels)) {
 			continue
 		}
 		v.Isolated = true
 		isolating = append(isolating, c.name)
-		if c.admits(ingress, other, dst, port, protocol) {
+		if ok, assumption := c.admits(ingress, other, dst, port, protocol); ok {
 			v.Allowed = true
 			v.Policies = append(v.Policies, c.name)
+			if assumption == "" {
+				certain = true
+			} else if v.Assumption == "" {
+				v.Assumption = assumption
+			}
 		}
 	}
-	if !v.Isolated {
+	switch {
+	case !v.Isolated:
 		v.Allowed = true
-	} else if !v.Allowed {
+	case !v.Allowed:
 		v.Policies = isolating
+	case certain:
+		v.Assumption = ""
 	}
 	return v
 }
 
-func (c *compiled) admits(ingress bool, other, dst Peer, port int32, protocol corev1.Protocol) bool {
-	if ingress {
-		for _, rule := range c.policy.Spec.Ingress {
-			if c.peersMatch(rule.From, other) && portsAdmit(rule.Ports, dst.Workload, port, protocol) {
-				return true
-			}
+// admits tells whether some rule of the policy admits the connection, and
+// the assumption it rests on when no admitting rule is certain.
+func (c *compiled) admits(ingress bool, other, dst Peer, port int32, protocol corev1.Protocol) (bool, string) {
+	admitted, assumption := false, ""
+	check := func(peers []networkingv1.NetworkPolicyPeer, ports []networkingv1.NetworkPolicyPort) bool {
+		if !portsAdmit(ports, dst.Workload, port, protocol) {
+			return false
+		}
+		ok, a := c.peersMatch(peers, other)
+		if ok && a == "" {
+			return true
+		}
+		if ok && !admitted {
+			admitted, assumption = true, a
 		}
 		return false
 	}
+	if ingress {
+		for _, rule := range c.policy.Spec.Ingress {
+			if check(rule.From, rule.Ports) {
+				return true, ""
+			}
+		}
+		return admitted, assumption
+	}
 	for _, rule := range c.policy.Spec.Egress {
-		if c.peersMatch(rule.To, other) && portsAdmit(rule.Ports, dst.Workload, port, protocol) {
-			return true
+		if check(rule.To, rule.Ports) {
+			return true, ""
 		}
 	}
-	return false
+	return admitted, assumption
 }
 
 // Allowance is what one direction allows between two peers: the set of
@@ -224,7 +334,7 @@ func (a Allowance) For(protocol corev1.Protocol, port int32) Verdict {
 
 // IngressConns returns the connections dst (a pod) accepts from src.
 func (e *Evaluator) IngressConns(src, dst Peer) Allowance {
-	if dst.External || dst.HostNetwork {
+	if dst.External || e.nodeAddressed(dst) {
 		return Allowance{Conns: conns.All()}
 	}
 	return e.allowance(dst, dst.Namespace, true, src, dst)
@@ -232,7 +342,7 @@ func (e *Evaluator) IngressConns(src, dst Peer) Allowance {
 
 // EgressConns returns the connections src (a pod) may open to dst.
 func (e *Evaluator) EgressConns(src, dst Peer) Allowance {
-	if src.External || src.HostNetwork {
+	if src.External || e.nodeAddressed(src) {
 		return Allowance{Conns: conns.All()}
 	}
 	return e.allowance(src, src.Namespace, false, dst, dst)
@@ -250,13 +360,13 @@ func (e *Evaluator) allowance(subject Peer, ns string, ingress bool, other, dst 
 		pc := PolicyConns{Policy: c.name}
 		if ingress {
 			for _, rule := range c.policy.Spec.Ingress {
-				if c.peersMatch(rule.From, other) {
+				if ok, _ := c.peersMatch(rule.From, other); ok {
 					pc.Conns = pc.Conns.Union(portsConns(rule.Ports, dst.Workload))
 				}
 			}
 		} else {
 			for _, rule := range c.policy.Spec.Egress {
-				if c.peersMatch(rule.To, other) {
+				if ok, _ := c.peersMatch(rule.To, other); ok {
 					pc.Conns = pc.Conns.Union(portsConns(rule.Ports, dst.Workload))
 				}
 			}
@@ -270,50 +380,109 @@ func (e *Evaluator) allowance(subject Peer, ns string, ingress bool, other, dst 
 	return a
 }
 
-// peersMatch: an empty list matches every peer; otherwise any peer matches.
-func (c *compiled) peersMatch(peers []networkingv1.NetworkPolicyPeer, p Peer) bool {
+// peersMatch: an empty list matches every peer; otherwise any peer
+// matches. The assumption is set when no matching peer is certain.
+func (c *compiled) peersMatch(peers []networkingv1.NetworkPolicyPeer, p Peer) (bool, string) {
 	if len(peers) == 0 {
-		return true
+		return true, ""
 	}
+	matched, assumption := false, ""
 	for i := range peers {
-		if c.peerMatches(&peers[i], p) {
+		ok, a := c.peerMatches(&peers[i], p)
+		if ok && a == "" {
+			return true, ""
+		}
+		if ok && !matched {
+			matched, assumption = true, a
+		}
+	}
+	return matched, assumption
+}
+
+func (c *compiled) peerMatches(peer *networkingv1.NetworkPolicyPeer, p Peer) (bool, string) {
+	if peer.IPBlock != nil {
+		if p.External {
+			return c.addr.blockMatches(peer.IPBlock, p)
+		}
+		key := podBlockKey{peer.IPBlock, p.HostNetwork && c.addr.HostNetwork == HostNetworkNode}
+		m, ok := c.podBlocks[key]
+		if !ok {
+			m.ok, m.assumption = c.addr.blockMatches(peer.IPBlock, p)
+			c.podBlocks[key] = m
+		}
+		return m.ok, m.assumption
+	}
+	if p.External || (p.HostNetwork && c.addr.HostNetwork == HostNetworkNode) {
+		// Selectors select pods; a node address is none.
+		return false, ""
+	}
+	if peer.NamespaceSelector != nil {
+		if !c.sel(peer.NamespaceSelector).Matches(labels.Set(p.NSLabels)) {
+			return false, ""
+		}
+	} else if p.Namespace != c.policy.Namespace {
+		// A podSelector alone selects pods in the policy's namespace.
+		return false, ""
+	}
+	if peer.PodSelector != nil && !c.sel(peer.PodSelector).Matches(labels.Set(p.PodLabels)) {
+		return false, ""
+	}
+	return true, ""
+}
+
+// blockMatches tells whether an ipBlock holds the peer's address: an
+// external peer's class or range; a hostNetwork pod seen as its node (node
+// addresses assumed private); a pod's address as Addressing says.
+func (a *Addressing) blockMatches(ipb *networkingv1.IPBlock, p Peer) (bool, string) {
+	block := ipspace.Block{CIDR: ipb.CIDR, Except: ipb.Except}
+	switch {
+	case p.External && p.Range != nil:
+		ok, err := block.ContainsRange(p.Range[0], p.Range[1])
+		return err == nil && ok, ""
+	case p.External:
+		ok, err := block.Contains(p.Class)
+		return err == nil && ok, ""
+	case p.HostNetwork && a.HostNetwork == HostNetworkNode:
+		if ok, err := block.Contains(ipspace.Private); err == nil && ok {
+			return true, fmt.Sprintf("the hostNetwork pod's traffic carries its node's address, assumed private and so inside ipBlock %s (--host-network=node)", ipb.CIDR)
+		}
+		return false, ""
+	case a.IPBlocksIgnorePods:
+		return false, ""
+	case len(a.PodCIDRs) == 0:
+		if ok, err := block.Contains(ipspace.Private); err == nil && ok {
+			return true, fmt.Sprintf("pod addresses are not in the input (no --pod-cidr): ipBlock %s holds private addresses, so it is taken to admit pods", ipb.CIDR)
+		}
+		return false, ""
+	}
+	overlaps, covers := false, true
+	for _, pc := range a.PodCIDRs {
+		o, err := block.Overlaps(pc)
+		if err != nil {
+			return false, ""
+		}
+		c, _ := block.Covers(pc)
+		overlaps = overlaps || o
+		covers = covers && c
+	}
+	switch {
+	case covers:
+		return true, ""
+	case overlaps:
+		return true, fmt.Sprintf("ipBlock %s holds part of the pod CIDR (--pod-cidr), so some pods' addresses are in it", ipb.CIDR)
+	}
+	return false, ""
+}
+
+// mayMatchPods: the block could hold a pod's or a node's address, so pods
+// of any namespace may pass it (NamespaceMayReach).
+func (a *Addressing) mayMatchPods(ipb *networkingv1.IPBlock) bool {
+	for _, probe := range []Peer{{HostNetwork: true}, {}} {
+		if ok, _ := a.blockMatches(ipb, probe); ok {
 			return true
 		}
 	}
 	return false
-}
-
-func (c *compiled) peerMatches(peer *networkingv1.NetworkPolicyPeer, p Peer) bool {
-	if peer.IPBlock != nil {
-		// ipBlocks describe addresses outside the pod network: they match the
-		// internet and private-network sources, never pods (whose IPs are
-		// ephemeral and unknown here).
-		if !p.External {
-			return false
-		}
-		block := ipspace.Block{CIDR: peer.IPBlock.CIDR, Except: peer.IPBlock.Except}
-		if p.Range != nil {
-			ok, err := block.ContainsRange(p.Range[0], p.Range[1])
-			return err == nil && ok
-		}
-		ok, err := block.Contains(p.Class)
-		return err == nil && ok
-	}
-	if p.External {
-		return false
-	}
-	if peer.NamespaceSelector != nil {
-		if !c.sel(peer.NamespaceSelector).Matches(labels.Set(p.NSLabels)) {
-			return false
-		}
-	} else if p.Namespace != c.policy.Namespace {
-		// A podSelector alone selects pods in the policy's namespace.
-		return false
-	}
-	if peer.PodSelector != nil && !c.sel(peer.PodSelector).Matches(labels.Set(p.PodLabels)) {
-		return false
-	}
-	return true
 }
 
 // portsConns: an empty list allows every connection; a port entry without
@@ -419,7 +588,7 @@ func (e *Evaluator) IPBlockBoundaries(ingress bool) []netip.Addr {
 // labels and ports, so false means no pod of ns reaches dst at all; the
 // graph builder uses it to skip whole namespaces of pivot sources.
 func (e *Evaluator) NamespaceMayReach(ns string, nsLabels map[string]string, dst Peer) bool {
-	if dst.External || dst.HostNetwork {
+	if dst.External || e.nodeAddressed(dst) {
 		return true
 	}
 	isolated := false
@@ -436,6 +605,9 @@ func (e *Evaluator) NamespaceMayReach(ns string, nsLabels map[string]string, dst
 				peer := &rule.From[i]
 				switch {
 				case peer.IPBlock != nil:
+					if e.addr.mayMatchPods(peer.IPBlock) {
+						return true
+					}
 				case peer.NamespaceSelector != nil:
 					if c.sel(peer.NamespaceSelector).Matches(labels.Set(nsLabels)) {
 						return true

@@ -1,6 +1,8 @@
 package netpol
 
 import (
+	"net/netip"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -24,6 +26,11 @@ spec: {containers: [{name: api, image: api, ports: [{name: pg, containerPort: 99
 
 func setup(t *testing.T, policies string) (*Evaluator, Peer, Peer) {
 	t.Helper()
+	return setupWith(t, policies, Addressing{IPBlocksIgnorePods: true, HostNetwork: HostNetworkPod})
+}
+
+func setupWith(t *testing.T, policies string, addr Addressing) (*Evaluator, Peer, Peer) {
+	t.Helper()
 	l, err := manifest.NewLoader(manifest.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +40,7 @@ func setup(t *testing.T, policies string) (*Evaluator, Peer, Peer) {
 	if len(inv.Warnings) > 0 {
 		t.Fatalf("warnings: %v", inv.Warnings)
 	}
-	e, problems := NewEvaluator(inv)
+	e, problems := NewEvaluator(inv, addr)
 	if len(problems) > 0 {
 		t.Fatal(problems)
 	}
@@ -76,7 +83,7 @@ func TestIngressAndEgress(t *testing.T) {
 		{"podSelector alone is same-namespace", np("data", "  podSelector: {}\n  ingress: [{from: [{podSelector: {matchLabels: {app: api}}}]}]\n"), "api", 5432, corev1.ProtocolTCP, false},
 		{"namespace AND pod selector", np("data", "  podSelector: {}\n  ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: shop}}, podSelector: {matchLabels: {app: api}}}]}]\n"), "api", 5432, corev1.ProtocolTCP, true},
 		{"namespace AND wrong pod", np("data", "  podSelector: {}\n  ingress: [{from: [{namespaceSelector: {}, podSelector: {matchLabels: {app: web}}}]}]\n"), "api", 5432, corev1.ProtocolTCP, false},
-		{"ipBlock never matches pods", np("data", "  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 0.0.0.0/0}}]}]\n"), "api", 5432, corev1.ProtocolTCP, false},
+		{"ipBlock never matches pods (IPBlocksIgnorePods)", np("data", "  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 0.0.0.0/0}}]}]\n"), "api", 5432, corev1.ProtocolTCP, false},
 		{"ipBlock public matches internet", np("data", "  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}}]}]\n"), "internet", 5432, corev1.ProtocolTCP, true},
 		{"ipBlock private does not match internet", np("data", "  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8}}]}]\n"), "internet", 5432, corev1.ProtocolTCP, false},
 		{"ipBlock private matches private network", np("data", "  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8}}]}]\n"), "private", 5432, corev1.ProtocolTCP, true},
@@ -98,11 +105,64 @@ func TestIngressAndEgress(t *testing.T) {
 	}
 }
 
-func TestHostNetworkPodsAreNotSubjectToPolicies(t *testing.T) {
-	e, api, db := setup(t, np("data", "  podSelector: {}\n  policyTypes: [Ingress]\n"))
-	db.HostNetwork = true
-	if !e.Ingress(api, db, 5432, corev1.ProtocolTCP).Allowed {
-		t.Error("hostNetwork destination was isolated by a pod NetworkPolicy")
+// TestAddressing: how ipBlocks meet pod addresses and how hostNetwork pods
+// are seen (netpol.Addressing). Kubernetes leaves both to the network
+// plugin (https://kubernetes.io/docs/concepts/services-networking/network-policies/#networkpolicy-resource:
+// ipBlock "cluster-external IPs", yet most plugins match pod IPs, as the
+// upstream e2e test "should allow ingress access from updated pod ... ipBlock"
+// expects); --host-network=node is the conservative reading of hostNetwork.
+func TestAddressing(t *testing.T) {
+	podCIDR := []netip.Prefix{netip.MustParsePrefix("10.244.0.0/16")}
+	fromBlock := func(cidr string, except ...string) string {
+		ex := ""
+		if len(except) > 0 {
+			ex = ", except: [" + strings.Join(except, ", ") + "]"
+		}
+		return np("data", "  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: "+cidr+ex+"}}]}]\n")
+	}
+	denyAll := np("data", "  podSelector: {}\n  policyTypes: [Ingress]\n")
+	fromPods := np("data", "  podSelector: {}\n  ingress: [{from: [{namespaceSelector: {}}]}]\n")
+	tests := []struct {
+		name     string
+		policies string
+		addr     Addressing
+		srcHost  bool // the api pod runs with hostNetwork
+		dstHost  bool // the db pod runs with hostNetwork
+		want     bool
+		assumed  bool
+	}{
+		{"unknown pod CIDR: private block admits pods, assumed", fromBlock("10.0.0.0/8"), Addressing{}, false, false, true, true},
+		{"unknown pod CIDR: public-only block admits no pod", fromBlock("203.0.113.0/24"), Addressing{}, false, false, false, false},
+		{"unknown pod CIDR: private space excepted", fromBlock("0.0.0.0/0", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"), Addressing{}, false, false, false, false},
+		{"pod CIDR covered: certain", fromBlock("10.0.0.0/8"), Addressing{PodCIDRs: podCIDR}, false, false, true, false},
+		{"pod CIDR partly held: assumed", fromBlock("10.244.1.0/24"), Addressing{PodCIDRs: podCIDR}, false, false, true, true},
+		{"pod CIDR excepted", fromBlock("10.0.0.0/8", "10.244.0.0/16"), Addressing{PodCIDRs: podCIDR}, false, false, false, false},
+		{"pod CIDR outside block", fromBlock("192.168.0.0/16"), Addressing{PodCIDRs: podCIDR}, false, false, false, false},
+		{"ipBlocks ignore pods", fromBlock("0.0.0.0/0"), Addressing{IPBlocksIgnorePods: true}, false, false, false, false},
+		{"a selector admits pods for certain", fromPods, Addressing{}, false, false, true, false},
+
+		{"node mode: hostNetwork destination unprotected, assumed", denyAll, Addressing{}, false, true, true, true},
+		{"pod mode: hostNetwork destination isolated like a pod", denyAll, Addressing{HostNetwork: HostNetworkPod}, false, true, false, false},
+		{"node mode: hostNetwork source is no pod for selectors", fromPods, Addressing{}, true, false, false, false},
+		{"node mode: hostNetwork source is a node address in a private block", fromBlock("10.0.0.0/8"), Addressing{IPBlocksIgnorePods: true}, true, false, true, true},
+		{"node mode: hostNetwork source outside a public block", fromBlock("203.0.113.0/24"), Addressing{}, true, false, false, false},
+		{"pod mode: hostNetwork source matched by selectors", fromPods, Addressing{HostNetwork: HostNetworkPod}, true, false, true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, api, db := setupWith(t, tt.policies, tt.addr)
+			api.HostNetwork, db.HostNetwork = tt.srcHost, tt.dstHost
+			v := e.Ingress(api, db, 5432, corev1.ProtocolTCP)
+			if v.Allowed != tt.want || (v.Assumption != "") != tt.assumed {
+				t.Errorf("allowed=%v assumption=%q, want allowed=%v assumed=%v", v.Allowed, v.Assumption, tt.want, tt.assumed)
+			}
+			if got := e.IngressConns(api, db).Conns.Contains(corev1.ProtocolTCP, 5432); got != v.Allowed {
+				t.Errorf("IngressConns says %v, Ingress %v", got, v.Allowed)
+			}
+			if v.Allowed && !e.NamespaceMayReach(api.Namespace, api.NSLabels, db) {
+				t.Error("NamespaceMayReach rules out an admitted source")
+			}
+		})
 	}
 }
 
@@ -144,6 +204,10 @@ func TestNamespaceMayReachNeverHidesAConnection(t *testing.T) {
 		np("data", "  podSelector: {}\n  ingress: [{ports: [{port: 5432}]}]\n"),
 	}
 	wantMay := []bool{true, false, false, true, false, false, true}
+	// With ipBlocks matching pods (the default), 0.0.0.0/0 admits them.
+	if e, api, db := setupWith(t, specs[5], Addressing{}); !e.NamespaceMayReach(api.Namespace, api.NSLabels, db) || e.IngressConns(api, db).Conns.Empty() {
+		t.Errorf("%q with ipBlocks matching pods: the namespace must be possible and the pod admitted", specs[5])
+	}
 	for i, spec := range specs {
 		e, api, db := setup(t, spec)
 		may := e.NamespaceMayReach(api.Namespace, api.NSLabels, db)

@@ -142,11 +142,8 @@ func webhookFinding(p *analysis.Pass, ev *netpol.Evaluator, workloads []*invento
 			if c.w == nil {
 				ctrl = fmt.Sprintf("port %d of the controller pods", target)
 			}
-			if c.hostNet {
-				verdict = netpol.Verdict{Allowed: true}
-			}
 			reason := verdict.Describe("controller pods")
-			if c.hostNet {
+			if c.hostNet && p.Model.Options.Addressing.HostNetwork == netpol.HostNetworkNode {
 				reason = "the controller runs with hostNetwork, so pod NetworkPolicies do not apply"
 			}
 			external := ""
@@ -171,7 +168,10 @@ func webhookFinding(p *analysis.Pass, ev *netpol.Evaluator, workloads []*invento
 				evidence = append(evidence, graph.EvidenceOf(reached[0].Object))
 			}
 			f := p.Finding("SR1501", passutil.Ref(entry), msg, evidence...)
-			f.Assumptions = assumptions
+			f.Assumptions = append([]string(nil), assumptions...)
+			if verdict.Assumption != "" {
+				f.Assumptions = append(f.Assumptions, verdict.Assumption)
+			}
 			return f, true
 		}
 	}

@@ -39,8 +39,8 @@ func runNoNetworkPolicy(p *analysis.Pass) []analysis.Finding {
 	var nsOrder []string
 	for _, db := range passutil.Databases(p.Graph) {
 		w := db.Workload.Source
-		if w.Template.Spec.HostNetwork {
-			continue // pod policies do not apply to host-network pods
+		if w.Template.Spec.HostNetwork && p.Model.Options.Addressing.HostNetwork == netpol.HostNetworkNode {
+			continue // --host-network=node: pod policies do not apply to host-network pods
 		}
 		if _, seen := nsWithDB[w.Namespace]; !seen {
 			nsWithDB[w.Namespace] = db

@@ -23,7 +23,7 @@ type connectivityOptions struct {
 }
 
 func newConnectivityCommand(g *globalOptions, streams IO) *cobra.Command {
-	o := &connectivityOptions{global: g}
+	o := &connectivityOptions{global: g, analysis: options.Flags{NetpolAnalyzerDefaults: true}}
 	cmd := &cobra.Command{
 		Use:   "connectivity PATH...",
 		Short: "List who can talk to whom (netpol-analyzer compatible), optionally after mesh policy",
