@@ -18,6 +18,10 @@ type Row struct {
 	// Auth and Authz are set in the mesh view.
 	Auth  graph.AuthState  `json:"auth,omitempty"`
 	Authz graph.AuthzState `json:"authz,omitempty"`
+	// Conditions, in the mesh view, are the request conditions the
+	// connection is admitted (or partly denied) under: the row holds for
+	// some requests only and is tagged conditional.
+	Conditions []string `json:"conditions,omitempty"`
 	// SrcNamespace and DstNamespace group peers in diagrams.
 	SrcNamespace string         `json:"-"`
 	DstNamespace string         `json:"-"`
@@ -77,7 +81,7 @@ func Read(g *graph.Graph, mesh, exposure bool, focus string) Table {
 		if mesh {
 			r.Auth = e.Auth
 			if e.Authz != nil {
-				r.Authz = e.Authz.State
+				r.Authz, r.Conditions = e.Authz.State, e.Authz.Narrowing
 			}
 		}
 		t.Rows = append(t.Rows, r)
@@ -111,9 +115,16 @@ func connText(e *graph.Edge, mesh bool) string {
 		if e.Authz != nil && e.Authz.State != "" {
 			state = e.Authz.State
 		}
-		s += " [" + string(e.Auth) + ", " + string(state) + "]"
+		s += " [" + string(e.Auth) + ", " + string(state) + conditionalTag(e.Authz != nil && len(e.Authz.Narrowing) > 0) + "]"
 	}
 	return s
+}
+
+func conditionalTag(conditional bool) string {
+	if conditional {
+		return ", conditional"
+	}
+	return ""
 }
 
 // ConnText is the row's connection column, with the mesh tag in the mesh
@@ -126,7 +137,7 @@ func (r Row) ConnText() string {
 	if state == "" {
 		state = graph.AuthzUnrestricted
 	}
-	return r.Conn + " [" + string(r.Auth) + ", " + string(state) + "]"
+	return r.Conn + " [" + string(r.Auth) + ", " + string(state) + conditionalTag(len(r.Conditions) > 0) + "]"
 }
 
 // Line is the netpol-analyzer txt line.

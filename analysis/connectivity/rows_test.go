@@ -60,8 +60,9 @@ func expected(t *testing.T, path string) string {
 }
 
 // TestConnectivityCases compares the txt output with connectivity written by
-// hand from the Kubernetes NetworkPolicy spec (expect.txt), and keeps the
-// mesh and exposure views as reviewed goldens.
+// hand from the Kubernetes NetworkPolicy spec (expect.txt), the --mesh
+// table with a hand-written expect-mesh.txt where a case has one, and keeps
+// the mesh and exposure views as reviewed goldens.
 func TestConnectivityCases(t *testing.T) {
 	dirs, err := os.ReadDir(cases)
 	if err != nil {
@@ -80,6 +81,18 @@ func TestConnectivityCases(t *testing.T) {
 			}
 			if got, want := strings.TrimRight(out.String(), "\n"), expected(t, filepath.Join(dir, "expect.txt")); got != want {
 				t.Errorf("got:\n%s\nwant:\n%s", got, want)
+			}
+			// expect-mesh.txt, where a case has one, is the --mesh table
+			// written by hand from Istio's semantics.
+			if _, err := os.Stat(filepath.Join(dir, "expect-mesh.txt")); err == nil {
+				gmo := buildDir(t, dir, build.ConnectivityOptions{Mesh: true})
+				var meshOnly bytes.Buffer
+				if err := connectivity.Write(&meshOnly, conn.Read(gmo, true, false, ""), "txt"); err != nil {
+					t.Fatal(err)
+				}
+				if got, want := strings.TrimRight(meshOnly.String(), "\n"), expected(t, filepath.Join(dir, "expect-mesh.txt")); got != want {
+					t.Errorf("--mesh got:\n%s\nwant:\n%s", got, want)
+				}
 			}
 			gm := buildDir(t, dir, build.ConnectivityOptions{Mesh: true, Exposure: true})
 			var mesh bytes.Buffer

@@ -3,6 +3,7 @@ package build
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,6 +49,9 @@ func Connectivity(m *model.Model, copts ConnectivityOptions) (*graph.Graph, erro
 		egressRanges:  ipspace.Partition(b.np.IPBlockBoundaries(false)),
 		arbitrary:     netpol.Peer{Namespace: "", NSLabels: map[string]string{}, PodLabels: map[string]string{}}}
 	c.specialPorts = c.collectSpecialPorts()
+	if copts.Mesh {
+		c.httpPorts = b.httpPorts()
+	}
 	for _, dst := range b.workloads {
 		for _, src := range b.workloads {
 			if src == dst {
@@ -85,6 +89,10 @@ type connectivity struct {
 	arbitrary     netpol.Peer
 	specialPorts  map[int32]bool
 	controller    *workload
+	// httpPorts marks the declared workload ports an HTTP request can
+	// reach the sidecar's HTTP chain on (builder.httpPorts); undeclared
+	// ports are sniffed, so they may carry HTTP too.
+	httpPorts map[*workload]map[int32]bool
 }
 
 // externalIngress adds an edge from each external range that reaches dst.
@@ -193,18 +201,28 @@ func (c *connectivity) connect(from *graph.Node, src *workload, class ipspace.Cl
 		return
 	}
 	// Outcomes group by what the table shows; the first reason seen for an
-	// outcome is kept on the edge.
+	// outcome is kept on the edge. A connection that authorization admits
+	// only for some requests (an ALLOW rule with HTTP fields on a port that
+	// may carry HTTP, a DENY rule with conditions) is listed, tagged
+	// conditional, with the conditions.
 	type outcome struct {
-		auth  graph.AuthState
-		authz graph.AuthzState
+		auth        graph.AuthState
+		authz       graph.AuthzState
+		conditional bool
 	}
 	reasons := map[outcome]string{}
+	conditions := map[outcome][]string{}
 	parts := map[outcome]conns.Set{}
 	var order []outcome
-	add := func(o outcome, reason string, p corev1.Protocol, lo, hi int32) {
+	add := func(o outcome, reason string, narrowing []string, p corev1.Protocol, lo, hi int32) {
 		if _, ok := parts[o]; !ok {
 			order = append(order, o)
 			reasons[o] = reason
+		}
+		for _, n := range narrowing {
+			if !slices.Contains(conditions[o], n) {
+				conditions[o] = append(conditions[o], n)
+			}
 		}
 		s := parts[o]
 		s.Add(p, lo, hi)
@@ -214,26 +232,38 @@ func (c *connectivity) connect(from *graph.Node, src *workload, class ipspace.Cl
 		for _, r := range set.Ranges(proto) {
 			if proto != corev1.ProtocolTCP {
 				// The sidecar intercepts TCP only.
-				add(outcome{graph.AuthPlaintext, graph.AuthzUnrestricted}, "not TCP: the sidecar does not intercept it", proto, r.Lo, r.Hi)
+				add(outcome{graph.AuthPlaintext, graph.AuthzUnrestricted, false}, "not TCP: the sidecar does not intercept it", nil, proto, r.Lo, r.Hi)
 				continue
 			}
 			for _, piece := range c.split(r, dst) {
-				h := c.evaluate(hopInput{src: src, class: class, dst: dst, port: piece.Lo, protocol: proto, meshOnly: true})
+				h := c.evaluate(hopInput{src: src, class: class, dst: dst, port: piece.Lo, protocol: proto, meshOnly: true, http: c.mayCarryHTTP(dst, piece.Lo)})
 				if h.refused != "" {
 					continue
 				}
-				state := graph.AuthzUnrestricted
+				o := outcome{h.edge.Auth, graph.AuthzUnrestricted, false}
+				var narrowing []string
 				if h.edge.Authz != nil {
-					state = h.edge.Authz.State
+					o.authz, narrowing = h.edge.Authz.State, h.edge.Authz.Narrowing
+					o.conditional = len(narrowing) > 0
 				}
-				add(outcome{h.edge.Auth, state}, h.edge.AuthReason, proto, piece.Lo, piece.Hi)
+				add(o, h.edge.AuthReason, narrowing, proto, piece.Lo, piece.Hi)
 			}
 		}
 	}
 	for _, o := range order {
-		authz := &graph.Authz{State: o.authz}
+		authz := &graph.Authz{State: o.authz, Narrowing: conditions[o]}
 		c.g.Connect(from, dst.node, &graph.Edge{Kind: graph.EdgeNetwork, Conns: parts[o], Auth: o.auth, AuthReason: reasons[o], Authz: authz})
 	}
+}
+
+// mayCarryHTTP: a declared port as the Services targeting it say; any other
+// port is sniffed by the sidecar's inbound passthrough chains, so an HTTP
+// request there meets the HTTP filter chain.
+func (c *connectivity) mayCarryHTTP(dst *workload, port int32) bool {
+	if http, declared := c.httpPorts[dst][port]; declared {
+		return http
+	}
+	return true
 }
 
 // split cuts a TCP range at the ports whose mesh treatment may differ from
