@@ -49,6 +49,8 @@ type service struct {
 	entry    *inventory.Object
 	node     *graph.Node
 	selected []*workload
+	// slices are the EndpointSlices of a Service without selector.
+	slices []*inventory.Object
 }
 
 type builder struct {
@@ -149,7 +151,10 @@ func (b *builder) addWorkloads() {
 
 func (b *builder) addServices() {
 	for _, s := range b.m.Services() {
-		svc := &service{obj: s.Obj, entry: s.Entry}
+		svc := &service{obj: s.Obj, entry: s.Entry, slices: s.Slices}
+		if len(s.Unresolved) > 0 {
+			b.g.AddNotSeen("Service %s/%s (%s) has no selector, and its EndpointSlices name endpoints that are no workload of the input (%s): traffic to them is not analysed", s.Obj.Namespace, s.Obj.Name, s.Entry.Origin, strings.Join(s.Unresolved, "; "))
+		}
 		info := &graph.ServiceInfo{Type: string(s.Obj.Spec.Type)}
 		if info.Type == "" {
 			info.Type = string(corev1.ServiceTypeClusterIP)
@@ -174,8 +179,11 @@ func (b *builder) addServices() {
 				if _, known := w.ports[target]; !known {
 					w.ports[target] = protocolOf(p.Protocol)
 				}
-				b.g.Connect(svc.node, w.node, &graph.Edge{Kind: graph.EdgeSelects, Port: target, Protocol: string(protocolOf(p.Protocol)),
-					Evidence: []graph.Evidence{graph.EvidenceOf(s.Entry)}})
+				ev := []graph.Evidence{graph.EvidenceOf(s.Entry)}
+				for _, es := range s.Slices {
+					ev = append(ev, graph.EvidenceOf(es))
+				}
+				b.g.Connect(svc.node, w.node, &graph.Edge{Kind: graph.EdgeSelects, Port: target, Protocol: string(protocolOf(p.Protocol)), Evidence: ev})
 			}
 		}
 		b.services[s.Obj.Namespace+"/"+s.Obj.Name] = svc

@@ -131,8 +131,12 @@ func (b *builder) serviceEntrypoint(svc *service, p corev1.ServicePort, kind str
 	}
 	ev := []graph.Evidence{graph.EvidenceOf(svc.entry)}
 	b.g.Connect(source, ep, &graph.Edge{Kind: graph.EdgeExposes, Port: port, Protocol: string(protocolOf(p.Protocol)), Evidence: ev})
-	if len(svc.selected) == 0 && len(s.Spec.Selector) > 0 {
+	switch {
+	case len(svc.selected) > 0:
+	case len(s.Spec.Selector) > 0:
 		b.g.AddNotSeen("Service %s/%s (%s): its selector matches no workload in the input", s.Namespace, s.Name, svc.entry.Origin)
+	case len(svc.slices) == 0:
+		b.g.AddNotSeen("Service %s/%s (%s) has no selector and no EndpointSlice in the input: what it exposes is not analysed", s.Namespace, s.Name, svc.entry.Origin)
 	}
 	for _, w := range svc.selected {
 		target, ok := model.TargetPort(p, w.src)

@@ -208,7 +208,9 @@ func (b *builder) routedHopsVia(sources []*workload, route *graph.Node, owner gr
 	}
 	if len(svc.selected) == 0 {
 		if len(svc.obj.Spec.Selector) == 0 {
-			b.g.AddNotSeen("Service %s/%s (%s) has no selector: its endpoints are managed outside Kubernetes and not analysed", svc.obj.Namespace, svc.obj.Name, svc.entry.Origin)
+			if len(svc.slices) == 0 {
+				b.g.AddNotSeen("Service %s/%s (%s) has no selector and no EndpointSlice in the input: its endpoints are managed outside Kubernetes and not analysed", svc.obj.Namespace, svc.obj.Name, svc.entry.Origin)
+			}
 			return
 		}
 		b.broken(route, owner, fmt.Sprintf("backend Service %s/%s selects no workload", svc.obj.Namespace, svc.obj.Name))

@@ -13,10 +13,12 @@
 package model
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -154,9 +156,15 @@ type Service struct {
 	// Key is namespace/name.
 	Key string
 	// Selected are the workloads of the Service's namespace whose pod
-	// labels its selector matches; a Service without selector selects none
-	// (its endpoints are managed elsewhere).
+	// labels its selector matches; for a Service without selector, the
+	// workloads its EndpointSlices point at.
 	Selected []*inventory.Workload
+	// Slices are the EndpointSlices of a Service without selector
+	// (kubernetes.io/service-name), and Unresolved the endpoints among them
+	// that are no workload of the input (addresses without a Pod targetRef,
+	// Pods not loaded).
+	Slices     []*inventory.Object
+	Unresolved []string
 }
 
 // resolveServices applies Service selection: a non-empty spec.selector
@@ -168,6 +176,8 @@ func (m *Model) resolveServices() {
 		svc := &Service{Obj: s.Obj, Entry: s.Entry, Key: s.Obj.Namespace + "/" + s.Obj.Name}
 		if len(s.Obj.Spec.Selector) > 0 {
 			svc.Selected = m.SelectWorkloads(labels.SelectorFromSet(s.Obj.Spec.Selector), s.Obj.Namespace)
+		} else {
+			m.resolveEndpointSlices(svc)
 		}
 		for _, w := range svc.Selected {
 			m.servicesOf[w] = append(m.servicesOf[w], svc)
@@ -177,6 +187,47 @@ func (m *Model) resolveServices() {
 	}
 	for _, list := range m.servicesOf {
 		sort.Slice(list, func(i, j int) bool { return list[i].Key < list[j].Key })
+	}
+}
+
+// resolveEndpointSlices gives a Service without selector the endpoints of
+// the EndpointSlices labelled kubernetes.io/service-name=NAME in its
+// namespace
+// (https://kubernetes.io/docs/concepts/services-networking/service/#custom-endpointslices;
+// kube-proxy reads them as it reads managed ones, pkg/proxy/endpointslicecache.go):
+// an endpoint whose targetRef is a Pod of the input stands for that pod's
+// workload; one whose ready condition is false gets no traffic (kube-proxy
+// routes to ready endpoints) and is skipped; the others are addresses the
+// input does not show, listed as Unresolved.
+func (m *Model) resolveEndpointSlices(svc *Service) {
+	seen := map[*inventory.Workload]bool{}
+	for _, es := range inventory.Typed[*discoveryv1.EndpointSlice](m.Inventory, inventory.EndpointSlice) {
+		if es.Obj.Namespace != svc.Obj.Namespace || es.Obj.Labels[discoveryv1.LabelServiceName] != svc.Obj.Name {
+			continue
+		}
+		svc.Slices = append(svc.Slices, es.Entry)
+		for _, ep := range es.Obj.Endpoints {
+			if ep.Conditions.Ready != nil && !*ep.Conditions.Ready {
+				continue
+			}
+			ref := ep.TargetRef
+			if ref != nil && ref.Kind == "Pod" {
+				ns := ref.Namespace
+				if ns == "" {
+					ns = es.Obj.Namespace
+				}
+				if w := m.Inventory.WorkloadOfPod(ns, ref.Name); w != nil {
+					if !seen[w] {
+						seen[w] = true
+						svc.Selected = append(svc.Selected, w)
+					}
+					continue
+				}
+				svc.Unresolved = append(svc.Unresolved, fmt.Sprintf("Pod %s/%s (not in the input)", ns, ref.Name))
+				continue
+			}
+			svc.Unresolved = append(svc.Unresolved, strings.Join(ep.Addresses, ", "))
+		}
 	}
 }
 

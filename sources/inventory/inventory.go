@@ -107,6 +107,9 @@ type Inventory struct {
 	ConfigMaps []ConfigMapData
 
 	workloads []*Workload
+	// podWorkload maps each Pod object to the workload it is part of
+	// (built with workloads).
+	podWorkload map[*Object]*Workload
 }
 
 // New returns an empty inventory.

@@ -115,6 +115,8 @@ func (inv *Inventory) Workloads() []*Workload {
 	}
 	var out []*Workload
 	orphans := map[Key]*Workload{}
+	byObject := map[*Object]*Workload{}
+	inv.podWorkload = map[*Object]*Workload{}
 	for _, gk := range workloadKinds {
 		for _, o := range inv.Objects(gk) {
 			if inv.ownedByPresent(o) {
@@ -133,20 +135,29 @@ func (inv *Inventory) Workloads() []*Workload {
 					if w, ok := orphans[key]; ok {
 						if samePods(w, pod) {
 							w.Replicas++
+							inv.podWorkload[o] = w
 						} else {
 							out = append(out, pod)
+							inv.podWorkload[o] = pod
 						}
 						continue
 					}
 					pod.Kind, pod.Name, pod.OwnerMissing = ref.Kind, ref.Name, true
 					orphans[key] = pod
 					out = append(out, pod)
+					inv.podWorkload[o] = pod
 					continue
 				}
 			}
 			if w := fromController(o); w != nil {
 				out = append(out, w)
+				byObject[o] = w
 			}
+		}
+	}
+	for _, o := range inv.Objects(Pod) {
+		if _, done := inv.podWorkload[o]; !done {
+			inv.podWorkload[o] = byObject[inv.topOwner(o)]
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -222,6 +233,38 @@ func (inv *Inventory) ownedByPresent(o *Object) bool {
 		}
 	}
 	return false
+}
+
+// topOwner follows controller references through the objects present
+// (Pod -> ReplicaSet -> Deployment) to the object a workload is built from.
+func (inv *Inventory) topOwner(o *Object) *Object {
+	for seen := 0; inv.ownedByPresent(o) && seen < 4; seen++ {
+		o = inv.presentOwner(o)
+	}
+	return o
+}
+
+// presentOwner is the owner ownedByPresent found.
+func (inv *Inventory) presentOwner(o *Object) *Object {
+	ref := controllerRef(o.Obj)
+	gk := schema.GroupKind{Group: groupOf(ref.APIVersion), Kind: ref.Kind}
+	if owner := inv.Get(gk, o.Key.Namespace, ref.Name); owner != nil {
+		return owner
+	}
+	hash := o.Obj.GetLabels()[appsv1.DefaultDeploymentUniqueLabelKey]
+	return inv.Get(Deployment, o.Key.Namespace, strings.TrimSuffix(ref.Name, "-"+hash))
+}
+
+// WorkloadOfPod returns the workload a Pod of the input is part of (its
+// top controller's, the group of its absent owner, or its own), or nil
+// when no such Pod was loaded.
+func (inv *Inventory) WorkloadOfPod(namespace, name string) *Workload {
+	o := inv.Get(Pod, namespace, name)
+	if o == nil {
+		return nil
+	}
+	inv.Workloads()
+	return inv.podWorkload[o]
 }
 
 func fromPod(o *Object) *Workload {
