@@ -48,21 +48,21 @@ var Rule = &analysis.Rule{
 		{Code: "SR1012", Level: analysis.Medium, Summary: "a PeerAuthentication with a selector in the root namespace, which Istio ignores"},
 		{Code: "SR1013", Level: analysis.Medium, Summary: "a NetworkPolicy podSelector matches no workload: it isolates nothing"},
 		{Code: "SR1014", Level: analysis.Medium, Summary: "a VirtualService route delegates to a VirtualService that is missing, not exported to it, or a root with hosts"},
+		{Code: "SR1015", Level: analysis.Medium, Summary: "an AuthorizationPolicy without selector in a namespace with no mesh workload: it applies to nothing"},
 	},
 	Run: runDanglingReference,
 }
 
 type danglingPass struct {
-	p         *analysis.Pass
-	workloads []*inventory.Workload
-	out       []analysis.Finding
+	p   *analysis.Pass
+	out []analysis.Finding
 	// seen holds target+reference keys already reported: one finding per
 	// dangling reference, however often the object repeats it.
 	seen map[string]bool
 }
 
 func runDanglingReference(p *analysis.Pass) []analysis.Finding {
-	d := &danglingPass{p: p, workloads: p.Model.Workloads(), seen: map[string]bool{}}
+	d := &danglingPass{p: p, seen: map[string]bool{}}
 	d.ingresses()
 	d.virtualServices()
 	d.gateways()
@@ -87,18 +87,6 @@ func (d *danglingPass) report(code string, target *inventory.Object, key, messag
 		}
 	}
 	d.out = append(d.out, d.p.Finding(code, passutil.Ref(target), message, ev...))
-}
-
-// selectWorkloads returns the workloads whose pod labels the selector
-// matches, in namespace ns ("" for every namespace).
-func (d *danglingPass) selectWorkloads(sel labels.Selector, ns string) []*inventory.Workload {
-	var out []*inventory.Workload
-	for _, w := range d.workloads {
-		if (ns == "" || w.Namespace == ns) && sel.Matches(labels.Set(w.Labels())) {
-			out = append(out, w)
-		}
-	}
-	return out
 }
 
 func danglingName(o *inventory.Object) string { return o.Key.Namespace + "/" + o.Key.Name }
@@ -402,7 +390,7 @@ func (d *danglingPass) authorizationPolicies() {
 	for _, ap := range d.p.Model.AuthorizationPolicies() {
 		spec := &ap.Obj.Spec
 		if spec.GetTargetRef() == nil && len(spec.GetTargetRefs()) == 0 {
-			d.policySelector(ap.Entry, "AuthorizationPolicy", spec.GetSelector().GetMatchLabels(), ap.Obj.Namespace == d.p.Mesh().RootNamespace)
+			d.authorizationPolicyWorkloads(ap.Entry, spec.GetSelector().GetMatchLabels())
 		}
 		if !namespacesLoaded {
 			continue
@@ -441,6 +429,63 @@ func (d *danglingPass) authorizationPolicies() {
 	}
 }
 
+// authorizationPolicyWorkloads is istioctl analyze's IST0127 for
+// AuthorizationPolicies (istio/istio
+// pkg/config/analysis/analyzers/authz/authorizationpolicies.go
+// analyzeNoMatchingWorkloads), which counts in-mesh pods only: in the root
+// namespace a selector must match a mesh workload anywhere (no selector:
+// mesh-wide, never reported); elsewhere a policy without selector needs a
+// mesh workload in its namespace, and a selector one there that it matches.
+// A workload outside the mesh has no proxy to enforce the policy.
+func (d *danglingPass) authorizationPolicyWorkloads(o *inventory.Object, matchLabels map[string]string) {
+	root := o.Key.Namespace == d.p.Mesh().RootNamespace
+	if root && len(matchLabels) == 0 {
+		return
+	}
+	scope, where := o.Key.Namespace, "namespace "+o.Key.Namespace
+	if root {
+		scope, where = "", "any namespace (a selector policy in root namespace "+d.p.Mesh().RootNamespace+" applies mesh-wide)"
+	}
+	selected := d.p.Model.SelectWorkloads(labels.SelectorFromSet(matchLabels), scope)
+	var inMesh []*inventory.Workload
+	for _, w := range selected {
+		// A workload whose injection is unknown (its Namespace was not
+		// loaded) may be in the mesh: it is not reported as outside.
+		if st := d.p.Mesh().InjectionStatus(w); st.Member || st.Unknown {
+			inMesh = append(inMesh, w)
+		}
+	}
+	switch {
+	case len(inMesh) > 0:
+		return
+	case len(matchLabels) == 0 && len(selected) == 0:
+		d.report("SR1015", o, "selector", fmt.Sprintf("AuthorizationPolicy %s applies to the whole namespace %s, but no workload of the input runs there: the policy applies to nothing",
+			danglingName(o), o.Key.Namespace))
+	case len(matchLabels) == 0:
+		d.report("SR1015", o, "selector", fmt.Sprintf("AuthorizationPolicy %s applies to the whole namespace %s, but none of its workloads is in the mesh (%s): no proxy enforces the policy",
+			danglingName(o), o.Key.Namespace, danglingWorkloadList(selected)))
+	case len(selected) > 0:
+		d.report("SR1011", o, "selector", fmt.Sprintf("AuthorizationPolicy %s selects workloads with labels %s, but the ones in %s are not in the mesh (%s): no proxy enforces the policy",
+			danglingName(o), danglingSelectorString(matchLabels), where, danglingWorkloadList(selected)))
+	default:
+		d.report("SR1011", o, "selector", fmt.Sprintf("AuthorizationPolicy %s selects workloads with labels %s, but no workload in %s carries them: the policy applies to nothing",
+			danglingName(o), danglingSelectorString(matchLabels), where))
+	}
+}
+
+// danglingWorkloadList names a few workloads.
+func danglingWorkloadList(ws []*inventory.Workload) string {
+	var parts []string
+	for i, w := range ws {
+		if i == 3 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(ws)-3))
+			break
+		}
+		parts = append(parts, w.Kind+" "+w.Namespace+"/"+w.Name)
+	}
+	return strings.Join(parts, ", ")
+}
+
 // danglingAnyMatches: some known namespace matches an AuthorizationPolicy
 // namespace pattern.
 func danglingAnyMatches(pattern string, namespaces map[string]bool) bool {
@@ -463,7 +508,7 @@ func (d *danglingPass) policySelector(o *inventory.Object, kind string, matchLab
 	if meshWide {
 		scope, where = "", "any namespace (a selector policy in root namespace "+d.p.Mesh().RootNamespace+" applies mesh-wide)"
 	}
-	if len(d.selectWorkloads(labels.SelectorFromSet(matchLabels), scope)) > 0 {
+	if len(d.p.Model.SelectWorkloads(labels.SelectorFromSet(matchLabels), scope)) > 0 {
 		return
 	}
 	d.report("SR1011", o, "selector", fmt.Sprintf("%s %s selects workloads with labels %s, but no workload in %s carries them: the policy applies to nothing",
@@ -508,7 +553,7 @@ func (d *danglingPass) networkPolicies() {
 		if err != nil {
 			continue
 		}
-		if len(d.selectWorkloads(sel, np.Obj.Namespace)) > 0 {
+		if len(d.p.Model.SelectWorkloads(sel, np.Obj.Namespace)) > 0 {
 			continue
 		}
 		d.report("SR1013", np.Entry, "selector", fmt.Sprintf(
