@@ -149,9 +149,12 @@ func (b *builder) addWorkloads() {
 	}
 }
 
+// addServices adds every Service, and every ServiceEntry with a
+// workloadSelector as the Service it acts as (model.ServiceEntryServices),
+// with select edges to the workloads behind them; the target ports become
+// ports of those workloads.
 func (b *builder) addServices() {
 	for _, s := range b.m.Services() {
-		svc := &service{obj: s.Obj, entry: s.Entry, slices: s.Slices}
 		if len(s.Unresolved) > 0 {
 			b.g.AddNotSeen("Service %s/%s (%s) has no selector, and its EndpointSlices name endpoints that are no workload of the input (%s): traffic to them is not analysed", s.Obj.Namespace, s.Obj.Name, s.Entry.Origin, strings.Join(s.Unresolved, "; "))
 		}
@@ -162,32 +165,41 @@ func (b *builder) addServices() {
 		for _, p := range s.Obj.Spec.Ports {
 			info.Ports = append(info.Ports, graph.ServicePort{Name: p.Name, Port: p.Port, TargetPort: targetPortString(p), Protocol: string(protocolOf(p.Protocol)), AppProtocol: deref(p.AppProtocol)})
 		}
-		svc.node = b.g.AddNode(&graph.Node{
+		b.addService(s, &graph.Node{
 			Kind: graph.KindService, Namespace: s.Obj.Namespace, Name: s.Obj.Name, Label: s.Obj.Namespace + "/" + s.Obj.Name,
 			Evidence: []graph.Evidence{graph.EvidenceOf(s.Entry)}, Service: info,
 		})
-		for _, w := range s.Selected {
-			svc.selected = append(svc.selected, b.bySource[w])
-		}
-		for _, w := range svc.selected {
-			b.servicesOf[w] = append(b.servicesOf[w], svc)
-			for _, p := range s.Obj.Spec.Ports {
-				target, ok := model.TargetPort(p, w.src)
-				if !ok {
-					continue
-				}
-				if _, known := w.ports[target]; !known {
-					w.ports[target] = protocolOf(p.Protocol)
-				}
-				ev := []graph.Evidence{graph.EvidenceOf(s.Entry)}
-				for _, es := range s.Slices {
-					ev = append(ev, graph.EvidenceOf(es))
-				}
-				b.g.Connect(svc.node, w.node, &graph.Edge{Kind: graph.EdgeSelects, Port: target, Protocol: string(protocolOf(p.Protocol)), Evidence: ev})
-			}
-		}
-		b.services[s.Obj.Namespace+"/"+s.Obj.Name] = svc
 	}
+	for _, s := range b.m.ServiceEntryServices() {
+		b.addService(s, &graph.Node{Kind: graph.KindService, Namespace: s.Obj.Namespace, Name: s.Obj.Name + " (ServiceEntry)",
+			Label: "ServiceEntry " + s.Obj.Namespace + "/" + s.Obj.Name, Evidence: []graph.Evidence{graph.EvidenceOf(s.Entry)},
+			Service: &graph.ServiceInfo{Type: "ServiceEntry"}})
+	}
+}
+
+func (b *builder) addService(s *model.Service, node *graph.Node) {
+	svc := &service{obj: s.Obj, entry: s.Entry, slices: s.Slices, node: b.g.AddNode(node)}
+	for _, w := range s.Selected {
+		svc.selected = append(svc.selected, b.bySource[w])
+	}
+	ev := []graph.Evidence{graph.EvidenceOf(s.Entry)}
+	for _, es := range s.Slices {
+		ev = append(ev, graph.EvidenceOf(es))
+	}
+	for _, w := range svc.selected {
+		b.servicesOf[w] = append(b.servicesOf[w], svc)
+		for _, p := range s.Obj.Spec.Ports {
+			target, ok := model.TargetPort(p, w.src)
+			if !ok {
+				continue
+			}
+			if _, known := w.ports[target]; !known {
+				w.ports[target] = protocolOf(p.Protocol)
+			}
+			b.g.Connect(svc.node, w.node, &graph.Edge{Kind: graph.EdgeSelects, Port: target, Protocol: string(protocolOf(p.Protocol)), Evidence: ev})
+		}
+	}
+	b.services[s.Key] = svc
 }
 
 func deref(s *string) string {

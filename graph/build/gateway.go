@@ -7,8 +7,6 @@ import (
 	networkingapi "istio.io/api/networking/v1alpha3"
 	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/hosts"
@@ -270,7 +268,7 @@ func (b *builder) externalDestination(route *graph.Node, owner graph.Evidence, h
 				continue
 			}
 			if sel := se.Obj.Spec.GetWorkloadSelector(); sel != nil {
-				svc := b.serviceEntryService(se)
+				svc := b.services[b.m.ServiceEntryService(se.Obj.Namespace, se.Obj.Name).Key]
 				var sp *corev1.ServicePort
 				for i, p := range svc.obj.Spec.Ports {
 					if uint32(p.Port) == port || (port == 0 && len(svc.obj.Spec.Ports) == 1) {
@@ -293,43 +291,4 @@ func (b *builder) externalDestination(route *graph.Node, owner graph.Evidence, h
 		}
 	}
 	return false
-}
-
-// serviceEntryService is a ServiceEntry with a workloadSelector seen as the
-// Service it acts as: its ports (the port protocol as appProtocol, so that
-// protocol selection reads it; targetPort defaulting to the number) and the
-// workloads of its namespace the selector matches. Built once per entry.
-func (b *builder) serviceEntryService(se inventory.TypedObject[*istionetv1.ServiceEntry]) *service {
-	key := "serviceentry:" + se.Obj.Namespace + "/" + se.Obj.Name
-	if svc, ok := b.services[key]; ok {
-		return svc
-	}
-	selector := se.Obj.Spec.GetWorkloadSelector().GetLabels()
-	obj := &corev1.Service{}
-	obj.Name, obj.Namespace = se.Obj.Name, se.Obj.Namespace
-	obj.Spec.Selector = selector
-	for _, p := range se.Obj.Spec.GetPorts() {
-		target := p.GetTargetPort()
-		if target == 0 {
-			target = p.GetNumber()
-		}
-		app := strings.ToLower(p.GetProtocol())
-		obj.Spec.Ports = append(obj.Spec.Ports, corev1.ServicePort{Name: p.GetName(), Port: int32(p.GetNumber()),
-			TargetPort: intstr.FromInt32(int32(target)), Protocol: corev1.ProtocolTCP, AppProtocol: &app})
-	}
-	svc := &service{obj: obj, entry: se.Entry}
-	svc.node = b.g.AddNode(&graph.Node{Kind: graph.KindService, Namespace: se.Obj.Namespace, Name: se.Obj.Name + " (ServiceEntry)",
-		Label: "ServiceEntry " + se.Obj.Namespace + "/" + se.Obj.Name, Evidence: []graph.Evidence{graph.EvidenceOf(se.Entry)},
-		Service: &graph.ServiceInfo{Type: "ServiceEntry"}})
-	for _, w := range b.m.SelectWorkloads(labels.SelectorFromSet(selector), se.Obj.Namespace) {
-		dst := b.bySource[w]
-		svc.selected = append(svc.selected, dst)
-		for _, p := range obj.Spec.Ports {
-			if t, ok := model.TargetPort(p, w); ok {
-				b.g.Connect(svc.node, dst.node, &graph.Edge{Kind: graph.EdgeSelects, Port: t, Protocol: string(corev1.ProtocolTCP), Evidence: []graph.Evidence{graph.EvidenceOf(se.Entry)}})
-			}
-		}
-	}
-	b.services[key] = svc
-	return svc
 }

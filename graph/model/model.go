@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 
+	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -85,6 +86,7 @@ type Model struct {
 
 	services     []*Service
 	serviceByKey map[string]*Service
+	seServices   []*Service
 	servicesOf   map[*inventory.Workload][]*Service
 
 	gateways     []*Gateway
@@ -123,6 +125,7 @@ func New(inv *inventory.Inventory, opts Options) *Model {
 		m.byNamespace[w.Namespace] = append(m.byNamespace[w.Namespace], w)
 	}
 	m.resolveServices()
+	m.resolveServiceEntries()
 	m.resolveGateways()
 	return m
 }
@@ -165,6 +168,10 @@ type Service struct {
 	// Pods not loaded).
 	Slices     []*inventory.Object
 	Unresolved []string
+	// ServiceEntry is set when the Service stands for a ServiceEntry with
+	// a workloadSelector (ServiceEntryServices): Obj is synthesised from
+	// it and Entry is the ServiceEntry.
+	ServiceEntry bool
 }
 
 // resolveServices applies Service selection: a non-empty spec.selector
@@ -188,6 +195,47 @@ func (m *Model) resolveServices() {
 	for _, list := range m.servicesOf {
 		sort.Slice(list, func(i, j int) bool { return list[i].Key < list[j].Key })
 	}
+}
+
+// ServiceEntryServices are the ServiceEntries with a workloadSelector, each
+// seen as the Service it acts as: Istio makes the selected pods of its
+// namespace the endpoints of its hosts, with mesh semantics
+// (https://istio.io/latest/docs/reference/config/networking/service-entry/#ServiceEntry-workload_selector;
+// pilot/pkg/serviceregistry/serviceentry/controller.go selects the pods):
+// its ports, with the port protocol as appProtocol so protocol selection
+// reads it and targetPort defaulting to the number. The selected pods take
+// those ports (reached by routes and pivots alike).
+func (m *Model) ServiceEntryServices() []*Service { return append([]*Service(nil), m.seServices...) }
+
+func (m *Model) resolveServiceEntries() {
+	for _, se := range inventory.Typed[*istionetv1.ServiceEntry](m.Inventory, inventory.ServiceEntry) {
+		sel := se.Obj.Spec.GetWorkloadSelector()
+		if sel == nil {
+			continue
+		}
+		obj := &corev1.Service{}
+		obj.Name, obj.Namespace = se.Obj.Name, se.Obj.Namespace
+		obj.Spec.Selector = sel.GetLabels()
+		for _, p := range se.Obj.Spec.GetPorts() {
+			target := p.GetTargetPort()
+			if target == 0 {
+				target = p.GetNumber()
+			}
+			app := strings.ToLower(p.GetProtocol())
+			obj.Spec.Ports = append(obj.Spec.Ports, corev1.ServicePort{Name: p.GetName(), Port: int32(p.GetNumber()),
+				TargetPort: intstr.FromInt32(int32(target)), Protocol: corev1.ProtocolTCP, AppProtocol: &app})
+		}
+		m.seServices = append(m.seServices, &Service{Obj: obj, Entry: se.Entry, Key: "serviceentry:" + se.Obj.Namespace + "/" + se.Obj.Name,
+			Selected: m.SelectWorkloads(labels.SelectorFromSet(sel.GetLabels()), se.Obj.Namespace), ServiceEntry: true})
+		last := m.seServices[len(m.seServices)-1]
+		m.serviceByKey[last.Key] = last
+	}
+}
+
+// ServiceEntryService returns the Service a ServiceEntry with a
+// workloadSelector acts as, or nil.
+func (m *Model) ServiceEntryService(namespace, name string) *Service {
+	return m.serviceByKey["serviceentry:"+namespace+"/"+name]
 }
 
 // resolveEndpointSlices gives a Service without selector the endpoints of
