@@ -172,6 +172,56 @@ func (b Block) CoversAll(c Class) (bool, error) {
 	return len(rest) == 0, nil
 }
 
+// UnionCoversAll reports whether the union of CIDRs (or bare addresses, as
+// Istio ipBlocks allow) holds every address of class c in each address
+// family the CIDRs name (as CoversAll judges one block in its family): the
+// question for a list of ORed blocks, which may cover a class only
+// together (0.0.0.0/1 and 128.0.0.0/1).
+func UnionCoversAll(cidrs []string, c Class) (bool, error) {
+	rest := map[bool][]interval{}
+	for _, cidr := range cidrs {
+		p, err := parsePrefix(cidr)
+		if err != nil {
+			return false, err
+		}
+		is4 := p.Addr().Is4()
+		if _, ok := rest[is4]; !ok {
+			family := "::/0"
+			if is4 {
+				family = "0.0.0.0/0"
+			}
+			rest[is4] = []interval{toInterval(netip.MustParsePrefix(family))}
+		}
+		rest[is4] = subtract(rest[is4], toInterval(p))
+	}
+	if len(rest) == 0 {
+		return false, nil
+	}
+	for _, is4 := range []bool{true, false} {
+		left, named := rest[is4]
+		if !named {
+			continue
+		}
+		if c == Private {
+			for _, r := range privateRanges {
+				if r.Addr().Is4() == is4 && intersects(left, toInterval(r)) {
+					return false, nil
+				}
+			}
+			continue
+		}
+		for _, r := range append(append([]netip.Prefix{}, privateRanges...), specialRanges...) {
+			if r.Addr().Is4() == is4 {
+				left = subtract(left, toInterval(r))
+			}
+		}
+		if len(left) > 0 {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
 func intersects(set []interval, b interval) bool {
 	for _, a := range set {
 		if !(b.hi.Cmp(a.lo) < 0 || b.lo.Cmp(a.hi) > 0) {

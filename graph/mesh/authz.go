@@ -211,6 +211,28 @@ type ruleMatch struct {
 	restrictsSource bool
 }
 
+// anyOf collects the matching entries of an ORed list.
+type anyOf struct {
+	found, unconditional bool
+	conds                []string
+}
+
+func (a *anyOf) add(conds []string) {
+	a.found = true
+	if len(conds) == 0 {
+		a.unconditional = true
+	}
+	a.conds = append(a.conds, conds...)
+}
+
+// conditions: none when some entry matched unconditionally.
+func (a *anyOf) conditions() []string {
+	if a.unconditional {
+		return nil
+	}
+	return a.conds
+}
+
 // matchRule matches a rule of a policy in namespace policyNS. On non-HTTP
 // ports HTTP-only fields are ignored in DENY rules (the rule becomes
 // broader), and in an ALLOW rule any one of them, in any from, to or when
@@ -225,49 +247,47 @@ func matchRule(r *securityapi.Rule, req Request, deny bool, policyNS string) rul
 	if !deny && !req.HTTP && usesHTTPOnlyFields(r) {
 		return ruleMatch{}
 	}
+	// The entries of from (and of to) are ORed: one that matches without
+	// conditions makes its part unconditional; otherwise the part holds
+	// under any matching entry's conditions.
 	froms := r.GetFrom()
 	if len(froms) > 0 {
-		found := false
+		var any anyOf
 		restricts := true
 		for _, f := range froms {
-			ok, conds, specific, httpOnly := matchSource(f.GetSource(), req, policyNS)
-			if httpOnly && !req.HTTP {
-				conds = nil // a DENY ignores them on TCP, so it denies more
-			}
+			ok, conds, specific := matchSource(f.GetSource(), req, policyNS)
 			if ok {
-				found = true
-				m.conditions = append(m.conditions, conds...)
+				any.add(conds)
 			}
 			if !specific {
 				restricts = false
 			}
 		}
-		if !found {
+		if !any.found {
 			return ruleMatch{}
 		}
+		m.conditions = append(m.conditions, any.conditions()...)
 		m.restrictsSource = restricts
 	}
 	tos := r.GetTo()
 	if len(tos) > 0 {
-		found := false
+		var any anyOf
 		for _, t := range tos {
-			ok, conds := matchOperation(t.GetOperation(), req)
-			if ok {
-				found = true
-				m.conditions = append(m.conditions, conds...)
-				break
+			if ok, conds := matchOperation(t.GetOperation(), req); ok {
+				any.add(conds)
 			}
 		}
-		if !found {
+		if !any.found {
 			return ruleMatch{}
 		}
+		m.conditions = append(m.conditions, any.conditions()...)
 	}
 	for _, c := range r.GetWhen() {
 		key := c.GetKey()
 		if !req.HTTP && HTTPOnlyWhenKey(key) {
 			continue // only a DENY rule gets here: it ignores the key on TCP
 		}
-		decided, ok, specific := matchWhen(c, req, policyNS)
+		decided, ok, specific, conds := matchWhen(c, req, policyNS)
 		if !decided {
 			m.conditions = append(m.conditions, "when "+key)
 			continue
@@ -275,6 +295,7 @@ func matchRule(r *securityapi.Rule, req Request, deny bool, policyNS string) rul
 		if !ok {
 			return ruleMatch{}
 		}
+		m.conditions = append(m.conditions, conds...)
 		m.restrictsSource = m.restrictsSource || specific
 	}
 	return m
@@ -288,7 +309,7 @@ func matchRule(r *securityapi.Rule, req Request, deny bool, policyNS string) rul
 // or namespace; destination.port is the workload port). decided is false for
 // keys a connection does not determine (request.*, destination.ip,
 // connection.sni, experimental.*): they narrow the rule to some requests.
-func matchWhen(c *securityapi.Condition, req Request, policyNS string) (decided, ok, specific bool) {
+func matchWhen(c *securityapi.Condition, req Request, policyNS string) (decided, ok, specific bool, conds []string) {
 	values, notValues := c.GetValues(), c.GetNotValues()
 	var src *securityapi.Source
 	switch c.GetKey() {
@@ -305,14 +326,14 @@ func matchWhen(c *securityapi.Condition, req Request, policyNS string) (decided,
 	case "destination.port":
 		port := strconv.Itoa(int(req.Port))
 		if len(values) > 0 && !slices.Contains(values, port) {
-			return true, false, false
+			return true, false, false, nil
 		}
-		return true, !slices.Contains(notValues, port), false
+		return true, !slices.Contains(notValues, port), false, nil
 	default:
-		return false, false, false
+		return false, false, false, nil
 	}
-	ok, _, specific, _ = matchSource(src, req, policyNS)
-	return true, ok, specific
+	ok, conds, specific = matchSource(src, req, policyNS)
+	return true, ok, specific, conds
 }
 
 // HTTPOnlyWhenKey reports whether a when condition key exists only for
@@ -374,11 +395,13 @@ func qualifyServiceAccounts(values []string, policyNS string) []string {
 }
 
 // matchSource matches a `from.source` of a policy in namespace policyNS. It
-// returns whether it can match, request-level conditions, whether it names
-// specific sources, and whether it uses HTTP-only fields.
-func matchSource(s *securityapi.Source, req Request, policyNS string) (ok bool, conds []string, specific bool, httpOnly bool) {
+// returns whether it can match, the conditions it matches under (partial
+// ipBlocks; JWT principals on HTTP: on other ports a DENY ignores them, so
+// it denies more, and an ALLOW using them never gets here), and whether it
+// names specific sources.
+func matchSource(s *securityapi.Source, req Request, policyNS string) (ok bool, conds []string, specific bool) {
 	if s == nil {
-		return true, nil, false, false
+		return true, nil, false
 	}
 	identity := func(values []string, actual string) bool {
 		if !req.MTLS {
@@ -394,29 +417,29 @@ func matchSource(s *securityapi.Source, req Request, policyNS string) (ok bool, 
 	if v := s.GetPrincipals(); len(v) > 0 {
 		specific = true
 		if !identity(v, req.Principal) {
-			return false, nil, specific, false
+			return false, nil, specific
 		}
 	}
 	if v := s.GetNotPrincipals(); len(v) > 0 && identity(v, req.Principal) {
-		return false, nil, specific, false
+		return false, nil, specific
 	}
 	if v := s.GetNamespaces(); len(v) > 0 {
 		specific = true
 		if !identity(v, req.Namespace) {
-			return false, nil, specific, false
+			return false, nil, specific
 		}
 	}
 	if v := s.GetNotNamespaces(); len(v) > 0 && identity(v, req.Namespace) {
-		return false, nil, specific, false
+		return false, nil, specific
 	}
 	if v := s.GetServiceAccounts(); len(v) > 0 {
 		specific = true
 		if !identity(qualifyServiceAccounts(v, policyNS), req.ServiceAccount) {
-			return false, nil, specific, false
+			return false, nil, specific
 		}
 	}
 	if v := s.GetNotServiceAccounts(); len(v) > 0 && identity(qualifyServiceAccounts(v, policyNS), req.ServiceAccount) {
-		return false, nil, specific, false
+		return false, nil, specific
 	}
 	// trustDomains: the trust domain of the peer certificate's SPIFFE ID
 	// (istio/api security/v1beta1 Source.trust_domains; source.trustDomain).
@@ -424,32 +447,50 @@ func matchSource(s *securityapi.Source, req Request, policyNS string) (ok bool, 
 	if v := s.GetTrustDomains(); len(v) > 0 {
 		specific = true
 		if !identity(v, trustDomain) {
-			return false, nil, specific, false
+			return false, nil, specific
 		}
 	}
 	if v := s.GetNotTrustDomains(); len(v) > 0 && identity(v, trustDomain) {
-		return false, nil, specific, false
+		return false, nil, specific
 	}
-	for _, pair := range [][2][]string{{s.GetIpBlocks(), s.GetNotIpBlocks()}, {s.GetRemoteIpBlocks(), s.GetNotRemoteIpBlocks()}} {
-		if len(pair[0]) > 0 {
+	// ipBlocks are decided per address, and a source is an address class:
+	// blocks that hold all of the class match, blocks that hold none do
+	// not, and blocks holding part of it match the sources at those
+	// addresses only, a condition on the connection (a DENY there denies
+	// some sources, not the class).
+	for _, f := range []struct {
+		what      string
+		blocks    []string
+		notBlocks []string
+	}{{"source address", s.GetIpBlocks(), s.GetNotIpBlocks()}, {"remote address", s.GetRemoteIpBlocks(), s.GetNotRemoteIpBlocks()}} {
+		if len(f.blocks) > 0 {
 			specific = true
-			if !anyBlockContains(pair[0], req.SourceClass) {
-				return false, nil, specific, false
+			if !anyBlockContains(f.blocks, req.SourceClass) {
+				return false, nil, specific
+			}
+			if !anyBlockCoversAll(f.blocks, req.SourceClass) {
+				conds = append(conds, f.what+" in "+strings.Join(f.blocks, ","))
 			}
 		}
-		if len(pair[1]) > 0 && anyBlockCoversAll(pair[1], req.SourceClass) {
-			return false, nil, specific, false
+		if len(f.notBlocks) > 0 {
+			if anyBlockCoversAll(f.notBlocks, req.SourceClass) {
+				return false, nil, specific
+			}
+			if anyBlockContains(f.notBlocks, req.SourceClass) {
+				conds = append(conds, f.what+" not in "+strings.Join(f.notBlocks, ","))
+			}
 		}
 	}
 	if v := s.GetRequestPrincipals(); len(v) > 0 {
-		specific, httpOnly = true, true
-		conds = append(conds, "a JWT (requestPrincipals "+strings.Join(v, ",")+")")
+		specific = true
+		if req.HTTP {
+			conds = append(conds, "a JWT (requestPrincipals "+strings.Join(v, ",")+")")
+		}
 	}
-	if v := s.GetNotRequestPrincipals(); len(v) > 0 {
-		httpOnly = true
+	if v := s.GetNotRequestPrincipals(); len(v) > 0 && req.HTTP {
 		conds = append(conds, "no JWT principal in "+strings.Join(v, ","))
 	}
-	return true, conds, specific, httpOnly
+	return true, conds, specific
 }
 
 func anyBlockContains(blocks []string, c ipspace.Class) bool {
@@ -461,13 +502,10 @@ func anyBlockContains(blocks []string, c ipspace.Class) bool {
 	return false
 }
 
+// anyBlockCoversAll: the blocks together hold every address of the class.
 func anyBlockCoversAll(blocks []string, c ipspace.Class) bool {
-	for _, b := range blocks {
-		if ok, err := (ipspace.Block{CIDR: b}).CoversAll(c); err == nil && ok {
-			return true
-		}
-	}
-	return false
+	ok, err := ipspace.UnionCoversAll(blocks, c)
+	return err == nil && ok
 }
 
 // matchOperation matches a `to.operation`: ports decide, HTTP fields narrow

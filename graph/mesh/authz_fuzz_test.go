@@ -679,8 +679,7 @@ func knownIssue(enforced, all []*istiosecv1.AuthorizationPolicy, c Request) stri
 		return ""
 	}
 	for _, check := range []func(enforced, all []*istiosecv1.AuthorizationPolicy, c Request) string{
-		knownDenyPartialIPBlock, knownAllowIPFields, knownPresence,
-		knownDenyEntries, knownAllowContradiction,
+		knownAllowIPFields, knownPresence, knownDenyConditionalEntries, knownAllowContradiction,
 	} {
 		if k := check(enforced, all, c); k != "" {
 			return k
@@ -723,18 +722,34 @@ func ipFields(s *securityapi.Source) [][]string {
 	return [][]string{s.GetIpBlocks(), s.GetNotIpBlocks(), s.GetRemoteIpBlocks(), s.GetNotRemoteIpBlocks()}
 }
 
-// Bug 3.
-func knownDenyPartialIPBlock(enforced, _ []*istiosecv1.AuthorizationPolicy, c Request) string {
+// Bug 7 (imprecision; an entry that matches unconditionally is handled).
+func knownDenyConditionalEntries(enforced, _ []*istiosecv1.AuthorizationPolicy, c Request) string {
 	return eachRule(enforced, func(action securityapi.AuthorizationPolicy_Action, r *securityapi.Rule) string {
 		if action != securityapi.AuthorizationPolicy_DENY {
 			return ""
 		}
-		for _, f := range r.GetFrom() {
-			for _, blocks := range ipFields(f.GetSource()) {
-				if !crisp(blocks, c.SourceClass) {
-					return "a DENY ipBlock holding only part of the source class denies the whole class"
+		conditionalTos := 0
+		for _, t := range r.GetTo() {
+			for _, f := range HTTPOperationFields(t.GetOperation()) {
+				if len(f.Values) > 0 {
+					conditionalTos++
+					break
 				}
 			}
+		}
+		conditionalFroms := 0
+		for _, f := range r.GetFrom() {
+			s := f.GetSource()
+			partial := len(s.GetRequestPrincipals()) > 0 || len(s.GetNotRequestPrincipals()) > 0
+			for _, blocks := range ipFields(s) {
+				partial = partial || (len(blocks) > 0 && !crisp(blocks, c.SourceClass))
+			}
+			if partial {
+				conditionalFroms++
+			}
+		}
+		if conditionalTos > 1 || conditionalFroms > 1 {
+			return "a DENY rule whose conditional from/to entries together match every request (methods GET / notMethods GET) is taken as request-dependent"
 		}
 		return ""
 	})
@@ -781,19 +796,6 @@ func knownPresence(enforced, _ []*istiosecv1.AuthorizationPolicy, c Request) str
 					return "an ALLOW on notHosts/notMethods/notPaths \"*\" (no HTTP request) is treated as request-dependent"
 				}
 			}
-		}
-		return ""
-	})
-}
-
-// Bug 7.
-func knownDenyEntries(enforced, _ []*istiosecv1.AuthorizationPolicy, c Request) string {
-	if !c.HTTP {
-		return ""
-	}
-	return eachRule(enforced, func(action securityapi.AuthorizationPolicy_Action, r *securityapi.Rule) string {
-		if action == securityapi.AuthorizationPolicy_DENY && (len(r.GetFrom()) > 1 || len(r.GetTo()) > 1) {
-			return "a DENY rule with several from/to entries is treated as request-dependent when one entry matches every request"
 		}
 		return ""
 	})
