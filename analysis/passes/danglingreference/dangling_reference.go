@@ -2,6 +2,7 @@ package danglingreference
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/shadowroute/shadowroute/analysis/passes/internal/passutil"
@@ -38,7 +39,7 @@ var Rule = &analysis.Rule{
 		{Code: "SR1002", Level: analysis.Medium, Summary: "an Ingress backend names a Service that does not exist"},
 		{Code: "SR1003", Level: analysis.Medium, Summary: "an Ingress backend names a port its Service does not have"},
 		{Code: "SR1004", Level: analysis.Medium, Summary: "a VirtualService binds to a Gateway that does not exist"},
-		{Code: "SR1005", Level: analysis.Medium, Summary: "a VirtualService routes to a host that is neither a Service nor a visible ServiceEntry host"},
+		{Code: "SR1005", Level: analysis.Medium, Summary: "a VirtualService routes to a host that is neither a Service nor a visible ServiceEntry host, or to a Service not exported to its gateway proxies"},
 		{Code: "SR1006", Level: analysis.Medium, Summary: "a VirtualService routes to a port its destination Service does not have"},
 		{Code: "SR1007", Level: analysis.Medium, Summary: "a VirtualService routes to a subset no visible DestinationRule defines"},
 		{Code: "SR1008", Level: analysis.Medium, Summary: "a Gateway selector matches no workload: no proxy serves its servers"},
@@ -247,6 +248,46 @@ func (d *danglingPass) vsDelegate(vs inventory.TypedObject[*istionetv1.VirtualSe
 		danglingName(vs.Entry), i, key, why), evidence)
 }
 
+// vsServiceExport reports a destination Service that no proxy of the
+// VirtualService's gateways can see: istiod gives a proxy only the
+// Services exported to its namespace (networking.istio.io/exportTo;
+// Service.VisibleTo), so those gateways have no route to it. Gateways
+// without proxies in the input, and bindings the VirtualService is not
+// exported to, are left out.
+func (d *danglingPass) vsServiceExport(vs inventory.TypedObject[*istionetv1.VirtualService], svcObj *inventory.Object) {
+	svc := d.p.Model.Service(svcObj.Key.Namespace, svcObj.Key.Name)
+	if svc == nil {
+		return
+	}
+	var blind, blindNS []string
+	for _, b := range d.p.Model.Bindings(vs.Obj) {
+		if b.Gateway == nil || !b.Visible || b.Assumed || len(b.Proxies) == 0 {
+			continue
+		}
+		sees := false
+		var namespaces []string
+		for _, w := range b.Proxies {
+			if svc.VisibleTo(w.Namespace) {
+				sees = true
+				break
+			}
+			if !slices.Contains(namespaces, w.Namespace) {
+				namespaces = append(namespaces, w.Namespace)
+			}
+		}
+		if !sees {
+			blind = append(blind, b.Key)
+			blindNS = append(blindNS, namespaces...)
+		}
+	}
+	if len(blind) == 0 {
+		return
+	}
+	d.report("SR1005", vs.Entry, "export:"+svc.Key, fmt.Sprintf(
+		"VirtualService %s routes to Service %s through Gateway %s, but the Service is not exported to the namespace of the gateway proxies (%s; networking.istio.io/exportTo %q): those gateways have no route to it and requests fail",
+		danglingName(vs.Entry), svc.Key, strings.Join(blind, ", "), strings.Join(blindNS, ", "), svc.Obj.Annotations["networking.istio.io/exportTo"]), svcObj)
+}
+
 func (d *danglingPass) vsDestination(vs inventory.TypedObject[*istionetv1.VirtualService], dst danglingDest) {
 	vsNS := vs.Obj.Namespace
 	fqdn := hosts.ResolveShortname(dst.host, vsNS)
@@ -263,6 +304,9 @@ func (d *danglingPass) vsDestination(vs inventory.TypedObject[*istionetv1.Virtua
 			"VirtualService %s routes to host %s, which is neither a Service in the input nor a ServiceEntry host visible to namespace %s: requests to that route fail",
 			danglingName(vs.Entry), shown, vsNS))
 		return
+	}
+	if svcObj != nil {
+		d.vsServiceExport(vs, svcObj)
 	}
 	if svcObj != nil && dst.port != 0 {
 		svc := svcObj.Obj.(*corev1.Service)
