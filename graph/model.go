@@ -13,6 +13,7 @@ import (
 
 	gonum "gonum.org/v1/gonum/graph"
 	"gonum.org/v1/gonum/graph/multi"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/shadowroute/shadowroute/graph/conns"
 	"github.com/shadowroute/shadowroute/sources/inventory"
@@ -163,6 +164,9 @@ type DatabaseClass struct {
 type ServiceInfo struct {
 	Type  string
 	Ports []ServicePort
+	// Source is the Service object (for a ServiceEntry with a
+	// workloadSelector, the Service the model synthesises from it).
+	Source *corev1.Service `json:"-"`
 }
 
 // ServicePort is one Service port.

@@ -158,7 +158,7 @@ func (b *builder) addServices() {
 		if len(s.Unresolved) > 0 {
 			b.g.AddNotSeen("Service %s/%s (%s) has no selector, and its EndpointSlices name endpoints that are no workload of the input (%s): traffic to them is not analysed", s.Obj.Namespace, s.Obj.Name, s.Entry.Origin, strings.Join(s.Unresolved, "; "))
 		}
-		info := &graph.ServiceInfo{Type: string(s.Obj.Spec.Type)}
+		info := &graph.ServiceInfo{Type: string(s.Obj.Spec.Type), Source: s.Obj}
 		if info.Type == "" {
 			info.Type = string(corev1.ServiceTypeClusterIP)
 		}
@@ -173,7 +173,7 @@ func (b *builder) addServices() {
 	for _, s := range b.m.ServiceEntryServices() {
 		b.addService(s, &graph.Node{Kind: graph.KindService, Namespace: s.Obj.Namespace, Name: s.Obj.Name + " (ServiceEntry)",
 			Label: "ServiceEntry " + s.Obj.Namespace + "/" + s.Obj.Name, Evidence: []graph.Evidence{graph.EvidenceOf(s.Entry)},
-			Service: &graph.ServiceInfo{Type: "ServiceEntry"}})
+			Service: &graph.ServiceInfo{Type: "ServiceEntry", Source: s.Obj}})
 	}
 }
 

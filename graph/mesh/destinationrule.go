@@ -2,6 +2,7 @@ package mesh
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -27,6 +28,11 @@ type DRDecision struct {
 	// block. ClientTLSSettings.mode is a proto3 enum whose zero value is
 	// DISABLE, so an absent block must not be read as DISABLE.
 	Explicit bool
+	// Merged are the rules for the chosen host that istiod merges into one
+	// (oldest first), and Subsets the subset names the merged rule defines
+	// (mergeDestinationRule appends the subsets of later rules).
+	Merged  []*inventory.Object
+	Subsets []string
 }
 
 // NotMeshMTLS reports whether the client's sidecar sends something other
@@ -105,19 +111,26 @@ func (e Env) DestinationRuleFor(client *inventory.Workload, clientNS, serviceNS,
 			}
 		}
 		var out DRDecision
+		policySet := false
 		for _, c := range matched {
 			if c.host != best {
 				continue
+			}
+			out.Merged = append(out.Merged, c.rule.Entry)
+			for _, sub := range c.rule.Obj.Spec.GetSubsets() {
+				if !slices.Contains(out.Subsets, sub.GetName()) {
+					out.Subsets = append(out.Subsets, sub.GetName())
+				}
 			}
 			if out.Rule == nil {
 				out.Rule = c.rule.Entry
 			}
 			tp := c.rule.Obj.Spec.GetTrafficPolicy()
-			if tp == nil {
+			if tp == nil || policySet {
 				continue
 			}
 			// The oldest rule with a traffic policy provides it.
-			out.Rule = c.rule.Entry
+			out.Rule, policySet = c.rule.Entry, true
 			if tls := tp.GetTls(); tls != nil {
 				out.Mode, out.Explicit = tls.GetMode(), true
 			}
@@ -126,7 +139,6 @@ func (e Env) DestinationRuleFor(client *inventory.Workload, clientNS, serviceNS,
 					out.Mode, out.Explicit = pls.GetTls().GetMode(), true
 				}
 			}
-			break
 		}
 		return out, true
 	}

@@ -3,6 +3,7 @@ package danglingreference
 import (
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/shadowroute/shadowroute/analysis/passes/internal/passutil"
@@ -325,43 +326,77 @@ func (d *danglingPass) vsDestination(vs inventory.TypedObject[*istionetv1.Virtua
 	if dst.subset == "" {
 		return
 	}
-	var rules, hidden []*inventory.Object
-	for _, dr := range d.p.Model.DestinationRules() {
-		drHost := hosts.ResolveShortname(dr.Obj.Spec.GetHost(), dr.Obj.Namespace)
-		if drHost == "" || !(hosts.Match(drHost, fqdn) || hosts.Match(drHost, dst.host)) {
+	d.vsSubset(vs, dst, fqdn)
+}
+
+// vsSubset reports a destination subset the DestinationRule in force does
+// not define, for each namespace whose proxies serve the route (the
+// VirtualService's gateway proxies, or its own namespace for mesh
+// routes): istiod builds subset clusters from the one DestinationRule a
+// proxy uses for the host (mesh.DestinationRuleFor, after
+// push_context.go destinationRule and mergeDestinationRule), so a subset
+// defined only by a rule that proxy does not use has no cluster and
+// requests to the route fail.
+func (d *danglingPass) vsSubset(vs inventory.TypedObject[*istionetv1.VirtualService], dst danglingDest, fqdn string) {
+	serviceNS := ""
+	if _, ns, ok := hosts.ParseServiceFQDN(fqdn); ok {
+		serviceNS = ns
+	}
+	viewers := []string{}
+	for _, b := range d.p.Model.Bindings(vs.Obj) {
+		if b.Gateway == nil || !b.Visible || b.Assumed {
 			continue
 		}
-		defines := false
-		for _, s := range dr.Obj.Spec.GetSubsets() {
-			if s.GetName() == dst.subset {
-				defines = true
+		for _, w := range b.Proxies {
+			if !slices.Contains(viewers, w.Namespace) {
+				viewers = append(viewers, w.Namespace)
 			}
-		}
-		switch {
-		case !hosts.Visible(dr.Obj.Spec.GetExportTo(), dr.Obj.Namespace, vsNS):
-			if defines {
-				hidden = append(hidden, dr.Entry)
-			}
-		case defines:
-			return
-		default:
-			rules = append(rules, dr.Entry)
 		}
 	}
-	msg := fmt.Sprintf("VirtualService %s routes to subset %q of host %s, but no DestinationRule for that host visible to namespace %s defines subsets: requests to that route fail",
-		danglingName(vs.Entry), dst.subset, dst.host, vsNS)
-	if len(rules) > 0 {
+	if len(viewers) == 0 {
+		viewers = append(viewers, vs.Obj.Namespace)
+	}
+	sort.Strings(viewers)
+	var lacking []string
+	var evidence []*inventory.Object
+	for _, ns := range viewers {
+		dec := d.p.Mesh().DestinationRuleFor(nil, ns, serviceNS, fqdn, int32(dst.port))
+		if slices.Contains(dec.Subsets, dst.subset) {
+			continue
+		}
+		if len(dec.Merged) == 0 {
+			lacking = append(lacking, fmt.Sprintf("no DestinationRule for the host applies in namespace %s", ns))
+			continue
+		}
 		var names []string
-		for _, r := range rules {
+		for _, r := range dec.Merged {
 			names = append(names, "DestinationRule "+danglingName(r))
+			if !slices.Contains(evidence, r) {
+				evidence = append(evidence, r)
+			}
 		}
-		msg = fmt.Sprintf("VirtualService %s routes to subset %q of host %s, which %s does not define: requests to that route fail",
-			danglingName(vs.Entry), dst.subset, dst.host, strings.Join(names, ", "))
+		lacking = append(lacking, fmt.Sprintf("%s, which namespace %s uses, does not define it", strings.Join(names, " + "), ns))
 	}
-	for _, h := range hidden {
-		msg += fmt.Sprintf(" (DestinationRule %s defines it but is not exported to namespace %s)", danglingName(h), vsNS)
+	if len(lacking) == 0 {
+		return
 	}
-	d.report("SR1007", vs.Entry, "subset:"+fqdn+"/"+dst.subset, msg, append(rules, hidden...)...)
+	// Name the rules that define the subset where those proxies do not look.
+	hint := ""
+	for _, dr := range d.p.Model.DestinationRules() {
+		h := hosts.ResolveShortname(dr.Obj.Spec.GetHost(), dr.Obj.Namespace)
+		if h == "" || !hosts.Match(h, fqdn) {
+			continue
+		}
+		for _, sub := range dr.Obj.Spec.GetSubsets() {
+			if sub.GetName() == dst.subset && !slices.Contains(evidence, dr.Entry) {
+				hint += fmt.Sprintf(" (DestinationRule %s defines it, but is not the rule those proxies use: not exported to them, or another rule for the host takes precedence)", danglingName(dr.Entry))
+				evidence = append(evidence, dr.Entry)
+			}
+		}
+	}
+	d.report("SR1007", vs.Entry, "subset:"+fqdn+"/"+dst.subset, fmt.Sprintf(
+		"VirtualService %s routes to subset %q of host %s, but %s: requests to that route fail%s",
+		danglingName(vs.Entry), dst.subset, dst.host, strings.Join(lacking, "; "), hint), evidence...)
 }
 
 // serviceEntryFor returns a ServiceEntry visible to namespace viewer that

@@ -264,7 +264,7 @@ func (c *raCheck) mesh() {
 			hostRouted = false
 			break
 		}
-		tp, ok := passutil.TargetPort(b.port, b.w.Workload)
+		tp, ok := passutil.TargetPort(b.svc, b.port, b.w.Workload)
 		_, _, class := raIstioPortProtocol(b.port)
 		if !b.has || !ok || tp != b.port.Port || (class != raWireHTTP && class != "") {
 			hostRouted = false
@@ -306,7 +306,7 @@ func (c *raCheck) backendProtocol(backends []raMeshBackend) {
 		if !b.has {
 			continue
 		}
-		tp, ok := passutil.TargetPort(b.port, b.w.Workload)
+		tp, ok := passutil.TargetPort(b.svc, b.port, b.w.Workload)
 		if !ok || b.w.Workload.Source == nil {
 			continue
 		}

@@ -297,7 +297,7 @@ func spOpen(p *analysis.Pass, r *graph.Node, fronts []*graph.Node, rp spRoutePat
 			if !w.Mesh.Member || w.Source == nil {
 				return true
 			}
-			if tp, ok := passutil.TargetPort(b.Port, w); ok {
+			if tp, ok := passutil.TargetPort(b.Service, b.Port, w); ok {
 				if captured, _ := mesh.Capture(w.Source, tp); !captured {
 					return true
 				}

@@ -1,9 +1,8 @@
 package passutil
 
 import (
-	"strconv"
-
 	"github.com/shadowroute/shadowroute/graph"
+	"github.com/shadowroute/shadowroute/graph/model"
 )
 
 // Backend is one Service a route forwards to, with the Service port and the
@@ -59,20 +58,18 @@ func RouteBackends(g *graph.Graph, route *graph.Node) []Backend {
 	return out
 }
 
-// TargetPort resolves a Service port's targetPort on a workload: a number
-// as is, a name through the workload's named container ports.
-func TargetPort(sp graph.ServicePort, w *graph.WorkloadInfo) (int32, bool) {
-	if sp.TargetPort == "" {
-		return sp.Port, true
-	}
-	if n, err := strconv.ParseInt(sp.TargetPort, 10, 32); err == nil {
-		return int32(n), true
-	}
-	if w == nil {
+// TargetPort resolves a Service port on a workload behind the Service node
+// with the model's one rule (model.TargetPort).
+func TargetPort(svc *graph.Node, sp graph.ServicePort, w *graph.WorkloadInfo) (int32, bool) {
+	if svc.Service == nil || svc.Service.Source == nil || w == nil || w.Source == nil {
 		return 0, false
 	}
-	p, ok := w.Ports[sp.TargetPort]
-	return p, ok
+	for _, p := range svc.Service.Source.Spec.Ports {
+		if p.Port == sp.Port {
+			return model.TargetPort(p, w.Source)
+		}
+	}
+	return 0, false
 }
 
 // InternetExposed reports whether the internet reaches a workload directly:
