@@ -102,6 +102,44 @@ func Flags(t *testing.T, dir string) []string {
 // the test data never ages.
 var Now = time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 
+// RunCases runs every case folder of a rule package's testdata directory
+// (a folder holding an input.yaml), as golang.org/x/tools analysistest.Run
+// does for an analyzer: only that rule enabled, findings equal to the
+// hand-written expect.txt, every finding located (evidence with file:line),
+// the JSON output equal to the reviewed analyze.golden. Every rule needs a
+// positive and a negative case, so fewer than two folders fail.
+func RunCases(t *testing.T, rule *analysis.Rule) {
+	t.Helper()
+	entries, err := os.ReadDir("testdata")
+	if err != nil {
+		t.Fatalf("rule %s: %v (its case folders live in the package's testdata directory)", rule.Slug, err)
+	}
+	cases := 0
+	for _, e := range entries {
+		dir := filepath.Join("testdata", e.Name())
+		if _, err := os.Stat(filepath.Join(dir, "input.yaml")); !e.IsDir() || err != nil {
+			continue
+		}
+		cases++
+		t.Run(e.Name(), func(t *testing.T) {
+			res := Run(t, dir, []*analysis.Rule{rule})
+			for _, f := range res.Findings {
+				located := false
+				for _, ev := range f.Evidence {
+					located = located || (ev.File != "" && ev.Line > 0)
+				}
+				if !located {
+					t.Errorf("%s %s: no evidence with file:line", f.Rule, f.Target)
+				}
+			}
+			Check(t, dir, res)
+		})
+	}
+	if cases < 2 {
+		t.Errorf("rule %s has %d case folders; every rule needs a positive and a negative case", rule.Slug, cases)
+	}
+}
+
 // Run analyses a case folder's input.yaml the way the CLI does: its flags
 // file and extra flags parsed by analysis/options against the catalogue,
 // the model resolved, the graph built, the selected rules run (at Now).

@@ -241,7 +241,7 @@ func flatten(entries []Entry) []string {
 	return out
 }
 
-const rulesDir = "../../testdata/rules/privileged-credential-on-public-route"
+const rulesDir = "../passes/privilegedcredential/testdata"
 
 // TestCompute checks the blast radius of hand-analysed inputs (the rule's
 // case folders and testdata/blastradius).

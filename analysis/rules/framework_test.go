@@ -20,7 +20,7 @@ import (
 func frameworkInputs(t *testing.T) []string {
 	t.Helper()
 	dirs := []string{"../../testdata/demo"}
-	matches, err := filepath.Glob(filepath.Join(folder, "*", "*", "input.yaml"))
+	matches, err := filepath.Glob(filepath.Join("..", "passes", "*", "testdata", "*", "input.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,9 @@
 // Package rules is shadowroute's rule catalogue: the path rules of package
 // analysis and one package per rule under analysis/passes/<name> (as
-// golang.org/x/tools/go/analysis/passes), each with its case folders under
-// testdata/rules/<slug>/ and its page docs/rules/<slug>.md. Adding a rule is
-// adding those and one line to All.
+// golang.org/x/tools/go/analysis/passes), each with its case folders beside
+// it in analysis/passes/<name>/testdata/<case>/ (run by the package's
+// cases_test.go) and its page docs/rules/<slug>.md. Adding a rule is adding
+// those and one line to All.
 package rules
 
 import (

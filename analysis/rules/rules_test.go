@@ -4,67 +4,49 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/shadowroute/shadowroute/analysis"
-	"github.com/shadowroute/shadowroute/analysis/analysistest"
 )
 
-const folder = "../../testdata/rules"
-
-// TestRules runs every case folder testdata/rules/<slug>/<case>/ with only
-// that rule enabled: the findings must equal the hand-written expect.txt,
-// and the JSON output the reviewed analyze.golden.
-func TestRules(t *testing.T) {
-	catalogue := map[string]bool{}
-	for _, r := range All() {
-		catalogue[r.Slug] = true
-	}
-	slugs, err := os.ReadDir(folder)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tested := map[string]int{}
-	for _, s := range slugs {
-		if !s.IsDir() {
-			continue
-		}
-		if !catalogue[s.Name()] {
-			t.Errorf("testdata/rules/%s: no such rule in the catalogue", s.Name())
-			continue
-		}
-		cases, err := os.ReadDir(filepath.Join(folder, s.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range cases {
-			dir := filepath.Join(folder, s.Name(), c.Name())
-			slug := s.Name()
-			t.Run(slug+"/"+c.Name(), func(t *testing.T) {
-				res := runRule(t, dir, slug)
-				for _, f := range res.Findings {
-					located := false
-					for _, e := range f.Evidence {
-						if e.File != "" && e.Line > 0 {
-							located = true
-						}
-					}
-					if !located {
-						t.Errorf("%s %s: no evidence with file:line", f.Rule, f.Target)
-					}
-				}
-				analysistest.Check(t, dir, res)
-			})
-			tested[slug]++
-		}
-	}
+// TestEveryRuleHasCasesBesideIt: every rule outside the path rules (whose
+// cases are testdata/scenarios) is a package under analysis/passes with its
+// case folders in the package's testdata directory, a test running them
+// (analysistest.RunCases) and a docs page. The package is found from the
+// rule's Run function.
+func TestEveryRuleHasCasesBesideIt(t *testing.T) {
+	const prefix = "github.com/shadowroute/shadowroute/analysis/passes/"
 	for _, r := range All() {
 		if contains(analysis.PathRules(), r) {
-			continue // the path rules have testdata/scenarios
+			continue
 		}
-		if tested[r.Slug] < 2 {
-			t.Errorf("rule %s has %d case folders; every rule needs a positive and a negative case", r.Slug, tested[r.Slug])
+		fn := runtime.FuncForPC(reflect.ValueOf(r.Run).Pointer()).Name()
+		pkg, _, _ := strings.Cut(strings.TrimPrefix(fn, prefix), ".")
+		if !strings.HasPrefix(fn, prefix) || pkg == "" {
+			t.Errorf("rule %s: Run is %s, not in a package under analysis/passes", r.Slug, fn)
+			continue
+		}
+		dir := filepath.Join("..", "passes", pkg)
+		entries, err := os.ReadDir(filepath.Join(dir, "testdata"))
+		if err != nil {
+			t.Errorf("rule %s: %v", r.Slug, err)
+			continue
+		}
+		cases := 0
+		for _, e := range entries {
+			if _, err := os.Stat(filepath.Join(dir, "testdata", e.Name(), "expect.txt")); e.IsDir() && err == nil {
+				cases++
+			}
+		}
+		if cases < 2 {
+			t.Errorf("rule %s has %d case folders in %s/testdata; every rule needs a positive and a negative case", r.Slug, cases, dir)
+		}
+		src, err := os.ReadFile(filepath.Join(dir, "cases_test.go"))
+		if err != nil || !strings.Contains(string(src), "analysistest.RunCases") {
+			t.Errorf("rule %s: %s/cases_test.go does not run its cases (analysistest.RunCases)", r.Slug, dir)
 		}
 		if _, err := os.Stat(filepath.Join("../..", r.Doc)); err != nil {
 			t.Errorf("rule %s: docs page %s missing", r.Slug, r.Doc)
@@ -79,11 +61,6 @@ func contains(list []*analysis.Rule, r *analysis.Rule) bool {
 		}
 	}
 	return false
-}
-
-func runRule(t *testing.T, dir, slug string) *analysis.Result {
-	t.Helper()
-	return analysistest.Run(t, dir, All(), "--enable", slug)
 }
 
 func TestCatalogueIsConsistent(t *testing.T) {

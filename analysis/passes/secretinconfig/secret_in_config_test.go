@@ -108,7 +108,7 @@ func TestSecretInConfigNeverPrintsValues(t *testing.T) {
 		"annotation-literal": {"tok-7Hq2-Lm9X-vR4c", "Rq7Ln2Xv9Kw4Tz8Bc3Mh6Jd5"},
 	}
 	for dir, values := range secrets {
-		res := analysistest.Run(t, filepath.Join("../../../testdata/rules/secret-in-config", dir), []*analysis.Rule{Rule})
+		res := analysistest.Run(t, filepath.Join("testdata", dir), []*analysis.Rule{Rule})
 		if len(res.Findings) == 0 {
 			t.Fatalf("%s: no findings", dir)
 		}

@@ -92,7 +92,7 @@ func TestCommands(t *testing.T) {
 		{name: "severity override", args: []string{"analyze", demo, "--enable", "shadow-route", "--severity", "shadow-route=low", "--fail-on", "medium"}, code: 0, stdoutHas: "[LOW] shadow-route"},
 		{name: "bad severity override", args: []string{"analyze", demo, "--severity", "shadow-route"}, code: 2, stderrHas: "want RULE=LEVEL"},
 		{name: "disable a rule", args: []string{"analyze", demo, "--disable", "shadow-route", "--format", "json"}, code: 0, stdoutHas: `"schemaVersion": "2"`},
-		{name: "blast radius", args: []string{"analyze", filepath.Join(testdata, "rules", "privileged-credential-on-public-route", "app-holds-db-admin"), "--blast-radius"}, code: 0, stdoutHas: "Credential blast radius:"},
+		{name: "blast radius", args: []string{"analyze", filepath.Join("..", "..", "..", "..", "analysis", "passes", "privilegedcredential", "testdata", "app-holds-db-admin"), "--blast-radius"}, code: 0, stdoutHas: "Credential blast radius:"},
 		{name: "analyze clean scenario", args: []string{"analyze", filepath.Join(testdata, "scenarios", "canonical-istio-strict-allow"), "--enable", "shadow-route,direct-exposure,mesh-unrestricted,broken-route", "--fail-on", "info"}, code: 0, stdoutHas: "0 finding(s)"},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,11 @@
+package plaintexthttp_test
+
+import (
+	"testing"
+
+	"github.com/shadowroute/shadowroute/analysis/analysistest"
+	"github.com/shadowroute/shadowroute/analysis/passes/plaintexthttp"
+)
+
+// TestCases runs the rule's case folders (testdata/<case>/).
+func TestCases(t *testing.T) { analysistest.RunCases(t, plaintexthttp.Rule) }

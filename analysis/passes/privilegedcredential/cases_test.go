@@ -1,0 +1,11 @@
+package privilegedcredential_test
+
+import (
+	"testing"
+
+	"github.com/shadowroute/shadowroute/analysis/analysistest"
+	"github.com/shadowroute/shadowroute/analysis/passes/privilegedcredential"
+)
+
+// TestCases runs the rule's case folders (testdata/<case>/).
+func TestCases(t *testing.T) { analysistest.RunCases(t, privilegedcredential.Rule) }

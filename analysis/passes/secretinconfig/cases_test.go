@@ -1,0 +1,11 @@
+package secretinconfig_test
+
+import (
+	"testing"
+
+	"github.com/shadowroute/shadowroute/analysis/analysistest"
+	"github.com/shadowroute/shadowroute/analysis/passes/secretinconfig"
+)
+
+// TestCases runs the rule's case folders (testdata/<case>/).
+func TestCases(t *testing.T) { analysistest.RunCases(t, secretinconfig.Rule) }
