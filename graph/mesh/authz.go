@@ -62,7 +62,7 @@ type authzPolicy = inventory.TypedObject[*istiosecv1.AuthorizationPolicy]
 // attachment) are not modelled and never apply in sidecar mode.
 func (e Env) policiesFor(w *inventory.Workload) []authzPolicy {
 	var out []authzPolicy
-	for _, ap := range inventory.Typed[*istiosecv1.AuthorizationPolicy](e.Inv, inventory.AuthorizationPolicy) {
+	for _, ap := range e.authorizationPolicies(w.Namespace) {
 		if e.PolicyApplies(ap.Obj, w) {
 			out = append(out, ap)
 		}

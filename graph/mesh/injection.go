@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
+	istiosecv1 "istio.io/client-go/pkg/apis/security/v1"
 
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
@@ -66,6 +67,58 @@ type Env struct {
 	// Sidecars, when set, are the Sidecar resources typed and ordered the
 	// same way; nil: read from Inv.
 	Sidecars []inventory.TypedObject[*istionetv1.Sidecar]
+	// Policies, when set, indexes the AuthorizationPolicies and
+	// PeerAuthentications by namespace (NewPolicyIndex); nil: read from Inv
+	// on every question.
+	Policies *PolicyIndex
+}
+
+// PolicyIndex holds the input's AuthorizationPolicies and
+// PeerAuthentications typed once and grouped by namespace: a workload's
+// policies are those of its namespace and of the root namespace, so a
+// per-hop question reads two short lists instead of every policy.
+type PolicyIndex struct {
+	authz    map[string][]authzPolicy
+	peerAuth map[string][]peerAuth
+}
+
+// NewPolicyIndex indexes an inventory's policies.
+func NewPolicyIndex(inv *inventory.Inventory) *PolicyIndex {
+	ix := &PolicyIndex{authz: map[string][]authzPolicy{}, peerAuth: map[string][]peerAuth{}}
+	for _, ap := range inventory.Typed[*istiosecv1.AuthorizationPolicy](inv, inventory.AuthorizationPolicy) {
+		ix.authz[ap.Obj.Namespace] = append(ix.authz[ap.Obj.Namespace], ap)
+	}
+	for _, pa := range inventory.Typed[*istiosecv1.PeerAuthentication](inv, inventory.PeerAuthentication) {
+		ix.peerAuth[pa.Obj.Namespace] = append(ix.peerAuth[pa.Obj.Namespace], pa)
+	}
+	return ix
+}
+
+// inNamespaces returns the entries of two namespaces (each list in
+// inventory order: name), namespaces in sorted order, so the result is the
+// inventory order restricted to them.
+func inNamespaces[T any](byNS map[string][]T, a, b string) []T {
+	if a == b {
+		return byNS[a]
+	}
+	if b < a {
+		a, b = b, a
+	}
+	return append(append([]T(nil), byNS[a]...), byNS[b]...)
+}
+
+func (e Env) authorizationPolicies(namespace string) []authzPolicy {
+	if e.Policies == nil {
+		return inventory.Typed[*istiosecv1.AuthorizationPolicy](e.Inv, inventory.AuthorizationPolicy)
+	}
+	return inNamespaces(e.Policies.authz, namespace, e.RootNamespace)
+}
+
+func (e Env) peerAuthentications(namespace string) []peerAuth {
+	if e.Policies == nil {
+		return inventory.Typed[*istiosecv1.PeerAuthentication](e.Inv, inventory.PeerAuthentication)
+	}
+	return inNamespaces(e.Policies.peerAuth, namespace, e.RootNamespace)
 }
 
 // NamespaceLabels returns the labels of a namespace and whether the

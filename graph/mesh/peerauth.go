@@ -46,7 +46,7 @@ type peerAuth = inventory.TypedObject[*istiosecv1.PeerAuthentication]
 // (istio/istio pilot/pkg/security/authn/policy_applier.go;
 // https://istio.io/latest/docs/reference/config/security/peer_authentication/).
 func (e Env) PeerAuthMode(w *inventory.Workload, port int32) PeerAuthDecision {
-	all := inventory.Typed[*istiosecv1.PeerAuthentication](e.Inv, inventory.PeerAuthentication)
+	all := e.peerAuthentications(w.Namespace)
 	var workloadLevel, namespaceLevel, meshLevel []peerAuth
 	podLabels := labels.Set(w.Labels())
 	for _, pa := range all {
