@@ -2,11 +2,11 @@ package build
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	networkingapi "istio.io/api/networking/v1alpha3"
 	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
-	corev1 "k8s.io/api/core/v1"
 
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/hosts"
@@ -211,84 +211,57 @@ func httpMatch(r *networkingapi.HTTPRoute) string {
 	return "/"
 }
 
-// gatewayDestination resolves a VirtualService destination: a Service FQDN
-// (short names resolve in the VirtualService's namespace) or a ServiceEntry
-// host (an external node).
+// gatewayDestination links a route to its destination as the model
+// resolves it for the gateway proxies (model.Destination): a Service, the
+// pods a ServiceEntry with a workloadSelector selects, or an external
+// ServiceEntry host; otherwise the route is broken.
 func (b *builder) gatewayDestination(route *graph.Node, owner graph.Evidence, vsNS, host string, port uint32, proxies []*workload, http bool) {
-	fqdn := hosts.ResolveShortname(host, vsNS)
-	if name, ns, ok := hosts.ParseServiceFQDN(fqdn); ok {
-		svc := b.services[ns+"/"+name]
-		if svc == nil {
-			if b.externalDestination(route, owner, fqdn, port, proxies, http) {
-				return
-			}
+	var viewers []string
+	for _, p := range proxies {
+		if p.src != nil && !slices.Contains(viewers, p.src.Namespace) {
+			viewers = append(viewers, p.src.Namespace)
+		}
+	}
+	d := b.m.Destination(host, port, vsNS, viewers)
+	switch {
+	case d.Problem == model.DestinationHostMissing:
+		if name, ns, ok := hosts.ParseServiceFQDN(d.FQDN); ok {
 			b.broken(route, owner, fmt.Sprintf("destination host %s: Service %s/%s not found", host, ns, name))
 			return
 		}
-		var sp *corev1.ServicePort
-		for i, p := range svc.obj.Spec.Ports {
-			if uint32(p.Port) == port || (port == 0 && len(svc.obj.Spec.Ports) == 1) {
-				sp = &svc.obj.Spec.Ports[i]
-				break
-			}
-		}
-		if sp == nil {
-			b.broken(route, owner, fmt.Sprintf("destination %s: Service %s/%s has no port %d", host, ns, name, port))
-			return
-		}
-		// A gateway proxy routes only to Services exported to its
-		// namespace (networking.istio.io/exportTo).
-		var seeing []*workload
-		for _, p := range proxies {
-			if p.src == nil || b.m.Service(ns, name).VisibleTo(p.src.Namespace) {
-				seeing = append(seeing, p)
-			}
-		}
-		if len(seeing) == 0 {
-			b.broken(route, owner, fmt.Sprintf("destination %s: Service %s/%s is not exported to the gateway proxies' namespace (networking.istio.io/exportTo)", host, ns, name))
-			return
-		}
-		b.g.Connect(route, svc.node, &graph.Edge{Kind: graph.EdgeForwards, Port: sp.Port, Protocol: string(protocolOf(sp.Protocol)), Evidence: []graph.Evidence{owner}})
-		b.routedHops(seeing, route, owner, svc, *sp, http)
+		b.broken(route, owner, fmt.Sprintf("destination host %s is neither a Service nor a ServiceEntry host", host))
+		return
+	case d.Problem == model.DestinationNotExported:
+		b.broken(route, owner, fmt.Sprintf("destination %s: Service %s is not exported to the gateway proxies' namespace (networking.istio.io/exportTo)", host, d.Service.Key))
+		return
+	case d.Problem == model.DestinationPortMissing && d.ServiceEntry != nil:
+		b.broken(route, owner, fmt.Sprintf("destination %s: ServiceEntry %s/%s has no port %d", host, d.ServiceEntry.Key.Namespace, d.ServiceEntry.Key.Name, port))
+		return
+	case d.Problem == model.DestinationPortMissing:
+		b.broken(route, owner, fmt.Sprintf("destination %s: Service %s has no port %d", host, d.Service.Key, port))
+		return
+	case d.Service == nil:
+		ext := b.g.AddNode(&graph.Node{Kind: graph.KindExternal, Namespace: d.ServiceEntry.Key.Namespace, Name: d.FQDN, Label: d.FQDN,
+			Evidence: []graph.Evidence{graph.EvidenceOf(d.ServiceEntry)}})
+		b.g.Connect(route, ext, &graph.Edge{Kind: graph.EdgeForwards, Port: int32(port), Evidence: []graph.Evidence{owner, graph.EvidenceOf(d.ServiceEntry)}})
 		return
 	}
-	if !b.externalDestination(route, owner, fqdn, port, proxies, http) {
-		b.broken(route, owner, fmt.Sprintf("destination host %s is neither a Service nor a ServiceEntry host", host))
-	}
-}
-
-// externalDestination links a route to a ServiceEntry host: an external
-// node, or, for a ServiceEntry with a workloadSelector, the pods it selects
-// in its namespace, which become the host's endpoints with mesh semantics
-// (https://istio.io/latest/docs/reference/config/networking/service-entry/#ServiceEntry-workload_selector).
-func (b *builder) externalDestination(route *graph.Node, owner graph.Evidence, host string, port uint32, proxies []*workload, http bool) bool {
-	for _, se := range b.m.ServiceEntries() {
-		for _, h := range se.Obj.Spec.GetHosts() {
-			if !hosts.Match(h, host) {
-				continue
-			}
-			if sel := se.Obj.Spec.GetWorkloadSelector(); sel != nil {
-				svc := b.services[b.m.ServiceEntryService(se.Obj.Namespace, se.Obj.Name).Key]
-				var sp *corev1.ServicePort
-				for i, p := range svc.obj.Spec.Ports {
-					if uint32(p.Port) == port || (port == 0 && len(svc.obj.Spec.Ports) == 1) {
-						sp = &svc.obj.Spec.Ports[i]
-						break
-					}
-				}
-				if sp == nil {
-					b.broken(route, owner, fmt.Sprintf("destination %s: ServiceEntry %s/%s has no port %d", host, se.Obj.Namespace, se.Obj.Name, port))
-					return true
-				}
-				b.g.Connect(route, svc.node, &graph.Edge{Kind: graph.EdgeForwards, Port: sp.Port, Protocol: string(protocolOf(sp.Protocol)), Evidence: []graph.Evidence{owner, graph.EvidenceOf(se.Entry)}})
-				b.routedHops(proxies, route, owner, svc, *sp, http)
-				return true
-			}
-			ext := b.g.AddNode(&graph.Node{Kind: graph.KindExternal, Namespace: se.Obj.Namespace, Name: h, Label: h,
-				Evidence: []graph.Evidence{graph.EvidenceOf(se.Entry)}})
-			b.g.Connect(route, ext, &graph.Edge{Kind: graph.EdgeForwards, Port: int32(port), Evidence: []graph.Evidence{owner, graph.EvidenceOf(se.Entry)}})
-			return true
+	svc := b.services[d.Service.Key]
+	var seeing []*workload
+	for _, p := range proxies {
+		if p.src == nil || slices.Contains(d.Seeing, p.src.Namespace) {
+			seeing = append(seeing, p)
 		}
 	}
-	return false
+	ev := []graph.Evidence{owner}
+	if d.ServiceEntry != nil {
+		ev = append(ev, graph.EvidenceOf(d.ServiceEntry))
+	}
+	if d.Port == nil {
+		// An ExternalName Service without ports: a DNS alias, no endpoints.
+		b.g.Connect(route, svc.node, &graph.Edge{Kind: graph.EdgeForwards, Port: int32(port), Evidence: ev})
+		return
+	}
+	b.g.Connect(route, svc.node, &graph.Edge{Kind: graph.EdgeForwards, Port: d.Port.Port, Protocol: string(protocolOf(d.Port.Protocol)), Evidence: ev})
+	b.routedHops(seeing, route, owner, svc, *d.Port, http)
 }

@@ -249,84 +249,88 @@ func (d *danglingPass) vsDelegate(vs inventory.TypedObject[*istionetv1.VirtualSe
 		danglingName(vs.Entry), i, key, why), evidence)
 }
 
-// vsServiceExport reports a destination Service that no proxy of the
-// VirtualService's gateways can see: istiod gives a proxy only the
-// Services exported to its namespace (networking.istio.io/exportTo;
-// Service.VisibleTo), so those gateways have no route to it. Gateways
-// without proxies in the input, and bindings the VirtualService is not
-// exported to, are left out.
-func (d *danglingPass) vsServiceExport(vs inventory.TypedObject[*istionetv1.VirtualService], svcObj *inventory.Object) {
-	svc := d.p.Model.Service(svcObj.Key.Namespace, svcObj.Key.Name)
-	if svc == nil {
-		return
-	}
-	var blind, blindNS []string
+// vsViewers are the namespaces whose proxies serve a VirtualService's
+// routes, one set per gateway it binds to with proxies in the input (the
+// VirtualService exported there), or its own namespace for mesh routes.
+func (d *danglingPass) vsViewers(vs inventory.TypedObject[*istionetv1.VirtualService]) []gatewayViewers {
+	var out []gatewayViewers
 	for _, b := range d.p.Model.Bindings(vs.Obj) {
 		if b.Gateway == nil || !b.Visible || b.Assumed || len(b.Proxies) == 0 {
 			continue
 		}
-		sees := false
-		var namespaces []string
+		g := gatewayViewers{gateway: b.Key}
 		for _, w := range b.Proxies {
-			if svc.VisibleTo(w.Namespace) {
-				sees = true
-				break
-			}
-			if !slices.Contains(namespaces, w.Namespace) {
-				namespaces = append(namespaces, w.Namespace)
+			if !slices.Contains(g.namespaces, w.Namespace) {
+				g.namespaces = append(g.namespaces, w.Namespace)
 			}
 		}
-		if !sees {
-			blind = append(blind, b.Key)
-			blindNS = append(blindNS, namespaces...)
-		}
+		sort.Strings(g.namespaces)
+		out = append(out, g)
 	}
-	if len(blind) == 0 {
-		return
+	if len(out) == 0 {
+		out = append(out, gatewayViewers{namespaces: []string{vs.Obj.Namespace}})
 	}
-	d.report("SR1005", vs.Entry, "export:"+svc.Key, fmt.Sprintf(
-		"VirtualService %s routes to Service %s through Gateway %s, but the Service is not exported to the namespace of the gateway proxies (%s; networking.istio.io/exportTo %q): those gateways have no route to it and requests fail",
-		danglingName(vs.Entry), svc.Key, strings.Join(blind, ", "), strings.Join(blindNS, ", "), svc.Obj.Annotations["networking.istio.io/exportTo"]), svcObj)
+	return out
 }
 
+type gatewayViewers struct {
+	gateway    string // "" for the VirtualService's own namespace
+	namespaces []string
+}
+
+// vsDestination reports a destination that leads nowhere for the proxies
+// serving the route, as the model resolves it (model.Destination, the
+// resolution the graph builder routes by): a host that is neither a
+// Service nor a ServiceEntry host they see, a Service exported to none of
+// them, a port the Service does not have.
 func (d *danglingPass) vsDestination(vs inventory.TypedObject[*istionetv1.VirtualService], dst danglingDest) {
 	vsNS := vs.Obj.Namespace
-	fqdn := hosts.ResolveShortname(dst.host, vsNS)
-	var svcObj *inventory.Object
-	if n, ns, ok := hosts.ParseServiceFQDN(fqdn); ok {
-		svcObj = d.p.Model.Object(inventory.Service, ns, n)
-	}
-	if svcObj == nil && d.serviceEntryFor(dst.host, fqdn, vsNS) == nil {
-		shown := dst.host
-		if fqdn != dst.host {
-			shown += " (" + fqdn + ")"
-		}
-		d.report("SR1005", vs.Entry, "host:"+fqdn, fmt.Sprintf(
-			"VirtualService %s routes to host %s, which is neither a Service in the input nor a ServiceEntry host visible to namespace %s: requests to that route fail",
-			danglingName(vs.Entry), shown, vsNS))
-		return
-	}
-	if svcObj != nil {
-		d.vsServiceExport(vs, svcObj)
-	}
-	if svcObj != nil && dst.port != 0 {
-		svc := svcObj.Obj.(*corev1.Service)
-		found := svc.Spec.Type == corev1.ServiceTypeExternalName && len(svc.Spec.Ports) == 0
-		for _, p := range svc.Spec.Ports {
-			if uint32(p.Port) == dst.port {
-				found = true
+	var fqdn string
+	for _, viewers := range d.vsViewers(vs) {
+		res := d.p.Model.Destination(dst.host, dst.port, vsNS, viewers.namespaces)
+		fqdn = res.FQDN
+		switch res.Problem {
+		case model.DestinationHostMissing:
+			shown := dst.host
+			if fqdn != dst.host {
+				shown += " (" + fqdn + ")"
 			}
-		}
-		if !found {
+			d.report("SR1005", vs.Entry, "host:"+fqdn, fmt.Sprintf(
+				"VirtualService %s routes to host %s, which is neither a Service in the input nor a ServiceEntry host visible to namespace %s: requests to that route fail",
+				danglingName(vs.Entry), shown, strings.Join(viewers.namespaces, ", ")))
+			return
+		case model.DestinationNotExported:
+			d.report("SR1005", vs.Entry, "export:"+res.Service.Key, fmt.Sprintf(
+				"VirtualService %s routes to Service %s through Gateway %s, but the Service is not exported to the namespace of the gateway proxies (%s; networking.istio.io/exportTo %q): those gateways have no route to it and requests fail",
+				danglingName(vs.Entry), res.Service.Key, viewers.gateway, strings.Join(viewers.namespaces, ", "), res.Service.Obj.Annotations["networking.istio.io/exportTo"]), res.Service.Entry)
+			continue
+		case model.DestinationPortMissing:
+			if dst.port == 0 {
+				continue // istiod's validation, not a reference, decides an omitted port
+			}
 			d.report("SR1006", vs.Entry, fmt.Sprintf("port:%s:%d", fqdn, dst.port), fmt.Sprintf(
-				"VirtualService %s routes to port %d of host %s, but Service %s/%s has no port %d: requests to that route fail",
-				danglingName(vs.Entry), dst.port, dst.host, svc.Namespace, svc.Name, dst.port), svcObj)
+				"VirtualService %s routes to port %d of host %s, but %s has no port %d: requests to that route fail",
+				danglingName(vs.Entry), dst.port, dst.host, danglingKindName(res), dst.port), danglingEntry(res))
 		}
 	}
-	if dst.subset == "" {
+	if dst.subset == "" || fqdn == "" {
 		return
 	}
 	d.vsSubset(vs, dst, fqdn)
+}
+
+func danglingKindName(res model.Destination) string {
+	if res.ServiceEntry != nil {
+		return "ServiceEntry " + danglingName(res.ServiceEntry)
+	}
+	return "Service " + res.Service.Key
+}
+
+func danglingEntry(res model.Destination) *inventory.Object {
+	if res.ServiceEntry != nil {
+		return res.ServiceEntry
+	}
+	return res.Service.Entry
 }
 
 // vsSubset reports a destination subset the DestinationRule in force does
@@ -397,22 +401,6 @@ func (d *danglingPass) vsSubset(vs inventory.TypedObject[*istionetv1.VirtualServ
 	d.report("SR1007", vs.Entry, "subset:"+fqdn+"/"+dst.subset, fmt.Sprintf(
 		"VirtualService %s routes to subset %q of host %s, but %s: requests to that route fail%s",
 		danglingName(vs.Entry), dst.subset, dst.host, strings.Join(lacking, "; "), hint), evidence...)
-}
-
-// serviceEntryFor returns a ServiceEntry visible to namespace viewer that
-// declares the host (as written or qualified), or nil.
-func (d *danglingPass) serviceEntryFor(host, fqdn, viewer string) *inventory.Object {
-	for _, se := range d.p.Model.ServiceEntries() {
-		if !hosts.Visible(se.Obj.Spec.GetExportTo(), se.Obj.Namespace, viewer) {
-			continue
-		}
-		for _, h := range se.Obj.Spec.GetHosts() {
-			if hosts.Match(h, host) || hosts.Match(h, fqdn) {
-				return se.Entry
-			}
-		}
-	}
-	return nil
 }
 
 // --- Gateway -------------------------------------------------------------

@@ -1,0 +1,113 @@
+package model
+
+import (
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/shadowroute/shadowroute/graph/hosts"
+	"github.com/shadowroute/shadowroute/sources/inventory"
+)
+
+// DestinationProblem is why a route destination leads nowhere.
+type DestinationProblem int
+
+const (
+	// DestinationOK: the destination resolves.
+	DestinationOK DestinationProblem = iota
+	// DestinationHostMissing: neither a Service nor a ServiceEntry host
+	// the viewers see.
+	DestinationHostMissing
+	// DestinationPortMissing: the Service (or ServiceEntry acting as one)
+	// has no such port, or several ports and none was named.
+	DestinationPortMissing
+	// DestinationNotExported: the Service exists but is exported to none
+	// of the viewers' namespaces (networking.istio.io/exportTo).
+	DestinationNotExported
+)
+
+// Destination is a VirtualService destination resolved as istiod resolves
+// it for the proxies that serve the route.
+type Destination struct {
+	// FQDN is the host after ResolveShortnameToFQDN in the config's
+	// namespace.
+	FQDN string
+	// Service is the Service the host names, or the Service a ServiceEntry
+	// with a workloadSelector acts as; nil for an external ServiceEntry host
+	// or a missing one.
+	Service *Service
+	// Port is the Service port the destination uses (nil unless resolved).
+	Port *corev1.ServicePort
+	// ServiceEntry declares the host when it is not a Service.
+	ServiceEntry *inventory.Object
+	// Seeing are the viewer namespaces the Service is exported to.
+	Seeing  []string
+	Problem DestinationProblem
+}
+
+// Destination resolves a VirtualService destination host and port for
+// proxies in the viewer namespaces (a gateway's proxies; the
+// VirtualService's own namespace for mesh routes): the host is resolved in
+// configNS (hosts.ResolveShortname, istiod ResolveShortnameToFQDN); a
+// cluster Service of that name wins (istiod's registry: kube Services are
+// hostname NAME.NS.svc.DOMAIN), visible to the viewers its
+// networking.istio.io/exportTo admits (Service.VisibleTo); otherwise the
+// first ServiceEntry (inventory order) exported to some viewer whose hosts
+// match the host as written or resolved (hosts.Match, wildcards allowed);
+// the port is the one named, or the only port when none is named
+// (https://istio.io/latest/docs/reference/config/networking/virtual-service/#Destination:
+// the port may be omitted only when the service exposes a single port).
+func (m *Model) Destination(host string, port uint32, configNS string, viewers []string) Destination {
+	d := Destination{FQDN: hosts.ResolveShortname(host, configNS)}
+	if name, ns, ok := hosts.ParseServiceFQDN(d.FQDN); ok {
+		if svc := m.Service(ns, name); svc != nil {
+			d.Service = svc
+			for _, v := range viewers {
+				if svc.VisibleTo(v) {
+					d.Seeing = append(d.Seeing, v)
+				}
+			}
+			if len(d.Seeing) == 0 {
+				d.Problem = DestinationNotExported
+				return d
+			}
+			d.Port, d.Problem = servicePort(svc, port)
+			return d
+		}
+	}
+	for _, se := range m.ServiceEntries() {
+		visible := false
+		for _, v := range viewers {
+			visible = visible || hosts.Visible(se.Obj.Spec.GetExportTo(), se.Obj.Namespace, v)
+		}
+		if !visible {
+			continue
+		}
+		for _, h := range se.Obj.Spec.GetHosts() {
+			if !hosts.Match(h, host) && !hosts.Match(h, d.FQDN) {
+				continue
+			}
+			d.ServiceEntry = se.Entry
+			if svc := m.ServiceEntryService(se.Obj.Namespace, se.Obj.Name); svc != nil {
+				d.Service, d.Seeing = svc, viewers
+				d.Port, d.Problem = servicePort(svc, port)
+			}
+			return d
+		}
+	}
+	d.Problem = DestinationHostMissing
+	return d
+}
+
+// servicePort finds the destination port; an ExternalName Service without
+// ports takes any (it is a DNS alias).
+func servicePort(svc *Service, port uint32) (*corev1.ServicePort, DestinationProblem) {
+	ports := svc.Obj.Spec.Ports
+	for i, p := range ports {
+		if uint32(p.Port) == port || (port == 0 && len(ports) == 1) {
+			return &ports[i], DestinationOK
+		}
+	}
+	if svc.Obj.Spec.Type == corev1.ServiceTypeExternalName && len(ports) == 0 {
+		return nil, DestinationOK
+	}
+	return nil, DestinationPortMissing
+}
