@@ -134,27 +134,19 @@ func (b *builder) ingressRoute(class *ingressClass, ing *networkingv1.Ingress, o
 	for _, c := range class.controllers {
 		b.g.Connect(c.node, route, &graph.Edge{Kind: graph.EdgeForwards, Match: host + path, TLS: tlsState, Evidence: []graph.Evidence{owner}})
 	}
-	if be.Service == nil {
+	ms, port, problem := b.m.IngressBackend(ing.Namespace, be)
+	switch {
+	case be.Service == nil:
 		// Resource backends (e.g. storage buckets) do not reach workloads.
 		return
-	}
-	svc := b.services[ing.Namespace+"/"+be.Service.Name]
-	if svc == nil {
+	case problem == model.DestinationHostMissing:
 		b.broken(route, owner, fmt.Sprintf("backend Service %s/%s not found", ing.Namespace, be.Service.Name))
 		return
-	}
-	var sp *int
-	for i, p := range svc.obj.Spec.Ports {
-		if (be.Service.Port.Name != "" && p.Name == be.Service.Port.Name) || (be.Service.Port.Name == "" && p.Port == be.Service.Port.Number) {
-			sp = &i
-			break
-		}
-	}
-	if sp == nil {
+	case problem == model.DestinationPortMissing:
 		b.broken(route, owner, fmt.Sprintf("Service %s/%s has no port %s", ing.Namespace, be.Service.Name, backendPort(be)))
 		return
 	}
-	port := svc.obj.Spec.Ports[*sp]
+	svc := b.services[ms.Key]
 	b.g.Connect(route, svc.node, &graph.Edge{Kind: graph.EdgeForwards, Port: port.Port, Protocol: string(protocolOf(port.Protocol)), Evidence: []graph.Evidence{owner}})
 	b.routedHops(class.controllers, route, owner, svc, port, true)
 }

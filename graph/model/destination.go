@@ -2,6 +2,7 @@ package model
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/shadowroute/shadowroute/graph/hosts"
 	"github.com/shadowroute/shadowroute/sources/inventory"
@@ -110,4 +111,30 @@ func servicePort(svc *Service, port uint32) (*corev1.ServicePort, DestinationPro
 		return nil, DestinationOK
 	}
 	return nil, DestinationPortMissing
+}
+
+// IngressBackend resolves an Ingress backend in the Ingress's namespace:
+// the Service and its port, by name or number
+// (https://kubernetes.io/docs/concepts/services-networking/ingress/#the-ingress-resource).
+// An ExternalName Service without ports takes the backend's port number,
+// as ingress-nginx forwards to externalName:port. A resource backend has no
+// Service (nil, DestinationOK).
+func (m *Model) IngressBackend(namespace string, be networkingv1.IngressBackend) (svc *Service, port corev1.ServicePort, problem DestinationProblem) {
+	if be.Service == nil {
+		return nil, port, DestinationOK
+	}
+	svc = m.Service(namespace, be.Service.Name)
+	if svc == nil {
+		return nil, port, DestinationHostMissing
+	}
+	want := be.Service.Port
+	for _, p := range svc.Obj.Spec.Ports {
+		if (want.Name != "" && p.Name == want.Name) || (want.Name == "" && p.Port == want.Number) {
+			return svc, p, DestinationOK
+		}
+	}
+	if svc.Obj.Spec.Type == corev1.ServiceTypeExternalName && len(svc.Obj.Spec.Ports) == 0 && want.Name == "" && want.Number > 0 {
+		return svc, corev1.ServicePort{Port: want.Number, Protocol: corev1.ProtocolTCP}, DestinationOK
+	}
+	return svc, port, DestinationPortMissing
 }

@@ -10,7 +10,6 @@ import (
 
 	networkingapi "istio.io/api/networking/v1alpha3"
 	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
-	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -131,37 +130,25 @@ func (d *danglingPass) ingresses() {
 	}
 }
 
+// ingressBackend reports a backend the model cannot resolve
+// (model.IngressBackend, as the graph builder routes it).
 func (d *danglingPass) ingressBackend(ing inventory.TypedObject[*networkingv1.Ingress], where string, be networkingv1.IngressBackend) {
-	if be.Service == nil {
-		return // resource backends are not Services
-	}
+	svc, _, problem := d.p.Model.IngressBackend(ing.Obj.Namespace, be)
 	ns := ing.Obj.Namespace
-	svcObj := d.p.Model.Object(inventory.Service, ns, be.Service.Name)
-	if svcObj == nil {
+	switch problem {
+	case model.DestinationHostMissing:
 		d.report("SR1002", ing.Entry, "service:"+be.Service.Name, fmt.Sprintf(
 			"Ingress %s sends %s to Service %s/%s, which does not exist: the controller answers 503 for that route",
 			danglingName(ing.Entry), where, ns, be.Service.Name))
-		return
-	}
-	svc := svcObj.Obj.(*corev1.Service)
-	if svc.Spec.Type == corev1.ServiceTypeExternalName && len(svc.Spec.Ports) == 0 {
-		return // an ExternalName Service without ports forwards any port
-	}
-	for _, p := range svc.Spec.Ports {
-		if be.Service.Port.Name != "" && p.Name == be.Service.Port.Name {
-			return
+	case model.DestinationPortMissing:
+		port := be.Service.Port.Name
+		if port == "" {
+			port = fmt.Sprint(be.Service.Port.Number)
 		}
-		if be.Service.Port.Name == "" && p.Port == be.Service.Port.Number {
-			return
-		}
+		d.report("SR1003", ing.Entry, "port:"+be.Service.Name+":"+port, fmt.Sprintf(
+			"Ingress %s sends %s to port %s of Service %s/%s, which has no such port: the controller answers 503 for that route",
+			danglingName(ing.Entry), where, port, ns, be.Service.Name), svc.Entry)
 	}
-	port := be.Service.Port.Name
-	if port == "" {
-		port = fmt.Sprint(be.Service.Port.Number)
-	}
-	d.report("SR1003", ing.Entry, "port:"+be.Service.Name+":"+port, fmt.Sprintf(
-		"Ingress %s sends %s to port %s of Service %s/%s, which has no such port: the controller answers 503 for that route",
-		danglingName(ing.Entry), where, port, ns, be.Service.Name), svcObj)
 }
 
 // --- VirtualService ------------------------------------------------------
