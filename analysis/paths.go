@@ -44,14 +44,16 @@ func carries(e *graph.Edge) bool {
 }
 
 // bypasses reports whether a hop is a workload-to-workload connection that
-// is not mesh-authenticated. A hop into an Istio gateway is not: a gateway's
-// listeners are the mesh's front door, built to take client traffic.
+// is not mesh-authenticated. A hop into an ingress proxy is not: an Istio
+// gateway's listeners and an Ingress controller are the front door, built to
+// take client traffic in plaintext, so reaching one is an entry; the hop out
+// of it toward a workload is judged on its own.
 func bypasses(e *graph.Edge) bool {
 	if e.Kind != graph.EdgeNetwork || e.Auth != graph.AuthPlaintext {
 		return false
 	}
 	to := e.ToNode().Workload
-	return to == nil || !to.Mesh.Gateway
+	return to == nil || !(to.Mesh.Gateway || to.Controller != "")
 }
 
 func newStateGraph(g *graph.Graph) *stateGraph {
