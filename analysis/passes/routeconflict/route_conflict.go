@@ -9,7 +9,6 @@ import (
 
 	networkingapi "istio.io/api/networking/v1alpha3"
 	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
-	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
@@ -174,19 +173,16 @@ func (c *conflictPass) conflictIngressClass(ing *networkingv1.Ingress) *model.In
 }
 
 // conflictIngressBackend is a canonical form of an Ingress backend; a port
-// given by name is resolved to its number when the Service is in the input.
+// given by name is resolved to its number when the Service is in the input
+// (model.IngressBackend).
 func conflictIngressBackend(m *model.Model, ns string, be networkingv1.IngressBackend) string {
 	switch {
 	case be.Service != nil:
 		port := be.Service.Port.Name
 		if port == "" {
 			port = fmt.Sprint(be.Service.Port.Number)
-		} else if o := m.Object(inventory.Service, ns, be.Service.Name); o != nil {
-			for _, p := range o.Obj.(*corev1.Service).Spec.Ports {
-				if p.Name == port {
-					port = fmt.Sprint(p.Port)
-				}
-			}
+		} else if _, sp, problem := m.IngressBackend(ns, be); problem == model.DestinationOK {
+			port = fmt.Sprint(sp.Port)
 		}
 		return fmt.Sprintf("Service %s/%s:%s", ns, be.Service.Name, port)
 	case be.Resource != nil:
