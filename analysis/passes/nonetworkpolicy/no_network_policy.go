@@ -2,6 +2,7 @@ package nonetworkpolicy
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/shadowroute/shadowroute/analysis/passes/internal/passutil"
 	"github.com/shadowroute/shadowroute/graph/netpol"
@@ -28,24 +29,42 @@ var Rule = &analysis.Rule{
 	Messages: []analysis.Message{
 		{Code: "SR1401", Level: analysis.Medium, Summary: "a database selected by no ingress NetworkPolicy: every pod in the cluster may connect to it"},
 		{Code: "SR1402", Level: analysis.Medium, Summary: "a namespace holding databases without a default-deny ingress NetworkPolicy"},
+		{Code: "SR1403", Level: analysis.Medium, Summary: "a namespace holding databases with no ingress NetworkPolicy at all: one finding naming them"},
 	},
 	Run: runNoNetworkPolicy,
 }
 
 func runNoNetworkPolicy(p *analysis.Pass) []analysis.Finding {
 	policies := p.Model.NetworkPolicies()
-	var out []analysis.Finding
-	nsWithDB := map[string]*graph.Node{}
+	type namespaceDBs struct {
+		all, unselected []*graph.Node
+		ingressPolicies bool
+		defaultDeny     bool
+	}
+	byNS := map[string]*namespaceDBs{}
 	var nsOrder []string
 	for _, db := range passutil.Databases(p.Graph) {
 		w := db.Workload.Source
 		if w.Template.Spec.HostNetwork && p.Model.Options.Addressing.HostNetwork == netpol.HostNetworkNode {
 			continue // --host-network=node: pod policies do not apply to host-network pods
 		}
-		if _, seen := nsWithDB[w.Namespace]; !seen {
-			nsWithDB[w.Namespace] = db
+		n := byNS[w.Namespace]
+		if n == nil {
+			n = &namespaceDBs{}
+			for _, np := range policies {
+				if np.Obj.Namespace != w.Namespace || !isIngressPolicy(np.Obj) {
+					continue
+				}
+				n.ingressPolicies = true
+				sel := np.Obj.Spec.PodSelector
+				if len(sel.MatchLabels) == 0 && len(sel.MatchExpressions) == 0 && len(np.Obj.Spec.Ingress) == 0 {
+					n.defaultDeny = true
+				}
+			}
+			byNS[w.Namespace] = n
 			nsOrder = append(nsOrder, w.Namespace)
 		}
+		n.all = append(n.all, db)
 		selected := false
 		for _, np := range policies {
 			if np.Obj.Namespace != w.Namespace || !isIngressPolicy(np.Obj) {
@@ -58,29 +77,38 @@ func runNoNetworkPolicy(p *analysis.Pass) []analysis.Finding {
 			}
 		}
 		if !selected {
-			out = append(out, p.Finding("SR1401", passutil.WorkloadRef(w),
-				fmt.Sprintf("%s/%s (%s) is selected by no NetworkPolicy with policyType Ingress: every pod in the cluster may connect to it", w.Namespace, w.Name, db.Workload.Database.Reason),
-				graph.EvidenceOf(w.Object)))
+			n.unselected = append(n.unselected, db)
 		}
 	}
+	var out []analysis.Finding
 	for _, ns := range nsOrder {
-		hasDefaultDeny := false
-		for _, np := range policies {
-			if np.Obj.Namespace == ns && isIngressPolicy(np.Obj) && len(np.Obj.Spec.PodSelector.MatchLabels) == 0 &&
-				len(np.Obj.Spec.PodSelector.MatchExpressions) == 0 && len(np.Obj.Spec.Ingress) == 0 {
-				hasDefaultDeny = true
-				break
-			}
-		}
-		if hasDefaultDeny {
-			continue
-		}
+		n := byNS[ns]
 		target := analysis.Ref{Kind: "Namespace", Name: ns}
 		var ev []graph.Evidence
 		if o := p.Model.Object(inventory.Namespace, "", ns); o != nil {
 			ev = append(ev, graph.EvidenceOf(o))
 		}
-		ev = append(ev, graph.EvidenceOf(nsWithDB[ns].Workload.Source.Object))
+		if !n.ingressPolicies {
+			// One root cause, one finding: nothing isolates any pod there.
+			var names []string
+			for _, db := range n.all {
+				w := db.Workload.Source
+				names = append(names, fmt.Sprintf("%s %s (%s)", w.Kind, w.Name, db.Workload.Database.Reason))
+				ev = append(ev, graph.EvidenceOf(w.Object))
+			}
+			out = append(out, p.Finding("SR1403", target, fmt.Sprintf("namespace %s has no NetworkPolicy with policyType Ingress, so every pod in the cluster may connect to its databases: %s", ns, strings.Join(names, ", ")), ev...))
+			continue
+		}
+		for _, db := range n.unselected {
+			w := db.Workload.Source
+			out = append(out, p.Finding("SR1401", passutil.WorkloadRef(w),
+				fmt.Sprintf("%s/%s (%s) is selected by no NetworkPolicy with policyType Ingress: every pod in the cluster may connect to it", w.Namespace, w.Name, db.Workload.Database.Reason),
+				graph.EvidenceOf(w.Object)))
+		}
+		if n.defaultDeny {
+			continue
+		}
+		ev = append(ev, graph.EvidenceOf(n.all[0].Workload.Source.Object))
 		out = append(out, p.Finding("SR1402", target, fmt.Sprintf("namespace %s holds databases but has no default-deny ingress NetworkPolicy (podSelector: {}, no ingress rules): a new pod there is open to the whole cluster", ns), ev...))
 	}
 	return out
