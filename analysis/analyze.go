@@ -91,6 +91,11 @@ func shadowRoute(g *graph.Graph, q *search, db *graph.Node, ref Ref) (Finding, b
 	}
 	if best != nil {
 		last := best[len(best)-1].edge
+		if !g.Mesh {
+			msg := fmt.Sprintf("%s is reachable from the internet with no mesh authentication on the way (the input has no service mesh: no Istio configuration, no injected workload): %s is plaintext",
+				db.Label, describeHop(last))
+			return newFinding("shadow-route", codeShadowRouteIntoDatabase, titleShadowRouteNoMesh, Critical, ref, q.src, best, msg), true
+		}
 		msg := fmt.Sprintf("%s is reachable from the internet and the hop into it is not mesh-authenticated: %s is plaintext (%s)",
 			db.Label, describeHop(last), last.AuthReason)
 		return newFinding("shadow-route", codeShadowRouteIntoDatabase, titleShadowRoute, Critical, ref, q.src, best, msg), true

@@ -92,10 +92,13 @@ func (r *Rule) Message(code string) (Message, bool) {
 // Titles of the path rules (the finding code uses them without referring
 // to the Rule values, which refer back to that code).
 const (
-	titleShadowRoute      = "Internet path to a database bypasses mesh authentication"
-	titleDirectExposure   = "Database exposed without an intermediate workload"
-	titleMeshUnrestricted = "Any mesh workload may connect to a reachable database"
-	titleBrokenRoute      = "Route can never deliver"
+	titleShadowRoute = "Internet path to a database bypasses mesh authentication"
+	// titleShadowRouteNoMesh frames the same finding when the input has
+	// no service mesh: there is nothing to bypass.
+	titleShadowRouteNoMesh = "Internet path to a database with no mesh authentication"
+	titleDirectExposure    = "Database exposed without an intermediate workload"
+	titleMeshUnrestricted  = "Any mesh workload may connect to a reachable database"
+	titleBrokenRoute       = "Route can never deliver"
 )
 
 // Codes of the path rules' messages.
@@ -214,6 +217,9 @@ type Summary struct {
 	Findings   int            `json:"findings"`
 	BySeverity map[string]int `json:"bySeverity"`
 	NotSeen    int            `json:"notSeen"`
+	// Mesh: the input shows a service mesh (Istio configuration or an
+	// injected workload).
+	Mesh bool `json:"mesh"`
 }
 
 // Result is the analysis output; its JSON form is the documented contract

@@ -231,7 +231,7 @@ func RunTrace(in Input, rules []*Rule) (*Result, map[*Rule]Need) {
 	}
 	sortFindings(res.Findings)
 	sort.Strings(res.NotSeen)
-	res.Summary = Summary{Targets: len(res.Targets), Findings: len(res.Findings), NotSeen: len(res.NotSeen), BySeverity: map[string]int{}}
+	res.Summary = Summary{Targets: len(res.Targets), Findings: len(res.Findings), NotSeen: len(res.NotSeen), BySeverity: map[string]int{}, Mesh: g.Mesh}
 	for _, s := range []Severity{Critical, High, Medium, Low, Info} {
 		res.Summary.BySeverity[string(s)] = 0
 	}

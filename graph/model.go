@@ -301,6 +301,10 @@ type Graph struct {
 	Broken []BrokenRoute
 	// NotSeen lists what the input lacked that the answer depends on.
 	NotSeen []string
+	// Mesh: the input shows a service mesh (model.HasMesh). Without one no
+	// hop is mesh-authenticated, and findings say so rather than speak of
+	// bypassing it.
+	Mesh bool
 }
 
 // BrokenRoute is a route that cannot deliver, with the reason.

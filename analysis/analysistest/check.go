@@ -1,7 +1,8 @@
 // Package analysistest checks analysis results against a case folder, in
 // the spirit of golang.org/x/tools/go/analysis/analysistest: the findings
 // (rule, severity, target) must equal the hand-written expect.txt (whose
-// "not-seen: TEXT" lines must each be part of a Not seen entry), and the
+// "not-seen: TEXT" lines must each be part of a Not seen entry, and
+// "message: TEXT" lines part of a finding's message), and the
 // full JSON output the reviewed analyze.golden (regenerate with
 // `go test ./... -update` and review the diff).
 package analysistest
@@ -37,13 +38,26 @@ func Check(t *testing.T, dir string, res *analysis.Result) {
 		got = append(got, fmt.Sprintf("%s %s %s", f.Rule, f.Severity, f.Target))
 	}
 	sort.Strings(got)
-	var want, notSeen []string
+	var want, notSeen, messages []string
 	for _, line := range golden.Expectations(t, filepath.Join(dir, "expect.txt")) {
 		if text, ok := strings.CutPrefix(line, notSeenPrefix); ok {
 			notSeen = append(notSeen, text)
 			continue
 		}
+		if text, ok := strings.CutPrefix(line, messagePrefix); ok {
+			messages = append(messages, text)
+			continue
+		}
 		want = append(want, line)
+	}
+	var findingMessages []string
+	for _, f := range res.Findings {
+		findingMessages = append(findingMessages, f.Message)
+	}
+	for _, text := range messages {
+		if !containsPart(findingMessages, text) {
+			t.Errorf("no finding message contains %q; messages:\n  %s", text, strings.Join(findingMessages, "\n  "))
+		}
 	}
 	for _, text := range notSeen {
 		if !containsPart(res.NotSeen, text) {
@@ -66,6 +80,10 @@ func Check(t *testing.T, dir string, res *analysis.Result) {
 // notSeenPrefix starts an expect.txt line naming text that some Not seen
 // entry must contain (spaces are normalised, as in every expectation).
 const notSeenPrefix = "not-seen: "
+
+// messagePrefix starts an expect.txt line naming text that some finding's
+// message must contain.
+const messagePrefix = "message: "
 
 func containsPart(list []string, text string) bool {
 	for _, s := range list {

@@ -81,6 +81,7 @@ type peerAuthKey struct {
 // input that do not stop the build are recorded in the graph's NotSeen list.
 func Build(m *model.Model) (*graph.Graph, error) {
 	b := newBuilder(m)
+	b.g.Mesh = m.HasMesh()
 	b.addWorkloads()
 	b.addServices()
 	b.addEntrypoints()

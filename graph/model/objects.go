@@ -132,6 +132,24 @@ func (m *Model) KnownNamespaces() map[string]bool {
 	return out
 }
 
+// HasMesh reports whether the input shows an Istio mesh: Istio
+// configuration of any kind, or a workload the injection rules put in the
+// mesh (sidecar or gateway proxy).
+func (m *Model) HasMesh() bool {
+	for _, gk := range []schema.GroupKind{inventory.Gateway, inventory.VirtualService, inventory.DestinationRule, inventory.ServiceEntry,
+		inventory.Sidecar, inventory.PeerAuthentication, inventory.AuthorizationPolicy, inventory.RequestAuthentication} {
+		if len(m.Inventory.Objects(gk)) > 0 {
+			return true
+		}
+	}
+	for _, w := range m.workloads {
+		if st := m.Mesh.InjectionStatus(w); st.Member || st.Gateway {
+			return true
+		}
+	}
+	return false
+}
+
 // NetworkPolicy returns the NetworkPolicy evaluator of the input (built
 // once) and the problems found reading the policies.
 func (m *Model) NetworkPolicy() (*netpol.Evaluator, []string) {

@@ -55,6 +55,9 @@ func Text(w io.Writer, r *analysis.Result) error {
 	if len(parts) > 0 {
 		p.f(" (%s)", strings.Join(parts, ", "))
 	}
+	if r.PathSearch && !s.Mesh {
+		p.f("; the input has no service mesh (no Istio configuration, no injected workload), so no hop is mesh-authenticated")
+	}
 	p.f("\n")
 	if len(r.Targets) > 0 {
 		p.f("\nTargets:\n")
