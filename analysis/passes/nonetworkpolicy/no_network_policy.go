@@ -30,6 +30,7 @@ var Rule = &analysis.Rule{
 		{Code: "SR1401", Level: analysis.Medium, Summary: "a database selected by no ingress NetworkPolicy: every pod in the cluster may connect to it"},
 		{Code: "SR1402", Level: analysis.Medium, Summary: "a namespace holding databases without a default-deny ingress NetworkPolicy"},
 		{Code: "SR1403", Level: analysis.Medium, Summary: "a namespace holding databases with no ingress NetworkPolicy at all: one finding naming them"},
+		{Code: "SR1404", Level: analysis.Medium, Summary: "a database selected only by ingress NetworkPolicies that admit every pod (no from, from: [{}], 0.0.0.0/0): not protection"},
 	},
 	Run: runNoNetworkPolicy,
 }
@@ -38,6 +39,7 @@ func runNoNetworkPolicy(p *analysis.Pass) []analysis.Finding {
 	policies := p.Model.NetworkPolicies()
 	type namespaceDBs struct {
 		all, unselected []*graph.Node
+		openPolicy      []analysis.Finding
 		ingressPolicies bool
 		defaultDeny     bool
 	}
@@ -78,6 +80,8 @@ func runNoNetworkPolicy(p *analysis.Pass) []analysis.Finding {
 		}
 		if !selected {
 			n.unselected = append(n.unselected, db)
+		} else if f, ok := admitsEveryPod(p, db); ok {
+			n.openPolicy = append(n.openPolicy, f)
 		}
 	}
 	var out []analysis.Finding
@@ -99,6 +103,7 @@ func runNoNetworkPolicy(p *analysis.Pass) []analysis.Finding {
 			out = append(out, p.Finding("SR1403", target, fmt.Sprintf("namespace %s has no NetworkPolicy with policyType Ingress, so every pod in the cluster may connect to its databases: %s", ns, strings.Join(names, ", ")), ev...))
 			continue
 		}
+		out = append(out, n.openPolicy...)
 		for _, db := range n.unselected {
 			w := db.Workload.Source
 			out = append(out, p.Finding("SR1401", passutil.WorkloadRef(w),
@@ -112,6 +117,49 @@ func runNoNetworkPolicy(p *analysis.Pass) []analysis.Finding {
 		out = append(out, p.Finding("SR1402", target, fmt.Sprintf("namespace %s holds databases but has no default-deny ingress NetworkPolicy (podSelector: {}, no ingress rules): a new pod there is open to the whole cluster", ns), ev...))
 	}
 	return out
+}
+
+// admitsEveryPod reports a database that ingress policies select but that
+// admit every pod of every namespace on all its ports (a rule without
+// from, from: [{}], a namespaceSelector {}, an ipBlock taken to hold pod
+// addresses such as 0.0.0.0/0): selected, yet not protected. It asks the
+// NetworkPolicy evaluator with a pod that carries no label in a namespace
+// that carries none, which only such peers admit.
+func admitsEveryPod(p *analysis.Pass, db *graph.Node) (analysis.Finding, bool) {
+	w := db.Workload.Source
+	ports := w.Ports()
+	if len(ports) == 0 {
+		return analysis.Finding{}, false
+	}
+	ev, _ := p.Model.NetworkPolicy()
+	nsLabels, _ := p.Model.NamespaceLabels(w.Namespace)
+	dst := netpol.Peer{Namespace: w.Namespace, PodLabels: w.Labels(), NSLabels: nsLabels, HostNetwork: w.Template.Spec.HostNetwork, Workload: w}
+	anyPod := netpol.Peer{Namespace: "", PodLabels: map[string]string{}, NSLabels: map[string]string{}}
+	a := ev.IngressConns(anyPod, dst)
+	if !a.Isolated {
+		return analysis.Finding{}, false
+	}
+	var portNames []string
+	for _, cp := range ports {
+		if !a.Conns.Contains(cp.Protocol, cp.Port) {
+			return analysis.Finding{}, false
+		}
+		portNames = append(portNames, fmt.Sprintf("%s %d", cp.Protocol, cp.Port))
+	}
+	evidence := []graph.Evidence{graph.EvidenceOf(w.Object)}
+	var names []string
+	for _, pc := range a.By {
+		if pc.Conns.Empty() {
+			continue
+		}
+		names = append(names, pc.Policy)
+		ns, name, _ := strings.Cut(pc.Policy, "/")
+		if o := p.Model.Object(inventory.NetworkPolicy, ns, name); o != nil {
+			evidence = append(evidence, graph.EvidenceOf(o))
+		}
+	}
+	return p.Finding("SR1404", passutil.WorkloadRef(w), fmt.Sprintf("%s/%s (%s) is selected by NetworkPolicy %s, which admits every pod of every namespace on %s (a rule without from, from: [{}], namespaceSelector: {} or an ipBlock holding pod addresses): it is not protection",
+		w.Namespace, w.Name, db.Workload.Database.Reason, strings.Join(names, ", "), strings.Join(portNames, ", ")), evidence...), true
 }
 
 // isIngressPolicy: the policy isolates ingress (netpol.Directions).
