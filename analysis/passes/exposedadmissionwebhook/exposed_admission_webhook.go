@@ -3,6 +3,7 @@ package exposedadmissionwebhook
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/shadowroute/shadowroute/analysis/passes/internal/passutil"
@@ -33,7 +34,8 @@ var Rule = &analysis.Rule{
 	Summary:  "the ingress-nginx admission webhook port is open to workloads other than the API server (CVE-2025-1974, IngressNightmare)",
 	Doc:      "docs/rules/exposed-admission-webhook.md",
 	Messages: []analysis.Message{
-		{Code: "SR1501", Level: analysis.Critical, Summary: "the ingress-nginx admission webhook is reachable by pods other than the API server (IngressNightmare, CVE-2025-1974)"},
+		{Code: "SR1501", Level: analysis.Critical, Summary: "the ingress-nginx admission webhook of a controller vulnerable to IngressNightmare (CVE-2025-1974; or of unknown version) is reachable by pods other than the API server"},
+		{Code: "SR1502", Level: analysis.Low, Summary: "the admission webhook of a patched ingress-nginx controller is reachable by pods other than the API server (hygiene)"},
 	},
 	Run: runExposedAdmissionWebhook,
 }
@@ -167,7 +169,17 @@ func webhookFinding(p *analysis.Pass, ev *netpol.Evaluator, workloads []*invento
 			if len(reached) > 0 {
 				evidence = append(evidence, graph.EvidenceOf(reached[0].Object))
 			}
-			f := p.Finding("SR1501", passutil.Ref(entry), msg, evidence...)
+			code, versionNote := "SR1501", ""
+			switch v, known := webhookControllerVersion(c.w); {
+			case !known:
+				assumptions = append(assumptions, "the controller's version cannot be read from its image ("+v+"): taken as vulnerable to CVE-2025-1974")
+			case webhookPatched(v):
+				code = "SR1502"
+				versionNote = fmt.Sprintf(" The controller runs %s, which has the CVE-2025-1974 fix (v1.11.5, v1.12.1 and later), so this is hygiene: still only the API server should reach the webhook.", v)
+				msg = fmt.Sprintf("Service %s/%s exposes the ingress-nginx admission webhook (port %d → %s) to %s (%s)%s.%s",
+					svc.Namespace, svc.Name, sp.Port, ctrl, who, reason, external, versionNote)
+			}
+			f := p.Finding(code, passutil.Ref(entry), msg, evidence...)
 			f.Assumptions = append([]string(nil), assumptions...)
 			if verdict.Assumption != "" {
 				f.Assumptions = append(f.Assumptions, verdict.Assumption)
@@ -234,6 +246,69 @@ func webhookIsNginxController(w *inventory.Workload) bool {
 	}
 	l := w.Labels()
 	return l["app.kubernetes.io/name"] == "ingress-nginx" && (l["app.kubernetes.io/component"] == "" || l["app.kubernetes.io/component"] == "controller")
+}
+
+// webhookControllerVersion reads the controller version from its image
+// tag (registry.k8s.io/ingress-nginx/controller:v1.12.1@sha256:...); known
+// is false for a stand-in controller, a digest-only or non-semver tag.
+func webhookControllerVersion(w *inventory.Workload) (version string, known bool) {
+	if w == nil {
+		return "controller pods not in the input", false
+	}
+	for _, img := range w.Images() {
+		if !strings.Contains(img, "ingress-nginx/controller") && !strings.Contains(img, "nginx-ingress-controller") {
+			continue
+		}
+		ref, _, _ := strings.Cut(img, "@")
+		slash := strings.LastIndex(ref, "/")
+		colon := strings.LastIndex(ref, ":")
+		if colon < slash+1 || colon < 0 {
+			return img + ", no tag", false
+		}
+		tag := ref[colon+1:]
+		if _, _, _, ok := webhookSemver(tag); !ok {
+			return img, false
+		}
+		return tag, true
+	}
+	return "no ingress-nginx controller image", false
+}
+
+// webhookPatched: CVE-2025-1974 is fixed in v1.11.5 and v1.12.1 and every
+// later release (https://kubernetes.io/blog/2025/03/24/ingress-nginx-cve-2025-1974/);
+// v1.12.0 and everything before v1.11.5 is vulnerable.
+func webhookPatched(tag string) bool {
+	major, minor, patch, _ := webhookSemver(tag)
+	switch {
+	case major != 1:
+		return major > 1
+	case minor > 12:
+		return true
+	case minor == 12:
+		return patch >= 1
+	case minor == 11:
+		return patch >= 5
+	}
+	return false
+}
+
+func webhookSemver(tag string) (major, minor, patch int, ok bool) {
+	parts := strings.SplitN(strings.TrimPrefix(tag, "v"), ".", 3)
+	if len(parts) != 3 {
+		return 0, 0, 0, false
+	}
+	nums := make([]int, 3)
+	for i, part := range parts {
+		if i == 2 {
+			part, _, _ = strings.Cut(part, "-")
+		}
+		n, err := strconv.Atoi(part)
+		if err != nil {
+			return 0, 0, 0, false
+		}
+		nums[i] = n
+	}
+	return nums[0], nums[1], nums[2], true
 }
 
 // webhookIsAPIServer: a kube-apiserver pod in the input (static pods in
