@@ -28,6 +28,7 @@ type Flags struct {
 	trustDomain           string
 	ingressControllers    []string
 	gatewayScopeNamespace bool
+	defaultIngressClass   string
 	sensitive             []string
 	noDefaultDatabases    bool
 	enable                []string
@@ -65,6 +66,7 @@ func (f *Flags) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.rootNamespace, "mesh-root-namespace", mesh.DefaultRootNamespace, "Istio's mesh root namespace (mesh-wide PeerAuthentication and AuthorizationPolicy; istiod meshConfig.rootNamespace)")
 	fs.StringVar(&f.trustDomain, "trust-domain", mesh.DefaultTrustDomain, "Istio's trust domain: SPIFFE principals are TRUST-DOMAIN/ns/NAMESPACE/sa/ACCOUNT (istiod meshConfig.trustDomain)")
 	fs.StringArrayVar(&f.ingressControllers, "ingress-controller", nil, "CLASS=NAMESPACE/LABELSELECTOR: the workloads implementing an IngressClass (repeatable; NAMESPACE * for any)")
+	fs.StringVar(&f.defaultIngressClass, "default-ingress-class", "", "the cluster's default IngressClass when the input holds none marked default: Ingresses without a class are served by it")
 	fs.BoolVar(&f.gatewayScopeNamespace, "gateway-scope-namespace", false, "Gateways select workloads in their own namespace only (istiod PILOT_SCOPE_GATEWAY_TO_NAMESPACE=true)")
 	fs.StringArrayVar(&f.sensitive, "sensitive", nil, "NAMESPACE/LABELSELECTOR: also treat these workloads as databases (repeatable; NAMESPACE * for any)")
 	fs.BoolVar(&f.noDefaultDatabases, "no-default-databases", false, "only --sensitive workloads are targets (no image, port or label detection)")
@@ -88,7 +90,7 @@ func (f *Flags) Register(fs *pflag.FlagSet) {
 func (f *Flags) Complete(catalogue []*analysis.Rule) (Options, error) {
 	var o Options
 	o.Model = model.Options{RootNamespace: f.rootNamespace, TrustDomain: f.trustDomain,
-		GatewayScopeNamespace: f.gatewayScopeNamespace, IngressControllers: map[string]model.ControllerSelector{}}
+		GatewayScopeNamespace: f.gatewayScopeNamespace, DefaultIngressClass: f.defaultIngressClass, IngressControllers: map[string]model.ControllerSelector{}}
 	if f.rootNamespace == "" {
 		return o, fmt.Errorf("--mesh-root-namespace: must not be empty (Istio's default is %s)", mesh.DefaultRootNamespace)
 	}

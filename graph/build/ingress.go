@@ -82,7 +82,7 @@ func (b *builder) addIngresses() {
 	for _, ing := range b.m.Ingresses() {
 		owner := graph.EvidenceOf(ing.Entry)
 		if ing.Class == nil {
-			b.g.AddNotSeen("Ingress %s/%s (%s): no ingressClassName, no class annotation and no default IngressClass: no controller serves it", ing.Obj.Namespace, ing.Obj.Name, ing.Entry.Origin)
+			b.g.AddNotSeen("Ingress %s/%s (%s): no ingressClassName, no class annotation and no default IngressClass: no controller serves it (if the cluster has a default class outside the input, name it with --default-ingress-class)", ing.Obj.Namespace, ing.Obj.Name, ing.Entry.Origin)
 			continue
 		}
 		class := b.classFor(ing.Class, cache)

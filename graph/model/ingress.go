@@ -135,7 +135,9 @@ func (m *Model) DefaultClasses() []*inventory.Object {
 // resolveIngresses resolves each Ingress's class: spec.ingressClassName,
 // else the legacy kubernetes.io/ingress.class annotation, else the default
 // IngressClass
-// (https://kubernetes.io/docs/concepts/services-networking/ingress/#default-ingress-class).
+// (https://kubernetes.io/docs/concepts/services-networking/ingress/#default-ingress-class),
+// else the class --default-ingress-class names (the default class object is
+// outside the input).
 func (m *Model) resolveIngresses() {
 	m.ingresses = []*Ingress{}
 	m.ingressByObj = map[*networkingv1.Ingress]*Ingress{}
@@ -151,6 +153,8 @@ func (m *Model) resolveIngresses() {
 			name, out.ClassFrom = ing.Obj.Annotations[AnnotationLegacyClass], "annotation "+AnnotationLegacyClass
 		case len(defaults) > 0:
 			name, out.ClassFrom = defaults[0].Key.Name, "default IngressClass"
+		case m.Options.DefaultIngressClass != "":
+			name, out.ClassFrom = m.Options.DefaultIngressClass, "--default-ingress-class"
 		}
 		if name != "" {
 			c, ok := classes[name]

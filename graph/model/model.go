@@ -42,6 +42,10 @@ type Options struct {
 	// IngressControllers maps an IngressClass name to the workloads that
 	// implement it, overriding the built-in recognition.
 	IngressControllers map[string]ControllerSelector
+	// DefaultIngressClass names the cluster's default IngressClass when the
+	// input holds no IngressClass marked default (the class object lives
+	// outside the manifests analysed).
+	DefaultIngressClass string
 	// GatewayScopeNamespace mirrors istiod's PILOT_SCOPE_GATEWAY_TO_NAMESPACE:
 	// a Gateway selects workloads in its own namespace only.
 	GatewayScopeNamespace bool
