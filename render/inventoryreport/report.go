@@ -56,6 +56,17 @@ type Skipped struct {
 func Build(m *model.Model) Report {
 	inv := m.Inventory
 	r := Report{Sources: inv.Sources, Kinds: inv.Counts(), Warnings: inv.Warnings}
+	if n := len(m.ConfigMaps()); n > 0 {
+		// ConfigMaps are read (their data, for the credential checks), so
+		// they are counted with the loaded kinds, not as skipped.
+		r.Kinds = append(r.Kinds, inventory.KindCount{Kind: "ConfigMap", Count: n})
+		sort.Slice(r.Kinds, func(i, j int) bool {
+			if r.Kinds[i].Kind != r.Kinds[j].Kind {
+				return r.Kinds[i].Kind < r.Kinds[j].Kind
+			}
+			return r.Kinds[i].Group < r.Kinds[j].Group
+		})
+	}
 	if r.Sources == nil {
 		r.Sources = []string{}
 	}

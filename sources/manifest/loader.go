@@ -466,10 +466,12 @@ func (l *Loader) loadObject(inv *inventory.Inventory, origin inventory.Origin, j
 	}
 	info, modelled := inventory.Modelled[gvk.GroupKind()]
 	if !modelled {
-		inv.Skip(h.APIVersion, h.Kind)
 		if gvk.GroupKind() == configMapKind && gv.Version == "v1" {
+			// Read for the credential checks: not a skipped kind.
 			l.keepConfigMapData(inv, origin, js)
+			return
 		}
+		inv.Skip(h.APIVersion, h.Kind)
 		return
 	}
 	if !contains(info.Versions, gv.Version) {

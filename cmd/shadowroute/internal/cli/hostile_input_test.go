@@ -14,12 +14,14 @@ func TestNothingToAnalyse(t *testing.T) {
 	empty := filepath.Join(dir, "empty.yaml")
 	comments := filepath.Join(dir, "comments.yaml")
 	onlyConfigMap := filepath.Join(dir, "cm.yaml")
+	onlyCRD := filepath.Join(dir, "crd.yaml")
 	broken := filepath.Join(dir, "broken.yaml")
 	noManifests := filepath.Join(dir, "docs")
 	for path, content := range map[string]string{
 		empty:         "",
 		comments:      "# nothing here\n---\n...\n",
 		onlyConfigMap: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+		onlyCRD:       "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: s}\n",
 		broken:        "apiVersion: v1\nkind: Service\nmetadata: {name: [\n",
 	} {
 		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
@@ -38,14 +40,17 @@ func TestNothingToAnalyse(t *testing.T) {
 		stdin     string
 		code      int
 		stderrHas string
+		stdoutHas string
 	}{
 		{name: "empty file", args: []string{"analyze", empty}, code: 2, stderrHas: "no Kubernetes objects found in " + empty + " (empty input)"},
 		{name: "comments only", args: []string{"analyze", comments}, code: 2, stderrHas: "(empty input)"},
 		{name: "empty stdin", args: []string{"analyze", "-"}, code: 2, stderrHas: "no Kubernetes objects found in - (empty input)"},
 		{name: "folder without manifests", args: []string{"graph", noManifests}, code: 2, stderrHas: "(empty input)"},
 		{name: "only broken documents", args: []string{"connectivity", broken}, code: 2, stderrHas: "no object could be loaded from " + broken + " (1 warning(s) above)"},
-		{name: "only unmodelled kinds", args: []string{"report", onlyConfigMap}, code: 2, stderrHas: "no object of a kind shadowroute models"},
-		{name: "inventory lists unmodelled kinds", args: []string{"inventory", onlyConfigMap}, code: 0},
+		{name: "only unmodelled kinds", args: []string{"report", onlyCRD}, code: 2, stderrHas: "no object of a kind shadowroute models"},
+		{name: "inventory lists unmodelled kinds", args: []string{"inventory", onlyCRD}, code: 0},
+		{name: "ConfigMaps are read, not skipped", args: []string{"inventory", onlyConfigMap}, code: 0, stdoutHas: "ConfigMap"},
+		{name: "only ConfigMaps are analysed", args: []string{"analyze", onlyConfigMap, "--enable", "secret-in-config"}, code: 0},
 		{name: "inventory of nothing", args: []string{"inventory", empty}, code: 2, stderrHas: "(empty input)"},
 	}
 	for _, tt := range tests {
@@ -56,6 +61,9 @@ func TestNothingToAnalyse(t *testing.T) {
 			}
 			if !strings.Contains(stderr, tt.stderrHas) {
 				t.Errorf("stderr %q does not contain %q", stderr, tt.stderrHas)
+			}
+			if !strings.Contains(stdout, tt.stdoutHas) {
+				t.Errorf("stdout %q does not contain %q", stdout, tt.stdoutHas)
 			}
 			if tt.code != 0 && strings.Contains(stdout, "No findings") {
 				t.Errorf("stdout claims no findings: %s", stdout)

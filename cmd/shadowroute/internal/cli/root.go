@@ -156,7 +156,7 @@ func loadInput(g *globalOptions, streams IO, paths []string, needModelled bool) 
 // empty file, a closed stdin or a folder without manifests must never read
 // as a clean "no findings".
 func requireObjects(inv *inventory.Inventory, paths []string, needModelled bool) error {
-	if inv.Len() > 0 {
+	if inv.Len() > 0 || len(inv.ConfigMaps) > 0 {
 		return nil
 	}
 	skipped := 0
