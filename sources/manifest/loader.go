@@ -212,7 +212,7 @@ func (l *Loader) walk(inv *inventory.Inventory, root string) error {
 		mode := d.Type()
 		switch {
 		case mode.IsDir():
-			return nil
+			return l.renderHint(inv, path, shown)
 		case mode&fs.ModeSymlink != 0:
 			inv.Warn(inventory.Origin{File: shown}, "symbolic link not followed; skipped")
 			return nil
@@ -236,6 +236,25 @@ func (l *Loader) walk(inv *inventory.Inventory, root string) error {
 		l.loadBytes(inv, shown, data)
 		return nil
 	})
+}
+
+// renderHint warns about a directory that is a Helm chart or a kustomize
+// overlay, whose files are not the manifests a cluster receives: a chart's
+// templates are skipped (they are not YAML until rendered), an overlay's
+// files are read as written (its patches and generators are not applied).
+// Both name the command that renders them.
+func (l *Loader) renderHint(inv *inventory.Inventory, path, shown string) error {
+	if _, err := os.Lstat(filepath.Join(path, "Chart.yaml")); err == nil {
+		inv.Warn(inventory.Origin{File: filepath.Join(shown, "Chart.yaml")}, "a Helm chart: its templates are not manifests until rendered, so the chart is skipped; render it first: helm template RELEASE %s | shadowroute analyze -", shown)
+		return fs.SkipDir
+	}
+	for _, name := range []string{"kustomization.yaml", "kustomization.yml", "Kustomization"} {
+		if _, err := os.Lstat(filepath.Join(path, name)); err == nil {
+			inv.Warn(inventory.Origin{File: filepath.Join(shown, name)}, "a kustomize overlay: its files are read as written, without its patches, generators and name prefixes; for the objects a cluster receives, render it first: kustomize build %s | shadowroute analyze -", shown)
+			return nil
+		}
+	}
+	return nil
 }
 
 func fileKind(mode fs.FileMode) string {

@@ -445,3 +445,37 @@ func TestPodsOfAbsentOwners(t *testing.T) {
 		t.Errorf("workloads:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestRenderHints: a Helm chart directory is skipped with one warning that
+// names helm template (its templates are not YAML until rendered); a
+// kustomize overlay is read as written with one warning that names
+// kustomize build.
+func TestRenderHints(t *testing.T) {
+	root := t.TempDir()
+	write := func(rel, content string) {
+		t.Helper()
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("chart/Chart.yaml", "apiVersion: v2\nname: shop\nversion: 1.0.0\n")
+	write("chart/templates/deployment.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n{{- if .Values.x }}\n")
+	write("overlay/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [svc.yaml]\n")
+	write("overlay/svc.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {ports: [{port: 80}]}\n")
+	inv := load(t, Options{}, root)
+	var msgs []string
+	for _, w := range inv.Warnings {
+		msgs = append(msgs, w.String())
+	}
+	joined := strings.Join(msgs, "\n")
+	if len(inv.Warnings) != 2 || !strings.Contains(joined, "helm template RELEASE") || !strings.Contains(joined, "kustomize build") {
+		t.Errorf("warnings:\n%s", joined)
+	}
+	if inv.Get(inventory.Service, "shop", "web") == nil || len(inv.Objects(inventory.Deployment)) != 0 {
+		t.Errorf("the overlay's Service must load and the chart's template must not: %v", inv.Counts())
+	}
+}
