@@ -110,6 +110,9 @@ func newBuilder(m *model.Model) *builder {
 	for _, r := range m.Rejections() {
 		b.g.AddNotSeen("%s", r)
 	}
+	for _, w := range m.TransientWorkloads() {
+		b.g.AddNotSeen("%s %s/%s (%s) is a Helm hook (helm.sh/hook: %s): it runs to completion at install or upgrade time, so it is not analysed as a running workload", w.Kind, w.Namespace, w.Name, w.Origin, model.HelmHook(w))
+	}
 	return b
 }
 

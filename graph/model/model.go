@@ -87,6 +87,8 @@ type Model struct {
 
 	workloads   []*inventory.Workload
 	byNamespace map[string][]*inventory.Workload
+	// transient are Helm hook workloads, left out of the analysis.
+	transient []*inventory.Workload
 
 	services     []*Service
 	serviceByKey map[string]*Service
@@ -125,8 +127,12 @@ func New(inv *inventory.Inventory, opts Options) *Model {
 		typedCache:   map[schema.GroupKind]any{},
 		listeners:    map[listenerKey]cachedListener{},
 	}
-	m.workloads = inv.Workloads()
-	for _, w := range m.workloads {
+	for _, w := range inv.Workloads() {
+		if hook := HelmHook(w); hook != "" {
+			m.transient = append(m.transient, w)
+			continue
+		}
+		m.workloads = append(m.workloads, w)
 		m.byNamespace[w.Namespace] = append(m.byNamespace[w.Namespace], w)
 	}
 	m.resolveServices()
@@ -139,6 +145,27 @@ func New(inv *inventory.Inventory, opts Options) *Model {
 // may reorder).
 func (m *Model) Workloads() []*inventory.Workload {
 	return append([]*inventory.Workload(nil), m.workloads...)
+}
+
+// HelmHook returns the helm.sh/hook annotation of a workload's controller
+// object (a Job, or a Pod such as a helm test): Helm runs hooks to
+// completion at install, upgrade or test time
+// (https://helm.sh/docs/topics/charts_hooks/), so they are no running
+// workload a path can pass through. "" for other workloads.
+func HelmHook(w *inventory.Workload) string {
+	if w.Object == nil {
+		return ""
+	}
+	switch w.Object.Key.Kind {
+	case "Job", "Pod":
+		return w.Object.Obj.GetAnnotations()["helm.sh/hook"]
+	}
+	return ""
+}
+
+// TransientWorkloads are the Helm hook workloads the analysis leaves out.
+func (m *Model) TransientWorkloads() []*inventory.Workload {
+	return append([]*inventory.Workload(nil), m.transient...)
 }
 
 // SelectWorkloads returns the workloads whose pod labels a selector
