@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/analysis/blastradius"
@@ -118,5 +119,47 @@ func TestJSONKeepsTrueValues(t *testing.T) {
 	}
 	if back.Findings[0].Target.Namespace != evil || back.Findings[0].Message != "::stop-commands::tok "+evil {
 		t.Errorf("JSON changed the values: %q", back.Findings[0].Target.Namespace)
+	}
+}
+
+// TestMarkdownFitsAComment: a report too long for a GitHub comment keeps
+// the summary first, the most severe findings, and a note counting what
+// was left out; one that fits is not truncated.
+func TestMarkdownFitsAComment(t *testing.T) {
+	build := func(n int) *analysis.Result {
+		r := &analysis.Result{PathSearch: true, Summary: analysis.Summary{Findings: n, Mesh: true, BySeverity: map[string]int{"critical": n}}}
+		for i := 0; i < n; i++ {
+			sev := analysis.Critical
+			if i >= n/2 {
+				sev = analysis.Low
+			}
+			r.Findings = append(r.Findings, analysis.Finding{Rule: "shadow-route", Code: "SR0101", Severity: sev,
+				Message: strings.Repeat("a long message ", 10), Target: analysis.Ref{Kind: "StatefulSet", Namespace: "data", Name: "db-" + strings.Repeat("x", i%7)},
+				Evidence: []graph.Evidence{{Kind: "StatefulSet", Namespace: "data", Name: "db", File: "f.yaml", Line: i + 1}}})
+			r.NotSeen = append(r.NotSeen, "something not seen")
+		}
+		return r
+	}
+	for _, tc := range []struct {
+		n         int
+		truncated bool
+	}{{3, false}, {2000, true}} {
+		var out bytes.Buffer
+		if err := Markdown(&out, build(tc.n), nil); err != nil {
+			t.Fatal(err)
+		}
+		text := out.String()
+		if got := utf8.RuneCountInString(text); got > MarkdownLimit {
+			t.Errorf("%d findings: %d characters, over %d", tc.n, got, MarkdownLimit)
+		}
+		if strings.Contains(text, "**Truncated**") != tc.truncated {
+			t.Errorf("%d findings: truncated = %v, want %v", tc.n, !tc.truncated, tc.truncated)
+		}
+		if !strings.HasPrefix(text, "## shadowroute\n\n| targets") {
+			t.Errorf("%d findings: the summary is not first", tc.n)
+		}
+		if tc.truncated && (!strings.Contains(text, "of 2000 findings") || !strings.Contains(text, "--format json")) {
+			t.Errorf("the truncation note does not count the findings left out or point at the JSON:\n%s", text[len(text)-400:])
+		}
 	}
 }
