@@ -72,11 +72,9 @@ func (b *builder) addEntrypoints() {
 					b.serviceEntrypoint(svc, p, "NodePort", p.NodePort, "")
 				}
 			case corev1.ServiceTypeNodePort:
-				port := p.NodePort
-				if port == 0 {
-					port = p.Port // allocated at apply time; the Service port names it
-				}
-				b.serviceEntrypoint(svc, p, "NodePort", port, "")
+				// Without nodePort the API server assigns one from the node
+				// port range at apply time: the number is unknown (0).
+				b.serviceEntrypoint(svc, p, "NodePort", p.NodePort, "")
 			}
 			for _, ip := range s.Spec.ExternalIPs {
 				internal := ""
@@ -119,9 +117,13 @@ func (b *builder) addEntrypoints() {
 
 func (b *builder) serviceEntrypoint(svc *service, p corev1.ServicePort, kind string, port int32, internal string) {
 	s := svc.obj
+	label := fmt.Sprintf("%s %s/%s:%d", kind, s.Namespace, s.Name, port)
+	if port == 0 {
+		label = fmt.Sprintf("%s %s/%s (auto-assigned node port for port %d)", kind, s.Namespace, s.Name, p.Port)
+	}
 	ep := b.g.AddNode(&graph.Node{
 		Kind: graph.KindEntrypoint, Namespace: s.Namespace, Name: s.Name,
-		Label:      fmt.Sprintf("%s %s/%s:%d", kind, s.Namespace, s.Name, port),
+		Label:      label,
 		Entrypoint: &graph.EntrypointInfo{Type: strings.Fields(kind)[0], Port: port, Protocol: string(protocolOf(p.Protocol)), Internal: internal != "", InternalReason: internal},
 		Evidence:   []graph.Evidence{graph.EvidenceOf(svc.entry)},
 	})
