@@ -57,14 +57,18 @@ func runPrivilegedCredential(p *analysis.Pass) []analysis.Finding {
 	for _, e := range p.BlastRadius() {
 		for _, r := range e.Reaches {
 			for _, c := range r.Credentials {
+				// A database initialised from the Secret itself holds it by
+				// design: its own admin account, or a replica holding its
+				// primary's superuser and replication passwords.
+				itself := false
 				var admins []blastradius.DBUse
 				for _, d := range c.UsedByDatabases {
-					// A database holding its own admin Secret is expected.
+					itself = itself || d.Database == r.Workload
 					if d.Admin && d.Database != r.Workload {
 						admins = append(admins, d)
 					}
 				}
-				if len(admins) == 0 {
+				if itself || len(admins) == 0 {
 					continue
 				}
 				key := r.Workload + "\x00" + c.Secret
