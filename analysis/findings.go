@@ -174,7 +174,11 @@ type HopNode struct {
 
 // HopEdge holds the attributes of the edge into a hop.
 type HopEdge struct {
-	Kind          graph.EdgeKind   `json:"kind"`
+	Kind graph.EdgeKind `json:"kind"`
+	// Hop says, for a connection between workloads (kind network), whether
+	// it follows configured routing (routed) or is a reached workload
+	// connecting onward on its own (lateral, a pivot).
+	Hop           HopKind          `json:"hop,omitempty"`
 	Port          int32            `json:"port,omitempty"`
 	Protocol      string           `json:"protocol,omitempty"`
 	Match         string           `json:"match,omitempty"`
@@ -186,6 +190,18 @@ type HopEdge struct {
 	Narrowing     []string         `json:"narrowing,omitempty"`
 	NetworkPolicy string           `json:"networkPolicy,omitempty"`
 }
+
+// HopKind tells configured traffic from lateral movement.
+type HopKind string
+
+// Hop kinds.
+const (
+	// HopRouted follows an Ingress, Gateway or VirtualService route.
+	HopRouted HopKind = "routed"
+	// HopLateral is a reached workload connecting to another on its own:
+	// it needs that workload compromised.
+	HopLateral HopKind = "lateral"
+)
 
 // Finding is one result.
 type Finding struct {

@@ -191,6 +191,12 @@ func hopNode(n *graph.Node, port int32) HopNode {
 
 func hopEdge(e *graph.Edge) *HopEdge {
 	h := &HopEdge{Kind: e.Kind, Port: e.Port, Protocol: e.Protocol, Match: e.Match, TLS: e.TLS, Auth: e.Auth, AuthReason: e.AuthReason, NetworkPolicy: e.NetworkPolicy}
+	if e.Kind == graph.EdgeNetwork {
+		h.Hop = HopLateral
+		if e.Routed {
+			h.Hop = HopRouted
+		}
+	}
 	if e.Authz != nil {
 		h.Authz, h.AuthzPolicies, h.Narrowing = e.Authz.State, e.Authz.Policies, e.Authz.Narrowing
 	} else if e.Auth != "" && e.ToNode().Kind == graph.KindWorkload && e.ToNode().Workload != nil && e.ToNode().Workload.Mesh.Member {

@@ -31,8 +31,11 @@ import (
 //     and the NetworkPolicySpec reference): see refVerdict.
 // Project decisions the reference follows because netpol.go documents them:
 // an invalid podSelector makes the policy select nothing (and is reported),
-// an invalid peer selector matches nothing, ipBlocks match only peers outside
-// the pod network, hostNetwork pods are not subject to pod policies.
+// an invalid peer selector matches nothing. The evaluator runs with
+// netpol-analyzer's addressing (Addressing{HostNetwork: HostNetworkPod,
+// IPBlocksIgnorePods: true}): ipBlocks match only peers outside the pod
+// network, and hostNetwork pods are ordinary pods on both sides of a
+// policy. The other addressing modes are TestAddressing's table.
 
 // Label alphabets: small, so selectors and labels meet; a few entries are
 // invalid on purpose (they may only appear in selectors).
@@ -219,7 +222,7 @@ func FuzzLabelSelector(f *testing.F) {
 				Ingress:     []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{NamespaceSelector: nsSel, PodSelector: peerPod}}}},
 			},
 		}))
-		e, problems := NewEvaluator(inv, Addressing{IPBlocksIgnorePods: true})
+		e, problems := NewEvaluator(inv, Addressing{HostNetwork: HostNetworkPod, IPBlocksIgnorePods: true})
 		if (len(problems) == 0) != podValid {
 			t.Fatalf("podSelector %v valid=%v, problems %v", podSel, podValid, problems)
 		}
@@ -541,7 +544,7 @@ func refPort(p networkingv1.NetworkPolicyPort, dst *inventory.Workload, port int
 // selecting policy admits both the peer (missing or empty from/to: every
 // peer) and the port (missing or empty ports: every port).
 func refVerdict(policies []*networkingv1.NetworkPolicy, ingress bool, subject, other, dst Peer, addr netip.Addr, port int32, protocol corev1.Protocol) (allowed, isolated bool) {
-	if subject.External || subject.HostNetwork {
+	if subject.External {
 		return true, false
 	}
 	for _, np := range policies {
@@ -637,7 +640,7 @@ func checkNetworkPolicies(t *testing.T, data []byte) {
 		for _, np := range policies {
 			inv.Add(policyObject(np))
 		}
-		e, problems := NewEvaluator(inv, Addressing{IPBlocksIgnorePods: true})
+		e, problems := NewEvaluator(inv, Addressing{HostNetwork: HostNetworkPod, IPBlocksIgnorePods: true})
 		_ = problems // generated podSelectors may be invalid: the reference drops those policies too
 		fail := func(format string, args ...any) {
 			t.Helper()

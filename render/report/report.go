@@ -133,6 +133,10 @@ func Path(hops []analysis.Hop) string {
 		// showing; the hop from an entrypoint is traffic from outside.
 		if e := h.Edge; e != nil && e.Kind == graph.EdgeNetwork && e.Auth != "" {
 			tag := string(e.Auth)
+			if e.Hop == analysis.HopLateral {
+				// A pivot: the reached workload connects onward on its own.
+				tag = "lateral, " + tag
+			}
 			if e.Auth == graph.AuthPlaintext && e.AuthReason != "" {
 				tag += ": " + e.AuthReason
 			}
