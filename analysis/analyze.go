@@ -2,7 +2,6 @@ package analysis
 
 import (
 	"fmt"
-	"math"
 	"sort"
 
 	"github.com/shadowroute/shadowroute/graph"
@@ -27,8 +26,8 @@ type pathResults struct {
 // internet (and the private network) that reach it, and keeps the shortest
 // witness path of each finding class. It searches the few targets from one
 // shortest-path tree per source instead of enumerating paths.
-func searchPaths(g *graph.Graph) *pathResults {
-	states := newStateGraph(g)
+func searchPaths(g *graph.Graph, lateral Lateral) *pathResults {
+	states := newStateGraph(g, lateral)
 	fromNet := states.from(g.Internet)
 	fromPrivate := states.from(g.PrivateNetwork)
 	out := &pathResults{targets: []Target{}}
@@ -79,14 +78,12 @@ func newFinding(slug, code, title string, sev Severity, target Ref, src *graph.N
 // (hops from entrypoints are traffic from outside and never count).
 func shadowRoute(g *graph.Graph, q *search, db *graph.Node, ref Ref) (Finding, bool) {
 	var best []step
-	bestLen := math.Inf(1)
 	for _, e := range g.EdgesTo(db) {
 		if !carries(e) || !bypasses(e) {
 			continue
 		}
-		p, ok := q.pathVia(e)
-		if ok && float64(len(p)) < bestLen {
-			best, bestLen = p, float64(len(p))
+		if p, ok := q.pathVia(e); ok && (best == nil || preferPath(p, best)) {
+			best = p
 		}
 	}
 	if best != nil {
@@ -121,11 +118,11 @@ func meshUnrestricted(g *graph.Graph, q *search, db *graph.Node, ref Ref) (Findi
 		if e.Authz != nil && e.Authz.State == graph.AuthzRestricted {
 			continue
 		}
-		if !q.reaches(e.FromNode(), false) {
+		p, ok := q.pathVia(e, false)
+		if !ok {
 			continue
 		}
-		p := append(q.pathTo(e.FromNode(), false), step{node: db, edge: e})
-		if best == nil || len(p) < len(best) {
+		if best == nil || preferPath(p, best) {
 			best = p
 		}
 	}

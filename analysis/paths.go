@@ -20,17 +20,27 @@ import (
 // traffic are followed: exposure, entrypoint-to-pod forwarding and network
 // connections (routed ones stand for their route and Service).
 type stateGraph struct {
-	g     *simple.WeightedDirectedGraph
-	edges map[[2]int64]*graph.Edge
-	nodes map[int64]*graph.Node
+	lateral Lateral
+	g       *simple.WeightedDirectedGraph
+	edges   map[[2]int64]*graph.Edge
+	nodes   map[int64]*graph.Node
 }
 
-func stateID(n *graph.Node, tainted bool) int64 {
+// stateID numbers a state: the node, whether a hop so far was plaintext,
+// and (for --lateral 1) whether the one lateral hop was taken.
+func stateID(n *graph.Node, tainted, usedLateral bool) int64 {
+	id := n.ID() * 4
 	if tainted {
-		return n.ID()*2 + 1
+		id += 2
 	}
-	return n.ID() * 2
+	if usedLateral {
+		id++
+	}
+	return id
 }
+
+// isLateral: a network edge that follows no route (a pivot).
+func isLateral(e *graph.Edge) bool { return e.Kind == graph.EdgeNetwork && !e.Routed }
 
 // carries reports whether an edge carries traffic toward a workload.
 func carries(e *graph.Edge) bool {
@@ -56,13 +66,18 @@ func bypasses(e *graph.Edge) bool {
 	return to == nil || !(to.Mesh.Gateway || to.Controller != "")
 }
 
-func newStateGraph(g *graph.Graph) *stateGraph {
-	s := &stateGraph{g: simple.NewWeightedDirectedGraph(0, math.Inf(1)), edges: map[[2]int64]*graph.Edge{}, nodes: map[int64]*graph.Node{}}
+// lateralCost makes one lateral hop cost more than any path of routed hops.
+const lateralCost = 1e4
+
+func newStateGraph(g *graph.Graph, lateral Lateral) *stateGraph {
+	s := &stateGraph{lateral: lateral, g: simple.NewWeightedDirectedGraph(0, math.Inf(1)), edges: map[[2]int64]*graph.Edge{}, nodes: map[int64]*graph.Node{}}
 	for _, n := range g.SortedNodes() {
 		for _, t := range []bool{false, true} {
-			id := stateID(n, t)
-			s.g.AddNode(simple.Node(id))
-			s.nodes[id] = n
+			for _, l := range []bool{false, true} {
+				id := stateID(n, t, l)
+				s.g.AddNode(simple.Node(id))
+				s.nodes[id] = n
+			}
 		}
 	}
 	for i, e := range g.Edges() {
@@ -73,15 +88,33 @@ func newStateGraph(g *graph.Graph) *stateGraph {
 		// in the builder's sorted order) breaks ties between equally short
 		// paths the same way on every run.
 		weight := 1 + float64(i)*1e-9
-		for _, t := range []bool{false, true} {
-			from := stateID(e.FromNode(), t)
-			to := stateID(e.ToNode(), t || bypasses(e))
-			key := [2]int64{from, to}
-			if old, ok := s.edges[key]; ok && preferEdge(old, e) {
+		lat := isLateral(e)
+		if lat {
+			if lateral == LateralOff {
 				continue
 			}
-			s.edges[key] = e
-			s.g.SetWeightedEdge(simple.WeightedEdge{F: simple.Node(from), T: simple.Node(to), W: weight})
+			// A lateral hop needs the workload it leaves compromised:
+			// paths prefer routed hops, then the fewest lateral ones.
+			weight += lateralCost
+		}
+		for _, t := range []bool{false, true} {
+			for _, l := range []bool{false, true} {
+				toL := l
+				if lat && lateral == LateralOne {
+					if l {
+						continue // the one lateral hop is spent
+					}
+					toL = true
+				}
+				from := stateID(e.FromNode(), t, l)
+				to := stateID(e.ToNode(), t || bypasses(e), toL)
+				key := [2]int64{from, to}
+				if old, ok := s.edges[key]; ok && preferEdge(old, e) {
+					continue
+				}
+				s.edges[key] = e
+				s.g.SetWeightedEdge(simple.WeightedEdge{F: simple.Node(from), T: simple.Node(to), W: weight})
+			}
 		}
 	}
 	return s
@@ -95,26 +128,33 @@ func preferEdge(old, candidate *graph.Edge) bool {
 
 // search holds the shortest-path tree from one source.
 type search struct {
-	s    *stateGraph
-	tree path.Shortest
-	src  *graph.Node
+	s       *stateGraph
+	tree    path.Shortest
+	src     *graph.Node
+	lateral Lateral
 }
 
 func (s *stateGraph) from(src *graph.Node) *search {
-	return &search{s: s, tree: path.DijkstraFrom(simple.Node(stateID(src, false)), s.g), src: src}
+	return &search{s: s, tree: path.DijkstraFrom(simple.Node(stateID(src, false, false)), s.g), src: src, lateral: s.lateral}
 }
 
 func (q *search) reaches(n *graph.Node, tainted bool) bool {
-	return !math.IsInf(q.tree.WeightTo(stateID(n, tainted)), 1)
+	return !math.IsInf(q.dist(n, tainted), 1)
 }
 
+// dist is the cost of the cheapest path to a node in a taint state, the
+// lateral budget spent or not.
 func (q *search) dist(n *graph.Node, tainted bool) float64 {
-	return q.tree.WeightTo(stateID(n, tainted))
+	return math.Min(q.tree.WeightTo(stateID(n, tainted, false)), q.tree.WeightTo(stateID(n, tainted, true)))
 }
 
-// pathTo returns the hops of the shortest path to a state.
+// pathTo returns the hops of the cheapest path to a node in a taint state.
 func (q *search) pathTo(n *graph.Node, tainted bool) []step {
-	nodes, _ := q.tree.To(stateID(n, tainted))
+	id := stateID(n, tainted, false)
+	if q.tree.WeightTo(stateID(n, tainted, true)) < q.tree.WeightTo(id) {
+		id = stateID(n, tainted, true)
+	}
+	nodes, _ := q.tree.To(id)
 	return q.steps(nodes)
 }
 
@@ -136,20 +176,37 @@ func (q *search) steps(nodes []gonum.Node) []step {
 	return out
 }
 
-// pathVia returns the shortest path to the edge's source (in any taint
-// state) followed by the edge itself.
-func (q *search) pathVia(e *graph.Edge) ([]step, bool) {
-	best, bestT := math.Inf(1), false
-	for _, t := range []bool{false, true} {
-		if d := q.dist(e.FromNode(), t); d < best {
-			best, bestT = d, t
+// pathVia returns the cheapest path to the edge's source in one of the
+// given taint states, followed by the edge itself, within the lateral
+// budget: a lateral edge is no step under --lateral off, and under
+// --lateral 1 only from a state that has not spent the one lateral hop.
+func (q *search) pathVia(e *graph.Edge, taints ...bool) ([]step, bool) {
+	if len(taints) == 0 {
+		taints = []bool{false, true}
+	}
+	lateralBudget := []bool{false, true}
+	if isLateral(e) {
+		switch q.lateral {
+		case LateralOff:
+			return nil, false
+		case LateralOne:
+			lateralBudget = []bool{false}
+		}
+	}
+	best, bestID := math.Inf(1), int64(0)
+	for _, t := range taints {
+		for _, l := range lateralBudget {
+			id := stateID(e.FromNode(), t, l)
+			if d := q.tree.WeightTo(id); d < best {
+				best, bestID = d, id
+			}
 		}
 	}
 	if math.IsInf(best, 1) {
 		return nil, false
 	}
-	p := q.pathTo(e.FromNode(), bestT)
-	return append(p, step{node: e.ToNode(), edge: e}), true
+	nodes, _ := q.tree.To(bestID)
+	return append(q.steps(nodes), step{node: e.ToNode(), edge: e}), true
 }
 
 // toHops renders a path, expanding routed edges into their route and
@@ -270,6 +327,28 @@ func assumptionsOf(steps []step) []string {
 		out = []string{}
 	}
 	return out
+}
+
+// lateralHops counts the hops of a path that are lateral movement (a
+// network edge that follows no route).
+func lateralHops(steps []step) int {
+	n := 0
+	for _, st := range steps {
+		if st.edge != nil && st.edge.Kind == graph.EdgeNetwork && !st.edge.Routed {
+			n++
+		}
+	}
+	return n
+}
+
+// preferPath: of two witness paths the one with fewer lateral hops (a
+// routed path needs no compromised workload), then the shorter; ties keep
+// the first found.
+func preferPath(a, b []step) bool {
+	if la, lb := lateralHops(a), lateralHops(b); la != lb {
+		return la < lb
+	}
+	return len(a) < len(b)
 }
 
 // describeHop names a hop for messages: "a → b:port".

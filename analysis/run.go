@@ -42,6 +42,34 @@ type Config struct {
 	// BlastRadius adds the credential blast radius to the result
 	// (analyze --blast-radius, report).
 	BlastRadius bool
+	// Lateral bounds the lateral hops a path may take (--lateral).
+	Lateral Lateral
+}
+
+// Lateral is how many lateral hops (a reached workload connecting onward on
+// its own, which needs it compromised) a path may take.
+type Lateral int
+
+const (
+	// LateralAny: as many as the network allows (the default).
+	LateralAny Lateral = iota
+	// LateralOne: at most one.
+	LateralOne
+	// LateralOff: none; only configured routing is followed.
+	LateralOff
+)
+
+// ParseLateral reads a --lateral value.
+func ParseLateral(s string) (Lateral, error) {
+	switch s {
+	case "any":
+		return LateralAny, nil
+	case "1":
+		return LateralOne, nil
+	case "off":
+		return LateralOff, nil
+	}
+	return 0, fmt.Errorf("want off, 1 or any, got %q", s)
 }
 
 // Need is what a rule needs computed beyond the model and the graph; the
@@ -86,7 +114,7 @@ func (p *Pass) Mesh() mesh.Env { return p.Model.Mesh }
 func (p *Pass) Paths() *pathResults {
 	p.shared.used[p.Rule] |= NeedPaths
 	if p.shared.paths == nil {
-		p.shared.paths = searchPaths(p.Graph)
+		p.shared.paths = searchPaths(p.Graph, p.Config.Lateral)
 	}
 	return p.shared.paths
 }

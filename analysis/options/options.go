@@ -37,6 +37,7 @@ type Flags struct {
 	certExpiryWarn        time.Duration
 	sensitivePaths        []string
 	blastRadius           bool
+	lateral               string
 	hostNetwork           string
 	podCIDRs              []string
 	ipBlocksMatchPods     bool
@@ -74,6 +75,7 @@ func (f *Flags) Register(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&f.disable, "disable", nil, "skip these rules (comma-separated slugs)")
 	fs.StringArrayVar(&f.severities, "severity", nil, "RULE=LEVEL: report a rule's findings at this severity (repeatable)")
 	fs.DurationVar(&f.certExpiryWarn, "cert-expiry-warn", 30*24*time.Hour, "weak-tls: report certificates expiring within this long")
+	fs.StringVar(&f.lateral, "lateral", "any", "lateral hops a path may take (a reached workload connecting onward on its own, which needs it compromised): off (configured routing only), 1, or any")
 	fs.BoolVar(&f.blastRadius, "blast-radius", false, "add the credential blast radius: per public route, the workloads it reaches and the database credentials they hold")
 	hostDefault, matchDefault := netpol.HostNetworkNode, true
 	if f.NetpolAnalyzerDefaults {
@@ -138,8 +140,12 @@ func (f *Flags) Complete(catalogue []*analysis.Rule) (Options, error) {
 		}
 		o.Model.Classify.Sensitive = append(o.Model.Classify.Sensitive, r)
 	}
+	lateral, err := analysis.ParseLateral(f.lateral)
+	if err != nil {
+		return o, fmt.Errorf("--lateral: %v", err)
+	}
 	o.Analysis = analysis.Config{Enable: f.enable, Disable: f.disable, Severity: map[string]analysis.Severity{},
-		CertExpiryWarn: f.certExpiryWarn, SensitivePaths: f.sensitivePaths, BlastRadius: f.blastRadius}
+		CertExpiryWarn: f.certExpiryWarn, SensitivePaths: f.sensitivePaths, BlastRadius: f.blastRadius, Lateral: lateral}
 	for _, s := range f.severities {
 		slug, sev, err := analysis.ParseSeverityOverride(s)
 		if err != nil {
