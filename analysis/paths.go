@@ -71,9 +71,14 @@ const lateralCost = 1e4
 
 func newStateGraph(g *graph.Graph, lateral Lateral) *stateGraph {
 	s := &stateGraph{lateral: lateral, g: simple.NewWeightedDirectedGraph(0, math.Inf(1)), edges: map[[2]int64]*graph.Edge{}, nodes: map[int64]*graph.Node{}}
+	// The "lateral hop spent" layer exists only under --lateral 1.
+	layers := []bool{false}
+	if lateral == LateralOne {
+		layers = []bool{false, true}
+	}
 	for _, n := range g.SortedNodes() {
 		for _, t := range []bool{false, true} {
-			for _, l := range []bool{false, true} {
+			for _, l := range layers {
 				id := stateID(n, t, l)
 				s.g.AddNode(simple.Node(id))
 				s.nodes[id] = n
@@ -98,7 +103,7 @@ func newStateGraph(g *graph.Graph, lateral Lateral) *stateGraph {
 			weight += lateralCost
 		}
 		for _, t := range []bool{false, true} {
-			for _, l := range []bool{false, true} {
+			for _, l := range layers {
 				toL := l
 				if lat && lateral == LateralOne {
 					if l {
