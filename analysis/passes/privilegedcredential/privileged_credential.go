@@ -95,6 +95,10 @@ func runPrivilegedCredential(p *analysis.Pass) []analysis.Finding {
 	return out
 }
 
+// privilegedMessage says in about 300 characters who holds which key of
+// which Secret, how (env variable or mount path), for which database, and
+// the route that reaches the holder; the full routes, pivot chains and the
+// database's own use of the Secret are in the evidence and the blast radius.
 func privilegedMessage(w *inventory.Workload, h *privHeld) string {
 	// Name a route that delivers to the workload itself when there is one.
 	best := 0
@@ -105,25 +109,20 @@ func privilegedMessage(w *inventory.Workload, h *privHeld) string {
 		}
 	}
 	route := h.routes[best].Label
-	if n := privDistinctRoutes(h.routes); n > 2 {
-		route += fmt.Sprintf(" (and %d more public routes)", n-1)
-	} else if n == 2 {
-		route += " (and 1 more public route)"
+	if n := privDistinctRoutes(h.routes); n > 1 {
+		route += fmt.Sprintf(" (+%d more)", n-1)
 	}
-	reach := "is routed to by the internet route " + route
+	reach := "routed to by internet route " + route
 	if h.hows[best] != blastradius.Routed {
-		reach = "is reachable from the internet route " + route + " by " + h.hows[best]
-	}
-	held := "Secret " + h.secret.Secret
-	if len(h.secret.Keys) > 0 {
-		held += " (keys " + strings.Join(h.secret.Keys, ", ") + ")"
+		hops := strings.Count(h.hows[best], " → ") + 1
+		reach = fmt.Sprintf("reachable from internet route %s by %d pivot hop(s)", route, hops)
 	}
 	var dbs []string
 	for _, d := range h.dbs {
-		dbs = append(dbs, fmt.Sprintf("%s (%s)", d.Database, d.Use))
+		dbs = append(dbs, d.Database)
 	}
-	return fmt.Sprintf("%s/%s %s and holds %s as %s, which is the admin credential of %s: whoever takes over %s/%s gets superuser access to the database",
-		w.Namespace, w.Name, reach, held, h.secret.Use, strings.Join(dbs, " and "), w.Namespace, w.Name)
+	return fmt.Sprintf("%s/%s, %s, holds Secret %s as %s: the admin credential of %s, so taking it over gives superuser access to the database",
+		w.Namespace, w.Name, reach, h.secret.Secret, h.secret.Use, strings.Join(dbs, " and "))
 }
 
 func privDistinctRoutes(rs []blastradius.RouteRef) int {
