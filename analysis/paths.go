@@ -253,11 +253,11 @@ func hopNode(n *graph.Node, port int32) HopNode {
 
 func hopEdge(e *graph.Edge) *HopEdge {
 	h := &HopEdge{Kind: e.Kind, Port: e.Port, Protocol: e.Protocol, Match: e.Match, TLS: e.TLS, Auth: e.Auth, AuthReason: e.AuthReason, NetworkPolicy: e.NetworkPolicy}
-	if e.Kind == graph.EdgeNetwork {
+	switch {
+	case isLateral(e):
 		h.Hop = HopLateral
-		if e.Routed {
-			h.Hop = HopRouted
-		}
+	case e.Kind == graph.EdgeNetwork:
+		h.Hop = HopRouted
 	}
 	if e.Authz != nil {
 		h.Authz, h.AuthzPolicies, h.Narrowing = e.Authz.State, e.Authz.Policies, e.Authz.Narrowing
@@ -339,7 +339,7 @@ func assumptionsOf(steps []step) []string {
 func lateralHops(steps []step) int {
 	n := 0
 	for _, st := range steps {
-		if st.edge != nil && st.edge.Kind == graph.EdgeNetwork && !st.edge.Routed {
+		if st.edge != nil && isLateral(st.edge) {
 			n++
 		}
 	}

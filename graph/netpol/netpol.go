@@ -266,34 +266,35 @@ func (e *Evaluator) verdict(subject Peer, ns string, ingress bool, other, dst Pe
 // admits tells whether some rule of the policy admits the connection, and
 // the assumption it rests on when no admitting rule is certain.
 func (c *compiled) admits(ingress bool, other, dst Peer, port int32, protocol corev1.Protocol) (bool, string) {
-	admitted, assumption := false, ""
-	check := func(peers []networkingv1.NetworkPolicyPeer, ports []networkingv1.NetworkPolicyPort) bool {
+	rule := func(peers []networkingv1.NetworkPolicyPeer, ports []networkingv1.NetworkPolicyPort) (bool, string) {
 		if !portsAdmit(ports, dst.Workload, port, protocol) {
-			return false
+			return false, ""
 		}
-		ok, a := c.peersMatch(peers, other)
-		if ok && a == "" {
-			return true
-		}
-		if ok && !admitted {
-			admitted, assumption = true, a
-		}
-		return false
+		return c.peersMatch(peers, other)
 	}
 	if ingress {
-		for _, rule := range c.policy.Spec.Ingress {
-			if check(rule.From, rule.Ports) {
-				return true, ""
-			}
-		}
-		return admitted, assumption
+		rules := c.policy.Spec.Ingress
+		return anyMatch(len(rules), func(i int) (bool, string) { return rule(rules[i].From, rules[i].Ports) })
 	}
-	for _, rule := range c.policy.Spec.Egress {
-		if check(rule.To, rule.Ports) {
+	rules := c.policy.Spec.Egress
+	return anyMatch(len(rules), func(i int) (bool, string) { return rule(rules[i].To, rules[i].Ports) })
+}
+
+// anyMatch ORs n matches that may each rest on an assumption: true without
+// assumption as soon as one matches for certain, else the first matching
+// one's assumption.
+func anyMatch(n int, match func(i int) (bool, string)) (bool, string) {
+	matched, assumption := false, ""
+	for i := 0; i < n; i++ {
+		ok, a := match(i)
+		if ok && a == "" {
 			return true, ""
 		}
+		if ok && !matched {
+			matched, assumption = true, a
+		}
 	}
-	return admitted, assumption
+	return matched, assumption
 }
 
 // Allowance is what one direction allows between two peers: the set of
@@ -386,17 +387,7 @@ func (c *compiled) peersMatch(peers []networkingv1.NetworkPolicyPeer, p Peer) (b
 	if len(peers) == 0 {
 		return true, ""
 	}
-	matched, assumption := false, ""
-	for i := range peers {
-		ok, a := c.peerMatches(&peers[i], p)
-		if ok && a == "" {
-			return true, ""
-		}
-		if ok && !matched {
-			matched, assumption = true, a
-		}
-	}
-	return matched, assumption
+	return anyMatch(len(peers), func(i int) (bool, string) { return c.peerMatches(&peers[i], p) })
 }
 
 func (c *compiled) peerMatches(peer *networkingv1.NetworkPolicyPeer, p Peer) (bool, string) {

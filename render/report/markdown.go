@@ -90,19 +90,14 @@ func markdownWithin(w io.Writer, r *analysis.Result, mermaid []byte, limit int) 
 		paths = fmt.Sprintf("### Paths\n\n%smermaid\n%s%s\n", fence, mermaid, fence)
 	}
 	const tableHead = "| severity | rule | code | target | message |\n|---|---|---|---|---|\n"
-	full := head.String() + notSeen.String() + blast + paths
+	// The usual order: findings, blast radius, Not seen, paths.
+	full := head.String()
 	if len(rows) > 0 {
 		full += tableHead + strings.Join(rows, "") + "\n" + strings.Join(details, "")
 	}
+	full += blast + notSeen.String() + paths
 	if utf8.RuneCountInString(full) <= limit {
-		// The usual order: findings, blast radius, Not seen, paths.
-		var out strings.Builder
-		out.WriteString(head.String())
-		if len(rows) > 0 {
-			out.WriteString(tableHead + strings.Join(rows, "") + "\n" + strings.Join(details, ""))
-		}
-		out.WriteString(blast + notSeen.String() + paths)
-		_, err := io.WriteString(w, out.String())
+		_, err := io.WriteString(w, full)
 		return err
 	}
 	// Too long: the summary, then findings in severity order while they

@@ -71,22 +71,10 @@ func NetworkPolicySpec(spec *networkingv1.NetworkPolicySpec, path *field.Path) f
 	opts := metavalidation.LabelSelectorValidationOptions{}
 	errs := metavalidation.ValidateLabelSelector(&spec.PodSelector, opts, path.Child("podSelector"))
 	for i, rule := range spec.Ingress {
-		rulePath := path.Child("ingress").Index(i)
-		for j := range rule.Ports {
-			errs = append(errs, networkPolicyPort(&rule.Ports[j], rulePath.Child("ports").Index(j))...)
-		}
-		for j := range rule.From {
-			errs = append(errs, networkPolicyPeer(&rule.From[j], rulePath.Child("from").Index(j))...)
-		}
+		errs = append(errs, networkPolicyRule(rule.Ports, rule.From, path.Child("ingress").Index(i), "from")...)
 	}
 	for i, rule := range spec.Egress {
-		rulePath := path.Child("egress").Index(i)
-		for j := range rule.Ports {
-			errs = append(errs, networkPolicyPort(&rule.Ports[j], rulePath.Child("ports").Index(j))...)
-		}
-		for j := range rule.To {
-			errs = append(errs, networkPolicyPeer(&rule.To[j], rulePath.Child("to").Index(j))...)
-		}
+		errs = append(errs, networkPolicyRule(rule.Ports, rule.To, path.Child("egress").Index(i), "to")...)
 	}
 	types := []string{string(networkingv1.PolicyTypeIngress), string(networkingv1.PolicyTypeEgress)}
 	if len(spec.PolicyTypes) > len(types) {
@@ -96,6 +84,19 @@ func NetworkPolicySpec(spec *networkingv1.NetworkPolicySpec, path *field.Path) f
 		if t != networkingv1.PolicyTypeIngress && t != networkingv1.PolicyTypeEgress {
 			errs = append(errs, field.NotSupported(path.Child("policyTypes").Index(i), t, types))
 		}
+	}
+	return errs
+}
+
+// networkPolicyRule checks one ingress or egress rule: its ports and its
+// peers (peerField is "from" or "to").
+func networkPolicyRule(ports []networkingv1.NetworkPolicyPort, peers []networkingv1.NetworkPolicyPeer, rulePath *field.Path, peerField string) field.ErrorList {
+	var errs field.ErrorList
+	for j := range ports {
+		errs = append(errs, networkPolicyPort(&ports[j], rulePath.Child("ports").Index(j))...)
+	}
+	for j := range peers {
+		errs = append(errs, networkPolicyPeer(&peers[j], rulePath.Child(peerField).Index(j))...)
 	}
 	return errs
 }

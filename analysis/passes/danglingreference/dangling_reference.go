@@ -204,8 +204,9 @@ func (d *danglingPass) virtualServices() {
 		for i, r := range vs.Obj.Spec.GetHttp() {
 			d.vsDelegate(vs, i, r.GetDelegate())
 		}
+		viewers := d.vsViewers(vs)
 		for _, dst := range danglingDestinations(vs.Obj) {
-			d.vsDestination(vs, dst)
+			d.vsDestination(vs, dst, viewers)
 		}
 	}
 }
@@ -270,10 +271,10 @@ type gatewayViewers struct {
 // resolution the graph builder routes by): a host that is neither a
 // Service nor a ServiceEntry host they see, a Service exported to none of
 // them, a port the Service does not have.
-func (d *danglingPass) vsDestination(vs inventory.TypedObject[*istionetv1.VirtualService], dst danglingDest) {
+func (d *danglingPass) vsDestination(vs inventory.TypedObject[*istionetv1.VirtualService], dst danglingDest, viewerSets []gatewayViewers) {
 	vsNS := vs.Obj.Namespace
 	var fqdn string
-	for _, viewers := range d.vsViewers(vs) {
+	for _, viewers := range viewerSets {
 		res := d.p.Model.Destination(dst.host, dst.port, vsNS, viewers.namespaces)
 		fqdn = res.FQDN
 		switch res.Problem {
@@ -303,7 +304,7 @@ func (d *danglingPass) vsDestination(vs inventory.TypedObject[*istionetv1.Virtua
 	if dst.subset == "" || fqdn == "" {
 		return
 	}
-	d.vsSubset(vs, dst, fqdn)
+	d.vsSubset(vs, dst, fqdn, viewerSets)
 }
 
 func danglingKindName(res model.Destination) string {
@@ -328,24 +329,18 @@ func danglingEntry(res model.Destination) *inventory.Object {
 // push_context.go destinationRule and mergeDestinationRule), so a subset
 // defined only by a rule that proxy does not use has no cluster and
 // requests to the route fail.
-func (d *danglingPass) vsSubset(vs inventory.TypedObject[*istionetv1.VirtualService], dst danglingDest, fqdn string) {
+func (d *danglingPass) vsSubset(vs inventory.TypedObject[*istionetv1.VirtualService], dst danglingDest, fqdn string, viewerSets []gatewayViewers) {
 	serviceNS := ""
 	if _, ns, ok := hosts.ParseServiceFQDN(fqdn); ok {
 		serviceNS = ns
 	}
-	viewers := []string{}
-	for _, b := range d.p.Model.Bindings(vs.Obj) {
-		if b.Gateway == nil || !b.Visible || b.Assumed {
-			continue
-		}
-		for _, w := range b.Proxies {
-			if !slices.Contains(viewers, w.Namespace) {
-				viewers = append(viewers, w.Namespace)
+	var viewers []string
+	for _, set := range viewerSets {
+		for _, ns := range set.namespaces {
+			if !slices.Contains(viewers, ns) {
+				viewers = append(viewers, ns)
 			}
 		}
-	}
-	if len(viewers) == 0 {
-		viewers = append(viewers, vs.Obj.Namespace)
 	}
 	sort.Strings(viewers)
 	var lacking []string

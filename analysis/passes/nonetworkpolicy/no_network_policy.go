@@ -8,8 +8,6 @@ import (
 	"github.com/shadowroute/shadowroute/graph/netpol"
 
 	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/graph"
@@ -37,6 +35,7 @@ var Rule = &analysis.Rule{
 
 func runNoNetworkPolicy(p *analysis.Pass) []analysis.Finding {
 	policies := p.Model.NetworkPolicies()
+	ev, _ := p.Model.NetworkPolicy()
 	type namespaceDBs struct {
 		all, unselected []*graph.Node
 		openPolicy      []analysis.Finding
@@ -67,20 +66,16 @@ func runNoNetworkPolicy(p *analysis.Pass) []analysis.Finding {
 			nsOrder = append(nsOrder, w.Namespace)
 		}
 		n.all = append(n.all, db)
-		selected := false
-		for _, np := range policies {
-			if np.Obj.Namespace != w.Namespace || !isIngressPolicy(np.Obj) {
-				continue
-			}
-			sel, err := metav1.LabelSelectorAsSelector(&np.Obj.Spec.PodSelector)
-			if err == nil && sel.Matches(labels.Set(w.Labels())) {
-				selected = true
-				break
-			}
-		}
-		if !selected {
+		// What the NetworkPolicy evaluator lets a label-less pod of a
+		// label-less namespace send: isolated means some ingress policy
+		// selects the database.
+		nsLabels, _ := p.Model.NamespaceLabels(w.Namespace)
+		dst := netpol.Peer{Namespace: w.Namespace, PodLabels: w.Labels(), NSLabels: nsLabels, HostNetwork: w.Template.Spec.HostNetwork, Workload: w}
+		anyPod := netpol.Peer{Namespace: "", PodLabels: map[string]string{}, NSLabels: map[string]string{}}
+		a := ev.IngressConns(anyPod, dst)
+		if !a.Isolated {
 			n.unselected = append(n.unselected, db)
-		} else if f, ok := admitsEveryPod(p, db); ok {
+		} else if f, ok := admitsEveryPod(p, db, a); ok {
 			n.openPolicy = append(n.openPolicy, f)
 		}
 	}
@@ -122,21 +117,13 @@ func runNoNetworkPolicy(p *analysis.Pass) []analysis.Finding {
 // admitsEveryPod reports a database that ingress policies select but that
 // admit every pod of every namespace on all its ports (a rule without
 // from, from: [{}], a namespaceSelector {}, an ipBlock taken to hold pod
-// addresses such as 0.0.0.0/0): selected, yet not protected. It asks the
-// NetworkPolicy evaluator with a pod that carries no label in a namespace
-// that carries none, which only such peers admit.
-func admitsEveryPod(p *analysis.Pass, db *graph.Node) (analysis.Finding, bool) {
+// addresses such as 0.0.0.0/0): selected, yet not protected. a is what the
+// NetworkPolicy evaluator lets a pod that carries no label, in a namespace
+// that carries none, send to it: only such peers admit that pod.
+func admitsEveryPod(p *analysis.Pass, db *graph.Node, a netpol.Allowance) (analysis.Finding, bool) {
 	w := db.Workload.Source
 	ports := w.Ports()
 	if len(ports) == 0 {
-		return analysis.Finding{}, false
-	}
-	ev, _ := p.Model.NetworkPolicy()
-	nsLabels, _ := p.Model.NamespaceLabels(w.Namespace)
-	dst := netpol.Peer{Namespace: w.Namespace, PodLabels: w.Labels(), NSLabels: nsLabels, HostNetwork: w.Template.Spec.HostNetwork, Workload: w}
-	anyPod := netpol.Peer{Namespace: "", PodLabels: map[string]string{}, NSLabels: map[string]string{}}
-	a := ev.IngressConns(anyPod, dst)
-	if !a.Isolated {
 		return analysis.Finding{}, false
 	}
 	var portNames []string
