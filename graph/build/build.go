@@ -70,6 +70,8 @@ type builder struct {
 	peerAuth map[peerAuthKey]mesh.PeerAuthDecision
 	// sidecars caches the Sidecar resource of each client.
 	sidecars map[*workload]*inventory.TypedObject[*istionetv1.Sidecar]
+	// classes are the Ingress classes resolved to controller nodes, by name.
+	classes map[string]*ingressClass
 }
 
 type peerAuthKey struct {
@@ -87,6 +89,7 @@ func Build(m *model.Model) (*graph.Graph, error) {
 	b.addEntrypoints()
 	b.addIngresses()
 	b.addGateways()
+	b.addRoutes()
 	b.addPivots()
 	sort.Strings(b.g.NotSeen)
 	return b.g, nil
@@ -103,6 +106,7 @@ func newBuilder(m *model.Model) *builder {
 		servicesOf: map[*workload][]*service{},
 		peerAuth:   map[peerAuthKey]mesh.PeerAuthDecision{},
 		sidecars:   map[*workload]*inventory.TypedObject[*istionetv1.Sidecar]{},
+		classes:    map[string]*ingressClass{},
 	}
 	for _, p := range problems {
 		b.g.AddNotSeen("%s", p)

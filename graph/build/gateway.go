@@ -3,22 +3,14 @@ package build
 import (
 	"fmt"
 	"slices"
-	"strings"
-
-	networkingapi "istio.io/api/networking/v1alpha3"
-	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
 
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/hosts"
 	"github.com/shadowroute/shadowroute/graph/model"
-	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
-type gatewayRef = inventory.TypedObject[*istionetv1.Gateway]
-
-// addGateways binds VirtualServices to Gateway servers (model.Bindings) and
-// adds a route per server × VirtualService route, forwarding edges from the
-// gateway proxies and routed hops to the destination pods.
+// addGateways names each Gateway's proxies in the graph and notes Gateways
+// whose selector matches nothing.
 func (b *builder) addGateways() {
 	for _, gw := range b.m.Gateways() {
 		if len(gw.Proxies) == 0 {
@@ -35,180 +27,45 @@ func (b *builder) addGateways() {
 			}
 		}
 	}
-	for _, vs := range b.m.VirtualServices() {
-		for _, bind := range b.m.Bindings(vs.Obj) {
-			if bind.Gateway == nil {
-				b.g.AddNotSeen("VirtualService %s/%s (%s): gateway %s is not in the input, so its routes through it are not analysed", vs.Obj.Namespace, vs.Obj.Name, vs.Entry.Origin, bind.Key)
-				continue
-			}
-			if len(bind.Proxies) == 0 {
-				continue
-			}
-			visible := make([]*workload, 0, len(bind.Proxies))
-			for _, p := range bind.Proxies {
-				visible = append(visible, b.bySource[p])
-			}
-			gw := gatewayRef{Obj: bind.Gateway.Obj, Entry: bind.Gateway.Entry}
-			for _, server := range bind.Servers {
-				b.bindServer(gw, server.Server, vs, visible, server.Host)
-			}
+}
+
+// addRoutes adds every route the model resolves (model.Routes) and notes
+// the routes it cannot serve.
+func (b *builder) addRoutes() {
+	for _, r := range b.m.Routes() {
+		switch r.Kind {
+		case model.IngressRoute:
+			b.ingressRoute(r)
+		case model.VirtualServiceRoute:
+			b.gatewayRoute(r)
 		}
+	}
+	for _, gap := range b.m.RouteGaps() {
+		b.g.AddNotSeen("%s", gap.Text)
 	}
 }
 
-func (b *builder) bindServer(gw gatewayRef, server *networkingapi.Server, vs inventory.TypedObject[*istionetv1.VirtualService], proxies []*workload, host string) {
-	// The protocol decides first; the TLS mode matters only for HTTPS and
-	// TLS servers (istio/istio pilot/pkg/model/gateway.go: an HTTP server
-	// with a tls block is an HTTPS-redirect server, never a TLS one).
-	proto := strings.ToUpper(server.GetPort().GetProtocol())
-	httpServer := proto == "HTTP" || proto == "HTTP2" || proto == "GRPC"
-	tlsServer := proto == "HTTPS" || proto == "TLS"
-	tlsMode := server.GetTls().GetMode()
-	tlsState := "none"
-	if tlsServer {
-		switch tlsMode {
-		case networkingapi.ServerTLSSettings_PASSTHROUGH, networkingapi.ServerTLSSettings_AUTO_PASSTHROUGH:
-			tlsState = "passthrough"
-		case networkingapi.ServerTLSSettings_ISTIO_MUTUAL:
-			// Only clients presenting an Istio workload certificate
-			// complete the handshake: nothing outside the mesh uses the
-			// server, so its routes are not entries from the internet
-			// (https://istio.io/latest/docs/reference/config/networking/gateway/#ServerTLSSettings-TLSmode).
-			return
-		case networkingapi.ServerTLSSettings_MUTUAL:
-			tlsState = "mutual"
-		default:
-			tlsState = "terminated"
-		}
+// gatewayRoute adds the route node of a VirtualService route on a Gateway
+// server, forwarding edges from the gateway proxies it is exported to, and
+// routed hops to the destination pods.
+func (b *builder) gatewayRoute(r *model.Route) {
+	l := r.Listener
+	owner := graph.EvidenceOf(r.Entry)
+	gwEv := graph.EvidenceOf(l.Entry)
+	tlsState := string(l.TLS.Mode)
+	label := fmt.Sprintf("VirtualService %s/%s %s via Gateway %s/%s:%d", r.Entry.Key.Namespace, r.Entry.Key.Name, r.Section, l.Entry.Key.Namespace, l.Entry.Key.Name, l.Port)
+	route := b.g.AddNode(&graph.Node{Kind: graph.KindRoute, Namespace: r.Entry.Key.Namespace, Name: r.Entry.Key.Name, Label: label,
+		Evidence: []graph.Evidence{owner, gwEv},
+		Route:    &graph.RouteInfo{Type: "VirtualService", Host: r.Host, Path: r.Match, Protocol: r.Protocol(), TLS: tlsState, Port: l.Port, Owner: owner}})
+	proxies := make([]*workload, 0, len(r.Proxies))
+	for _, p := range r.Proxies {
+		w := b.bySource[p]
+		proxies = append(proxies, w)
+		b.g.Connect(w.node, route, &graph.Edge{Kind: graph.EdgeForwards, Port: l.Port, Match: r.Host + r.Match, TLS: tlsState, Evidence: []graph.Evidence{gwEv, owner}})
 	}
-	if httpServer && server.GetTls().GetHttpsRedirect() {
-		// The server answers every request with a redirect to HTTPS.
-		return
+	for _, d := range r.Destinations {
+		b.gatewayDestination(route, owner, d.Namespace, d.Host, d.Port, proxies, r.HTTP)
 	}
-	owner := graph.EvidenceOf(vs.Entry)
-	gwEv := graph.EvidenceOf(gw.Entry)
-	port := int32(server.GetPort().GetNumber())
-	label := func(kind string, i int) string {
-		return fmt.Sprintf("VirtualService %s/%s %s[%d] via Gateway %s/%s:%d", vs.Obj.Namespace, vs.Obj.Name, kind, i, gw.Obj.Namespace, gw.Obj.Name, port)
-	}
-	type dest struct {
-		host string
-		port uint32
-		// ns resolves short hosts: the namespace of the VirtualService
-		// holding the route (a delegate's own).
-		ns string
-	}
-	add := func(kind string, i int, match string, dests []dest, http bool) {
-		route := b.g.AddNode(&graph.Node{Kind: graph.KindRoute, Namespace: vs.Obj.Namespace, Name: vs.Obj.Name, Label: label(kind, i),
-			Evidence: []graph.Evidence{owner, gwEv},
-			Route:    &graph.RouteInfo{Type: "VirtualService", Host: host, Path: match, Protocol: proto, TLS: tlsState, Port: port, Owner: owner}})
-		for _, p := range proxies {
-			b.g.Connect(p.node, route, &graph.Edge{Kind: graph.EdgeForwards, Port: port, Match: host + match, TLS: tlsState, Evidence: []graph.Evidence{gwEv, owner}})
-		}
-		for _, d := range dests {
-			b.gatewayDestination(route, owner, d.ns, d.host, d.port, proxies, http)
-		}
-	}
-	switch {
-	case httpServer || (proto == "HTTPS" && tlsState != "passthrough"):
-		for i, r := range vs.Obj.Spec.GetHttp() {
-			if d := r.GetDelegate(); d != nil {
-				// A delegate VirtualService's routes are merged under the
-				// root's match, its destinations resolved in its own
-				// namespace (istio/istio pilot/pkg/model/virtualservice.go
-				// mergeVirtualServicesIfNeeded, mergeHTTPRoutes).
-				delegate, key, problem := b.m.Delegate(vs.Obj, d)
-				if problem != model.DelegateUsable {
-					why := map[model.DelegateProblem]string{
-						model.DelegateMissing:     "delegate VirtualService " + key + " is not in the input",
-						model.DelegateHasHosts:    "delegate " + key + " has hosts, so istiod does not use it as a delegate",
-						model.DelegateNotExported: "delegate " + key + " is not exported to namespace " + vs.Obj.Namespace,
-					}[problem]
-					b.g.AddNotSeen("VirtualService %s/%s (%s) http[%d]: %s, so its routes are not analysed", vs.Obj.Namespace, vs.Obj.Name, vs.Entry.Origin, i, why)
-					continue
-				}
-				for j, dr := range delegate.Obj.Spec.GetHttp() {
-					if len(dr.GetRoute()) == 0 {
-						continue
-					}
-					var ds []dest
-					for _, x := range dr.GetRoute() {
-						ds = append(ds, dest{x.GetDestination().GetHost(), x.GetDestination().GetPort().GetNumber(), delegate.Obj.Namespace})
-					}
-					add(fmt.Sprintf("http[%d] delegate %s/%s http", i, delegate.Obj.Namespace, delegate.Obj.Name), j, delegateMatch(r, dr), ds, true)
-				}
-				continue
-			}
-			if len(r.GetRoute()) == 0 {
-				continue // redirect or direct response: nothing forwarded
-			}
-			var ds []dest
-			for _, d := range r.GetRoute() {
-				ds = append(ds, dest{d.GetDestination().GetHost(), d.GetDestination().GetPort().GetNumber(), vs.Obj.Namespace})
-			}
-			add("http", i, httpMatch(r), ds, true)
-		}
-	case tlsState == "passthrough":
-		for i, r := range vs.Obj.Spec.GetTls() {
-			var ds []dest
-			for _, d := range r.GetRoute() {
-				ds = append(ds, dest{d.GetDestination().GetHost(), d.GetDestination().GetPort().GetNumber(), vs.Obj.Namespace})
-			}
-			add("tls", i, "", ds, false)
-		}
-	default:
-		for i, r := range vs.Obj.Spec.GetTcp() {
-			if !tcpMatchesPort(r, uint32(port)) {
-				continue
-			}
-			var ds []dest
-			for _, d := range r.GetRoute() {
-				ds = append(ds, dest{d.GetDestination().GetHost(), d.GetDestination().GetPort().GetNumber(), vs.Obj.Namespace})
-			}
-			add("tcp", i, "", ds, false)
-		}
-	}
-}
-
-func tcpMatchesPort(r *networkingapi.TCPRoute, port uint32) bool {
-	if len(r.GetMatch()) == 0 {
-		return true
-	}
-	for _, m := range r.GetMatch() {
-		if m.GetPort() == 0 || m.GetPort() == port {
-			return true
-		}
-	}
-	return false
-}
-
-// httpMatch summarises the first URI match of an HTTP route.
-// delegateMatch is the merged match of a delegate route under its root
-// route: the root's URI match, narrowed by the delegate's.
-func delegateMatch(root, delegate *networkingapi.HTTPRoute) string {
-	r, d := httpMatch(root), httpMatch(delegate)
-	switch {
-	case d == "/" || d == r:
-		return r
-	case r == "/":
-		return d
-	}
-	return r + " and " + d
-}
-
-func httpMatch(r *networkingapi.HTTPRoute) string {
-	for _, m := range r.GetMatch() {
-		u := m.GetUri()
-		switch {
-		case u.GetPrefix() != "":
-			return u.GetPrefix()
-		case u.GetExact() != "":
-			return u.GetExact() + " (exact)"
-		case u.GetRegex() != "":
-			return "~" + u.GetRegex()
-		}
-	}
-	return "/"
 }
 
 // gatewayDestination links a route to its destination as the model

@@ -26,8 +26,8 @@ type ingressClass struct {
 // classFor is the builder's view of a resolved class (model.IngressClass):
 // its controller workloads, or an assumed controller when none is in the
 // input.
-func (b *builder) classFor(mc *model.IngressClass, cache map[string]*ingressClass) *ingressClass {
-	if c, ok := cache[mc.Name]; ok {
+func (b *builder) classFor(mc *model.IngressClass) *ingressClass {
+	if c, ok := b.classes[mc.Name]; ok {
 		return c
 	}
 	c := &ingressClass{name: mc.Name, controller: mc.Controller}
@@ -45,7 +45,7 @@ func (b *builder) classFor(mc *model.IngressClass, cache map[string]*ingressClas
 			w.node.Workload.Controller = "IngressClass " + mc.Name
 		}
 	}
-	cache[mc.Name] = c
+	b.classes[mc.Name] = c
 	return c
 }
 
@@ -71,79 +71,53 @@ func (b *builder) assumedController(c *ingressClass) *workload {
 	return w
 }
 
-// addIngresses adds a route node per Ingress rule path (and default
-// backend), forwarding edges from the class's controllers, and routed hops
-// from each controller to the backend Service's pods.
+// addIngresses resolves each Ingress's class to the controllers that serve
+// it (or an assumed controller) and notes Ingresses no controller serves.
 func (b *builder) addIngresses() {
-	cache := map[string]*ingressClass{}
 	if defaults := b.m.DefaultClasses(); len(defaults) > 1 {
 		b.g.AddNotSeen("several IngressClasses are marked default; %s assumed for Ingresses without a class", defaults[0].Key.Name)
 	}
 	for _, ing := range b.m.Ingresses() {
-		owner := graph.EvidenceOf(ing.Entry)
 		if ing.Class == nil {
 			b.g.AddNotSeen("Ingress %s/%s (%s): no ingressClassName, no class annotation and no default IngressClass: no controller serves it (if the cluster has a default class outside the input, name it with --default-ingress-class)", ing.Obj.Namespace, ing.Obj.Name, ing.Entry.Origin)
 			continue
 		}
-		class := b.classFor(ing.Class, cache)
+		class := b.classFor(ing.Class)
 		if ing.Class.Object == nil && class.controller == "" {
 			b.g.AddNotSeen("Ingress %s/%s (%s): class %q (from %s) has no IngressClass object and is not a well-known class name", ing.Obj.Namespace, ing.Obj.Name, ing.Entry.Origin, ing.Class.Name, ing.ClassFrom)
-		}
-		tlsHosts := map[string]bool{}
-		for _, t := range ing.Obj.Spec.TLS {
-			for _, h := range t.Hosts {
-				tlsHosts[h] = true
-			}
-		}
-		if be := ing.Obj.Spec.DefaultBackend; be != nil {
-			label := fmt.Sprintf("Ingress %s/%s default backend", ing.Obj.Namespace, ing.Obj.Name)
-			b.ingressRoute(class, ing.Obj, owner, label, "*", "/", "", len(ing.Obj.Spec.TLS) > 0, *be)
-		}
-		for _, rule := range ing.Obj.Spec.Rules {
-			host := rule.Host
-			if host == "" {
-				host = "*"
-			}
-			if rule.HTTP == nil {
-				continue
-			}
-			for _, p := range rule.HTTP.Paths {
-				path := p.Path
-				if path == "" {
-					path = "/"
-				}
-				pathType := ""
-				if p.PathType != nil {
-					pathType = string(*p.PathType)
-				}
-				label := fmt.Sprintf("Ingress %s/%s %s%s", ing.Obj.Namespace, ing.Obj.Name, host, path)
-				b.ingressRoute(class, ing.Obj, owner, label, host, path, pathType, tlsHosts[rule.Host] || (rule.Host == "" && len(ing.Obj.Spec.TLS) > 0), p.Backend)
-			}
 		}
 	}
 }
 
-func (b *builder) ingressRoute(class *ingressClass, ing *networkingv1.Ingress, owner graph.Evidence, label, host, path, pathType string, tls bool, be networkingv1.IngressBackend) {
-	tlsState, proto := "none", "HTTP"
-	if tls {
-		tlsState, proto = "terminated", "HTTPS"
+// ingressRoute adds the route node of an Ingress rule path (or default
+// backend), forwarding edges from the class's controllers, and routed hops
+// from each controller to the backend Service's pods.
+func (b *builder) ingressRoute(r *model.Route) {
+	ing := r.Listener.Ingress
+	class := b.classFor(ing.Class)
+	owner := graph.EvidenceOf(r.Entry)
+	label := fmt.Sprintf("Ingress %s/%s %s%s", ing.Obj.Namespace, ing.Obj.Name, r.Host, r.Match)
+	if r.DefaultBackend {
+		label = fmt.Sprintf("Ingress %s/%s default backend", ing.Obj.Namespace, ing.Obj.Name)
 	}
-	route := b.g.AddNode(&graph.Node{Kind: graph.KindRoute, Namespace: ing.Namespace, Name: ing.Name, Label: label,
+	tlsState := string(r.Listener.TLS.Mode)
+	route := b.g.AddNode(&graph.Node{Kind: graph.KindRoute, Namespace: ing.Obj.Namespace, Name: ing.Obj.Name, Label: label,
 		Evidence: append([]graph.Evidence{owner}, class.evidence...),
-		Route:    &graph.RouteInfo{Type: "Ingress", Host: host, Path: path, PathType: pathType, Protocol: proto, TLS: tlsState, Owner: owner}})
+		Route:    &graph.RouteInfo{Type: "Ingress", Host: r.Host, Path: r.Match, PathType: r.PathType, Protocol: r.Protocol(), TLS: tlsState, Owner: owner}})
 	for _, c := range class.controllers {
-		b.g.Connect(c.node, route, &graph.Edge{Kind: graph.EdgeForwards, Match: host + path, TLS: tlsState, Evidence: []graph.Evidence{owner}})
+		b.g.Connect(c.node, route, &graph.Edge{Kind: graph.EdgeForwards, Match: r.Host + r.Match, TLS: tlsState, Evidence: []graph.Evidence{owner}})
 	}
-	ms, port, problem := b.m.IngressBackend(ing.Namespace, be)
+	be := *r.Destinations[0].Backend
+	ms, port, problem := b.m.IngressBackend(ing.Obj.Namespace, be)
 	switch {
 	case be.Service == nil:
 		// Resource backends (e.g. storage buckets) do not reach workloads.
 		return
 	case problem == model.DestinationHostMissing:
-		b.broken(route, owner, fmt.Sprintf("backend Service %s/%s not found", ing.Namespace, be.Service.Name))
+		b.broken(route, owner, fmt.Sprintf("backend Service %s/%s not found", ing.Obj.Namespace, be.Service.Name))
 		return
 	case problem == model.DestinationPortMissing:
-		b.broken(route, owner, fmt.Sprintf("Service %s/%s has no port %s", ing.Namespace, be.Service.Name, backendPort(be)))
+		b.broken(route, owner, fmt.Sprintf("Service %s/%s has no port %s", ing.Obj.Namespace, be.Service.Name, backendPort(be)))
 		return
 	}
 	svc := b.services[ms.Key]

@@ -10,7 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/shadowroute/shadowroute/graph/hosts"
-	"github.com/shadowroute/shadowroute/graph/protocol"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
@@ -205,11 +204,11 @@ type GatewayListener struct {
 // found is false when no server of any Gateway is on the port.
 func (m *Model) GatewayListenerOn(proxy *inventory.Workload, port int32) (GatewayListener, bool) {
 	key := listenerKey{proxy, port}
-	if c, ok := m.listeners[key]; ok {
+	if c, ok := m.proxyPorts[key]; ok {
 		return c.listener, c.found
 	}
 	l, found := m.gatewayListenerOn(proxy, port)
-	m.listeners[key] = cachedListener{l, found}
+	m.proxyPorts[key] = cachedListener{l, found}
 	return l, found
 }
 
@@ -235,19 +234,15 @@ func (m *Model) gatewayListenerOn(proxy *inventory.Workload, port int32) (l Gate
 		}
 	}
 	for _, gw := range m.GatewaysOf(proxy) {
-		for _, server := range gw.Obj.Spec.GetServers() {
-			if !numbers[server.GetPort().GetNumber()] {
+		for _, sl := range m.ListenersOf(gw.Entry) {
+			if !numbers[uint32(sl.Port)] {
 				continue
 			}
 			found = true
-			proto := protocol.Parse(server.GetPort().GetProtocol())
-			mode := server.GetTls().GetMode()
-			passthrough := mode == networkingapi.ServerTLSSettings_PASSTHROUGH || mode == networkingapi.ServerTLSSettings_AUTO_PASSTHROUGH
-			http := proto.IsHTTP() || (proto == protocol.HTTPS && !passthrough)
-			l.HTTP = l.HTTP || http
-			what := fmt.Sprintf("Gateway %s server %d (%s", gw.Key, server.GetPort().GetNumber(), strings.ToUpper(server.GetPort().GetProtocol()))
-			if server.GetTls() != nil {
-				what += ", " + mode.String()
+			l.HTTP = l.HTTP || sl.ServesHTTP()
+			what := fmt.Sprintf("Gateway %s server %d (%s", gw.Key, sl.Port, sl.Protocol)
+			if sl.Server.GetTls() != nil {
+				what += ", " + sl.Server.GetTls().GetMode().String()
 			}
 			l.Servers = append(l.Servers, what+")")
 		}

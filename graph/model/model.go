@@ -101,8 +101,15 @@ type Model struct {
 	ingresses    []*Ingress
 	ingressByObj map[*networkingv1.Ingress]*Ingress
 
-	// listeners caches GatewayListenerOn per proxy and port.
-	listeners map[listenerKey]cachedListener
+	// listenerList, listenersByEntry and routeList are resolved on first
+	// use (listeners.go, routes.go).
+	listenerList     []*Listener
+	listenersByEntry map[*inventory.Object][]*Listener
+	routeList        []*Route
+	routeGaps        []RouteGap
+
+	// proxyPorts caches GatewayListenerOn per proxy and port.
+	proxyPorts map[listenerKey]cachedListener
 	// typedCache holds typed object lists by kind (objects.go).
 	typedCache map[schema.GroupKind]any
 
@@ -125,7 +132,7 @@ func New(inv *inventory.Inventory, opts Options) *Model {
 		servicesOf:   map[*inventory.Workload][]*Service{},
 		gatewayByKey: map[string]*Gateway{},
 		typedCache:   map[schema.GroupKind]any{},
-		listeners:    map[listenerKey]cachedListener{},
+		proxyPorts:   map[listenerKey]cachedListener{},
 	}
 	for _, w := range inv.Workloads() {
 		if hook := HelmHook(w); hook != "" {

@@ -1,0 +1,252 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+
+	networkingapi "istio.io/api/networking/v1alpha3"
+
+	"github.com/shadowroute/shadowroute/graph/hosts"
+	"github.com/shadowroute/shadowroute/graph/protocol"
+	"github.com/shadowroute/shadowroute/sources/inventory"
+)
+
+// ListenerKind says which object declares a listener.
+type ListenerKind int
+
+// Listener kinds. Gateway API listeners are the next kind to plug in.
+const (
+	// IngressHTTP is the plaintext listener an Ingress controller opens for
+	// every host of an Ingress.
+	IngressHTTP ListenerKind = iota + 1
+	// IngressHTTPS is the TLS listener of one spec.tls entry: its hosts,
+	// served with its secretName.
+	IngressHTTPS
+	// GatewayServer is one server of an Istio Gateway.
+	GatewayServer
+)
+
+// TLSMode is what a listener does with TLS.
+type TLSMode string
+
+// TLS modes (the route TLS states of the graph).
+const (
+	TLSNone        TLSMode = "none"
+	TLSTerminated  TLSMode = "terminated"
+	TLSPassthrough TLSMode = "passthrough"
+	TLSMutual      TLSMode = "mutual"
+	// TLSIstioMutual accepts only clients with an Istio workload
+	// certificate: nothing outside the mesh completes the handshake.
+	TLSIstioMutual TLSMode = "istio-mutual"
+)
+
+// Listener is where an entry proxy accepts connections for a set of hosts:
+// an Istio Gateway server, or the HTTP and HTTPS listeners an Ingress
+// controller opens for an Ingress. Rules read listeners instead of
+// enumerating each routing kind.
+type Listener struct {
+	Kind ListenerKind
+	// Entry is the declaring object (the Ingress or the Gateway).
+	Entry *inventory.Object
+	// Ingress is set for Ingress listeners, Gateway and Server for Gateway
+	// servers.
+	Ingress *Ingress
+	Gateway *Gateway
+	Server  *networkingapi.Server
+	// Index is the server's index in spec.servers, or the entry's in
+	// spec.tls; 0 for an IngressHTTP listener.
+	Index int
+	// Port is the Gateway server port, 80 or 443 for Ingress listeners.
+	Port int32
+	// Protocol is the protocol as written, upper-cased (HTTP, HTTPS, TLS,
+	// TCP, MONGO, ...).
+	Protocol string
+	TLS      ListenerTLS
+	// Hosts are the host names the listener accepts, in order.
+	Hosts []ListenerHost
+}
+
+// ListenerTLS is a listener's TLS configuration.
+type ListenerTLS struct {
+	Mode TLSMode
+	// HTTPSRedirect: a plaintext listener answering every request with a
+	// redirect to HTTPS.
+	HTTPSRedirect bool
+	// MinVersion and MaxVersion are the protocol bounds as Istio names
+	// them (TLSV1_0 ... TLSV1_3), "" when not set.
+	MinVersion, MaxVersion string
+	// Ciphers are the cipher suites configured, as written.
+	Ciphers []string
+	// Credentials are the Secret names served (credentialName(s),
+	// secretName), as written, without empty ones.
+	Credentials []string
+}
+
+// ListenerHost is one host a listener accepts. Namespace is the namespace
+// part of a Gateway server host ("*" when any namespace may bind, "." for
+// the Gateway's own); DNS the host name ("*" for every host).
+type ListenerHost struct {
+	Raw, Namespace, DNS string
+}
+
+// Proxies returns the workloads serving the listener: the Gateway's
+// proxies, or the Ingress class's controllers (none when no controller is
+// in the input).
+func (l *Listener) Proxies() []*inventory.Workload {
+	switch {
+	case l.Gateway != nil:
+		return l.Gateway.Proxies
+	case l.Ingress != nil && l.Ingress.Class != nil:
+		return l.Ingress.Class.Controllers
+	}
+	return nil
+}
+
+// Terminates reports whether the listener terminates TLS (so its
+// protocol, cipher and certificate settings apply).
+func (l *Listener) Terminates() bool {
+	switch l.Protocol {
+	case "HTTPS", "TLS":
+		return l.TLS.Mode != TLSPassthrough
+	}
+	return false
+}
+
+// Plaintext reports whether the listener is an HTTP one receiving
+// requests unencrypted: HTTP, HTTP2, HTTP_PROXY, GRPC, GRPC-WEB
+// (protocol.Protocol.IsHTTP, as istio/istio pilot/pkg/model/gateway
+// IsHTTPServer decides).
+func (l *Listener) Plaintext() bool { return protocol.Parse(l.Protocol).IsHTTP() }
+
+// ServesHTTP reports whether requests reach an HTTP filter chain, so HTTP
+// routes apply: plaintext HTTP listeners and HTTPS listeners that terminate
+// TLS (istio/istio pilot/pkg/model/gateway IsHTTPServer, used by
+// pilot/pkg/networking/core/gateway.go buildGatewayListeners; an HTTPS
+// server without a tls block, which validation refuses, is taken to
+// terminate).
+func (l *Listener) ServesHTTP() bool {
+	return l.Plaintext() || (l.Protocol == "HTTPS" && l.TLS.Mode != TLSPassthrough)
+}
+
+// Describe names the listener for messages, e.g. "Gateway
+// istio-system/public port 443".
+func (l *Listener) Describe() string {
+	return fmt.Sprintf("%s %s/%s port %d", l.Entry.Key.Kind, l.Entry.Key.Namespace, l.Entry.Key.Name, l.Port)
+}
+
+// Listeners returns every listener: each Ingress's HTTP listener and one
+// per spec.tls entry, in inventory order, then each Gateway's servers in
+// order.
+func (m *Model) Listeners() []*Listener {
+	if m.listenerList == nil {
+		m.resolveListeners()
+	}
+	return append([]*Listener(nil), m.listenerList...)
+}
+
+// ListenersOf returns the listeners an object (Ingress or Gateway)
+// declares, in order.
+func (m *Model) ListenersOf(entry *inventory.Object) []*Listener {
+	if m.listenerList == nil {
+		m.resolveListeners()
+	}
+	return m.listenersByEntry[entry]
+}
+
+func (m *Model) resolveListeners() {
+	m.listenerList = []*Listener{}
+	m.listenersByEntry = map[*inventory.Object][]*Listener{}
+	add := func(l *Listener) {
+		m.listenerList = append(m.listenerList, l)
+		m.listenersByEntry[l.Entry] = append(m.listenersByEntry[l.Entry], l)
+	}
+	for _, ing := range m.Ingresses() {
+		for _, l := range ingressListeners(ing) {
+			add(l)
+		}
+	}
+	for _, gw := range m.gateways {
+		for i, s := range gw.Obj.Spec.GetServers() {
+			add(gatewayServerListener(gw, i, s))
+		}
+	}
+}
+
+// ingressListeners are the listeners an Ingress controller opens for an
+// Ingress: plaintext HTTP for every rule host (and "*" for a rule without
+// host or a default backend), and per spec.tls entry an HTTPS listener for
+// its hosts with its secretName
+// (https://kubernetes.io/docs/concepts/services-networking/ingress/#tls).
+func ingressListeners(ing *Ingress) []*Listener {
+	http := &Listener{Kind: IngressHTTP, Entry: ing.Entry, Ingress: ing, Port: 80, Protocol: "HTTP", TLS: ListenerTLS{Mode: TLSNone}}
+	seen := map[string]bool{}
+	addHost := func(h string) {
+		if h == "" {
+			h = "*"
+		}
+		if !seen[h] {
+			seen[h] = true
+			http.Hosts = append(http.Hosts, ListenerHost{Raw: h, DNS: h})
+		}
+	}
+	if ing.Obj.Spec.DefaultBackend != nil {
+		addHost("")
+	}
+	for _, r := range ing.Obj.Spec.Rules {
+		addHost(r.Host)
+	}
+	out := []*Listener{http}
+	for i, t := range ing.Obj.Spec.TLS {
+		l := &Listener{Kind: IngressHTTPS, Entry: ing.Entry, Ingress: ing, Index: i, Port: 443, Protocol: "HTTPS", TLS: ListenerTLS{Mode: TLSTerminated}}
+		if t.SecretName != "" {
+			l.TLS.Credentials = []string{t.SecretName}
+		}
+		for _, h := range t.Hosts {
+			l.Hosts = append(l.Hosts, ListenerHost{Raw: h, DNS: h})
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// gatewayServerListener is a Gateway server as a listener. The protocol
+// decides first; the TLS mode matters only for HTTPS and TLS servers
+// (istio/istio pilot/pkg/model/gateway.go: an HTTP server with a tls block
+// is an HTTPS-redirect server, never a TLS one).
+func gatewayServerListener(gw *Gateway, i int, s *networkingapi.Server) *Listener {
+	l := &Listener{Kind: GatewayServer, Entry: gw.Entry, Gateway: gw, Server: s, Index: i,
+		Port: int32(s.GetPort().GetNumber()), Protocol: strings.ToUpper(s.GetPort().GetProtocol()), TLS: ListenerTLS{Mode: TLSNone}}
+	tls := s.GetTls()
+	if l.Protocol == "HTTPS" || l.Protocol == "TLS" {
+		switch tls.GetMode() {
+		case networkingapi.ServerTLSSettings_PASSTHROUGH, networkingapi.ServerTLSSettings_AUTO_PASSTHROUGH:
+			l.TLS.Mode = TLSPassthrough
+		case networkingapi.ServerTLSSettings_ISTIO_MUTUAL:
+			l.TLS.Mode = TLSIstioMutual
+		case networkingapi.ServerTLSSettings_MUTUAL:
+			l.TLS.Mode = TLSMutual
+		default:
+			l.TLS.Mode = TLSTerminated
+		}
+	}
+	l.TLS.HTTPSRedirect = l.Plaintext() && tls.GetHttpsRedirect()
+	if tls != nil {
+		if v := tls.GetMinProtocolVersion(); v != networkingapi.ServerTLSSettings_TLS_AUTO {
+			l.TLS.MinVersion = v.String()
+		}
+		if v := tls.GetMaxProtocolVersion(); v != networkingapi.ServerTLSSettings_TLS_AUTO {
+			l.TLS.MaxVersion = v.String()
+		}
+		l.TLS.Ciphers = tls.GetCipherSuites()
+		for _, c := range append([]string{tls.GetCredentialName()}, tls.GetCredentialNames()...) {
+			if c != "" {
+				l.TLS.Credentials = append(l.TLS.Credentials, c)
+			}
+		}
+	}
+	for _, h := range s.GetHosts() {
+		sh := hosts.ParseServerHost(h)
+		l.Hosts = append(l.Hosts, ListenerHost{Raw: h, Namespace: sh.Namespace, DNS: sh.DNS})
+	}
+	return l
+}
