@@ -191,33 +191,23 @@ func conflictIngressBackend(m *model.Model, ns string, be networkingv1.IngressBa
 	return "no backend"
 }
 
+// ingressConflicts groups the Ingress rule paths the model routes
+// (model.Routes: only Ingresses with a class have routes) by class, host
+// and path, oldest Ingress first.
 func (c *conflictPass) ingressConflicts() {
-	ings := c.p.Model.IngressObjects()
-	conflictOldestFirst(ings, func(t inventory.TypedObject[*networkingv1.Ingress]) *inventory.Object { return t.Entry })
+	var routes []*model.Route
+	for _, r := range c.p.Model.Routes() {
+		if r.Kind == model.IngressRoute && !r.DefaultBackend {
+			routes = append(routes, r)
+		}
+	}
+	conflictOldestFirst(routes, func(r *model.Route) *inventory.Object { return r.Entry })
 	var groups conflictGroups
-	for _, ing := range ings {
-		mc := c.conflictIngressClass(ing.Obj)
-		if mc == nil {
-			continue // no controller serves it
-		}
-		class := mc.Name
-		for _, rule := range ing.Obj.Spec.Rules {
-			if rule.HTTP == nil {
-				continue
-			}
-			host := strings.ToLower(rule.Host)
-			if host == "" {
-				host = "*"
-			}
-			for _, p := range rule.HTTP.Paths {
-				path := p.Path
-				if path == "" {
-					path = "/"
-				}
-				groups.add(class+"\x00"+host+"\x00"+path, conflictClaim{obj: ing.Entry, what: fmt.Sprintf("%s%s (class %s)", host, path, class),
-					backend: conflictIngressBackend(c.p.Model, ing.Obj.Namespace, p.Backend)})
-			}
-		}
+	for _, r := range routes {
+		class := r.Listener.Ingress.Class.Name
+		host := strings.ToLower(r.Host)
+		groups.add(class+"\x00"+host+"\x00"+r.Match, conflictClaim{obj: r.Entry, what: fmt.Sprintf("%s%s (class %s)", host, r.Match, class),
+			backend: conflictIngressBackend(c.p.Model, r.Entry.Key.Namespace, *r.Destinations[0].Backend)})
 	}
 	c.out = append(c.out, groups.findings(c.p, "Ingress")...)
 }
@@ -406,10 +396,10 @@ func (c *conflictPass) ingressIstioConflicts() {
 		}
 		istio[h] = append(istio[h], o)
 	}
-	for _, gw := range c.p.Model.GatewayObjects() {
-		for _, s := range gw.Obj.Spec.GetServers() {
-			for _, sh := range s.GetHosts() {
-				addHost(hosts.ParseServerHost(sh).DNS, gw.Entry)
+	for _, l := range c.p.Model.Listeners() {
+		if l.Kind == model.GatewayServer {
+			for _, h := range l.Hosts {
+				addHost(h.DNS, l.Entry)
 			}
 		}
 	}
@@ -470,7 +460,7 @@ func (c *conflictPass) gatewayConflicts() {
 			if !c.sameProxies(earlier, later) {
 				continue
 			}
-			if clash := conflictServers(earlier.Obj, later.Obj); clash != "" {
+			if clash := conflictServers(c.p.Model.ListenersOf(earlier.Entry), c.p.Model.ListenersOf(later.Entry)); clash != "" {
 				parts = append(parts, fmt.Sprintf("Gateway %s (%s)", conflictName(earlier.Entry), clash))
 				ev = append(ev, graph.EvidenceOf(earlier.Entry))
 			}
@@ -502,18 +492,18 @@ func (c *conflictPass) sameProxies(a, b inventory.TypedObject[*istionetv1.Gatewa
 	return false
 }
 
-// conflictServers describes the first pair of servers of a and b on the
-// same port with overlapping hosts, or "".
-func conflictServers(a, b *istionetv1.Gateway) string {
-	for _, sb := range b.Spec.GetServers() {
-		for _, sa := range a.Spec.GetServers() {
-			if sa.GetPort().GetNumber() != sb.GetPort().GetNumber() {
+// conflictServers describes the first pair of servers of a and b (two
+// Gateways' listeners) on the same port with overlapping hosts, or "".
+func conflictServers(a, b []*model.Listener) string {
+	for _, sb := range b {
+		for _, sa := range a {
+			if sa.Port != sb.Port {
 				continue
 			}
-			for _, hb := range sb.GetHosts() {
-				for _, ha := range sa.GetHosts() {
-					if hosts.Match(hosts.ParseServerHost(ha).DNS, hosts.ParseServerHost(hb).DNS) {
-						return fmt.Sprintf("port %d: %s overlaps %s", sb.GetPort().GetNumber(), hb, ha)
+			for _, hb := range sb.Hosts {
+				for _, ha := range sa.Hosts {
+					if hosts.Match(ha.DNS, hb.DNS) {
+						return fmt.Sprintf("port %d: %s overlaps %s", sb.Port, hb.Raw, ha.Raw)
 					}
 				}
 			}

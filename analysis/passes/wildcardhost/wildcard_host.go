@@ -6,13 +6,12 @@ import (
 	"strings"
 
 	"github.com/shadowroute/shadowroute/analysis/passes/internal/passutil"
+	"github.com/shadowroute/shadowroute/graph/model"
 
 	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/graph"
-	"github.com/shadowroute/shadowroute/graph/hosts"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
@@ -37,16 +36,31 @@ var Rule = &analysis.Rule{
 func runWildcardHost(p *analysis.Pass) []analysis.Finding {
 	routes := whRouteNodes(p.Graph)
 	var out []analysis.Finding
-	for _, ing := range p.Model.IngressObjects() {
-		if f, ok := whIngress(p, ing, routes); ok {
-			out = append(out, f)
+	var servers []*model.Listener
+	flush := func() {
+		if len(servers) > 0 {
+			if f, ok := whGateway(p, servers, routes); ok {
+				out = append(out, f)
+			}
+			servers = nil
 		}
 	}
-	for _, gw := range p.Model.GatewayObjects() {
-		if f, ok := whGateway(p, gw, routes); ok {
-			out = append(out, f)
+	// Listeners come grouped by the object declaring them; one finding per
+	// object.
+	for _, l := range p.Model.Listeners() {
+		switch l.Kind {
+		case model.IngressHTTP:
+			if f, ok := whIngress(p, l.Ingress, routes); ok {
+				out = append(out, f)
+			}
+		case model.GatewayServer:
+			if len(servers) > 0 && servers[0].Entry != l.Entry {
+				flush()
+			}
+			servers = append(servers, l)
 		}
 	}
+	flush()
 	for _, vs := range p.Model.VirtualServices() {
 		if f, ok := whVirtualService(p, vs, routes); ok {
 			out = append(out, f)
@@ -57,7 +71,7 @@ func runWildcardHost(p *analysis.Pass) []analysis.Finding {
 
 // whIngress: a rule without host, a wildcard rule host, or a default
 // backend (which answers every host no rule names).
-func whIngress(p *analysis.Pass, ing inventory.TypedObject[*networkingv1.Ingress], routes []*graph.Node) (analysis.Finding, bool) {
+func whIngress(p *analysis.Pass, ing *model.Ingress, routes []*graph.Node) (analysis.Finding, bool) {
 	var what []string
 	routeHosts := map[string]bool{}
 	if ing.Obj.Spec.DefaultBackend != nil {
@@ -100,19 +114,20 @@ func whIngress(p *analysis.Pass, ing inventory.TypedObject[*networkingv1.Ingress
 
 // whGateway: a server host whose DNS part is "*" ("*", "*/*", "ns/*",
 // "./*"): the server accepts every host, and with "*/" every namespace may
-// bind VirtualServices to it.
-func whGateway(p *analysis.Pass, gw inventory.TypedObject[*istionetv1.Gateway], routes []*graph.Node) (analysis.Finding, bool) {
+// bind VirtualServices to it. servers are one Gateway's listeners.
+func whGateway(p *analysis.Pass, servers []*model.Listener, routes []*graph.Node) (analysis.Finding, bool) {
 	var what []string
 	ports := map[int32]bool{}
 	binders := map[string]bool{}
-	for _, s := range gw.Obj.Spec.GetServers() {
+	gw := servers[0].Entry
+	for _, l := range servers {
 		var wild []string
-		for _, h := range s.GetHosts() {
-			if sh := hosts.ParseServerHost(h); sh.DNS == "*" {
-				wild = append(wild, h)
-				ns := sh.Namespace
+		for _, h := range l.Hosts {
+			if h.DNS == "*" {
+				wild = append(wild, h.Raw)
+				ns := h.Namespace
 				if ns == "." {
-					ns = gw.Obj.Namespace
+					ns = gw.Key.Namespace
 				}
 				binders[ns] = true
 			}
@@ -120,14 +135,13 @@ func whGateway(p *analysis.Pass, gw inventory.TypedObject[*istionetv1.Gateway], 
 		if len(wild) == 0 {
 			continue
 		}
-		port := int32(s.GetPort().GetNumber())
-		ports[port] = true
-		what = append(what, fmt.Sprintf("server on port %d (%s) has host %s", port, strings.ToUpper(s.GetPort().GetProtocol()), strings.Join(wild, ", ")))
+		ports[l.Port] = true
+		what = append(what, fmt.Sprintf("server on port %d (%s) has host %s", l.Port, l.Protocol, strings.Join(wild, ", ")))
 	}
 	if len(what) == 0 {
 		return analysis.Finding{}, false
 	}
-	target := passutil.Ref(gw.Entry)
+	target := passutil.Ref(gw)
 	reached := whReachedDatabases(p.Graph, routes, func(r *graph.Node) bool {
 		return r.Route.Type == "VirtualService" && ports[r.Route.Port] && whViaGateway(r, target)
 	})
@@ -141,8 +155,8 @@ func whGateway(p *analysis.Pass, gw inventory.TypedObject[*istionetv1.Gateway], 
 		who = "namespace " + strings.Join(list, ", ")
 	}
 	msg := fmt.Sprintf("Gateway %s/%s %s: it accepts every host name, so a VirtualService from %s can publish any host on it, and requests for names nobody owns still reach its listeners",
-		gw.Obj.Namespace, gw.Obj.Name, strings.Join(what, "; "), who)
-	return whFinding(p, target, msg, gw.Entry, reached), true
+		gw.Key.Namespace, gw.Key.Name, strings.Join(what, "; "), who)
+	return whFinding(p, target, msg, gw, reached), true
 }
 
 // whVirtualService: host "*" on a VirtualService bound to a gateway other
