@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/shadowroute/shadowroute/analysis"
+	"github.com/shadowroute/shadowroute/analysis/rules"
 	"github.com/shadowroute/shadowroute/graph/build"
 	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/sources/manifest/manifesttest"
@@ -19,7 +20,7 @@ func benchmarkCluster(b *testing.B, namespaces, apps int) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		findings = len(analysis.Analyze(g).Findings)
+		findings = len(rules.Analyze(g).Findings)
 	}
 	b.ReportMetric(float64(len(inv.Workloads())), "workloads")
 	b.ReportMetric(float64(findings), "findings")
@@ -37,7 +38,7 @@ func TestSyntheticClusterFindings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := analysis.Analyze(g)
+	res := rules.Analyze(g)
 	if len(res.Findings) != 3 {
 		t.Fatalf("findings = %d, want 3 (one shadow-route per team database)", len(res.Findings))
 	}

@@ -89,59 +89,6 @@ func (r *Rule) Message(code string) (Message, bool) {
 	return Message{}, false
 }
 
-// Titles of the path rules (the finding code uses them without referring
-// to the Rule values, which refer back to that code).
-const (
-	titleShadowRoute = "Internet path to a database bypasses mesh authentication"
-	// titleShadowRouteNoMesh frames the same finding when the input has
-	// no service mesh: there is nothing to bypass.
-	titleShadowRouteNoMesh = "Internet path to a database with no mesh authentication"
-	titleDirectExposure    = "Database exposed without an intermediate workload"
-	titleMeshUnrestricted  = "Any mesh workload may connect to a reachable database"
-	titleBrokenRoute       = "Route can never deliver"
-)
-
-// Codes of the path rules' messages.
-const (
-	codeShadowRouteIntoDatabase = "SR0101"
-	codeShadowRouteEarlierHop   = "SR0102"
-	codeDirectExposureInternet  = "SR0201"
-	codeDirectExposurePrivate   = "SR0202"
-	codeMeshUnrestricted        = "SR0301"
-	codeBrokenRoute             = "SR0401"
-)
-
-// The path rules: they share one path search (Pass.paths).
-var (
-	RuleShadowRoute = &Rule{Slug: "shadow-route", Severity: Critical, Title: titleShadowRoute,
-		Summary: "a path from the internet to a database with a plaintext workload-to-workload hop (critical into the database, high earlier)",
-		Doc:     "docs/rules/shadow-route.md", Needs: NeedPaths, Run: pathRule("shadow-route"),
-		Messages: []Message{
-			{codeShadowRouteIntoDatabase, Critical, "the hop into the database is plaintext, so mesh authentication never sees the client"},
-			{codeShadowRouteEarlierHop, High, "the database is reached over mTLS, but an earlier workload-to-workload hop on the path is plaintext"},
-		}}
-	RuleDirectExposure = &Rule{Slug: "direct-exposure", Severity: Critical, Title: titleDirectExposure,
-		Summary: "an entrypoint or a route leads straight to a database (critical from the internet, medium from the private network)",
-		Doc:     "docs/rules/direct-exposure.md", Needs: NeedPaths, Run: pathRule("direct-exposure"),
-		Messages: []Message{
-			{codeDirectExposureInternet, Critical, "an entrypoint or a route leads straight from the internet to the database"},
-			{codeDirectExposurePrivate, Medium, "an entrypoint or a route leads straight from the private network to the database"},
-		}}
-	RuleMeshUnrestricted = &Rule{Slug: "mesh-unrestricted", Severity: Medium, Title: titleMeshUnrestricted,
-		Summary: "a database reached over mTLS only, with no ALLOW policy naming who may connect",
-		Doc:     "docs/rules/mesh-unrestricted.md", Needs: NeedPaths, Run: pathRule("mesh-unrestricted"),
-		Messages: []Message{{codeMeshUnrestricted, Medium, "the database is reached over mTLS, but no ALLOW policy limits the hop into it to named identities"}}}
-	RuleBrokenRoute = &Rule{Slug: "broken-route", Severity: Medium, Title: titleBrokenRoute,
-		Summary: "an Ingress or VirtualService route refused by STRICT mTLS, with no backend pods or no such port",
-		Doc:     "docs/rules/broken-route.md", Run: func(p *Pass) []Finding { return brokenRoutes(p.Graph) },
-		Messages: []Message{{codeBrokenRoute, Medium, "a route that can never deliver: refused by STRICT mTLS, no backend pods, or no such port"}}}
-)
-
-// PathRules lists the path rules in catalogue order.
-func PathRules() []*Rule {
-	return []*Rule{RuleShadowRoute, RuleDirectExposure, RuleMeshUnrestricted, RuleBrokenRoute}
-}
-
 // Ref names an object.
 type Ref struct {
 	Kind      string `json:"kind"`

@@ -42,8 +42,8 @@ func stateID(n *graph.Node, tainted, usedLateral bool) int64 {
 // isLateral: a network edge that follows no route (a pivot).
 func isLateral(e *graph.Edge) bool { return e.Kind == graph.EdgeNetwork && !e.Routed }
 
-// carries reports whether an edge carries traffic toward a workload.
-func carries(e *graph.Edge) bool {
+// Carries reports whether an edge carries traffic toward a workload.
+func Carries(e *graph.Edge) bool {
 	switch e.Kind {
 	case graph.EdgeExposes, graph.EdgeNetwork:
 		return true
@@ -53,12 +53,12 @@ func carries(e *graph.Edge) bool {
 	return false
 }
 
-// bypasses reports whether a hop is a workload-to-workload connection that
+// Bypasses reports whether a hop is a workload-to-workload connection that
 // is not mesh-authenticated. A hop into an ingress proxy is not: an Istio
 // gateway's listeners and an Ingress controller are the front door, built to
 // take client traffic in plaintext, so reaching one is an entry; the hop out
 // of it toward a workload is judged on its own.
-func bypasses(e *graph.Edge) bool {
+func Bypasses(e *graph.Edge) bool {
 	if e.Kind != graph.EdgeNetwork || e.Auth != graph.AuthPlaintext {
 		return false
 	}
@@ -86,7 +86,7 @@ func newStateGraph(g *graph.Graph, lateral Lateral) *stateGraph {
 		}
 	}
 	for i, e := range g.Edges() {
-		if !carries(e) {
+		if !Carries(e) {
 			continue
 		}
 		// Every hop costs 1; the tiny per-edge increment (edges are numbered
@@ -112,7 +112,7 @@ func newStateGraph(g *graph.Graph, lateral Lateral) *stateGraph {
 					toL = true
 				}
 				from := stateID(e.FromNode(), t, l)
-				to := stateID(e.ToNode(), t || bypasses(e), toL)
+				to := stateID(e.ToNode(), t || Bypasses(e), toL)
 				key := [2]int64{from, to}
 				if old, ok := s.edges[key]; ok && preferEdge(old, e) {
 					continue
@@ -131,30 +131,33 @@ func preferEdge(old, candidate *graph.Edge) bool {
 	return old.Routed || !candidate.Routed
 }
 
-// search holds the shortest-path tree from one source.
-type search struct {
+// Search holds the shortest-path tree from one source.
+type Search struct {
 	s       *stateGraph
 	tree    path.Shortest
 	src     *graph.Node
 	lateral Lateral
 }
 
-func (s *stateGraph) from(src *graph.Node) *search {
-	return &search{s: s, tree: path.DijkstraFrom(simple.Node(stateID(src, false, false)), s.g), src: src, lateral: s.lateral}
+// Source is the node the search starts from.
+func (q *Search) Source() *graph.Node { return q.src }
+
+func (s *stateGraph) from(src *graph.Node) *Search {
+	return &Search{s: s, tree: path.DijkstraFrom(simple.Node(stateID(src, false, false)), s.g), src: src, lateral: s.lateral}
 }
 
-func (q *search) reaches(n *graph.Node, tainted bool) bool {
+func (q *Search) Reaches(n *graph.Node, tainted bool) bool {
 	return !math.IsInf(q.dist(n, tainted), 1)
 }
 
 // dist is the cost of the cheapest path to a node in a taint state, the
 // lateral budget spent or not.
-func (q *search) dist(n *graph.Node, tainted bool) float64 {
+func (q *Search) dist(n *graph.Node, tainted bool) float64 {
 	return math.Min(q.tree.WeightTo(stateID(n, tainted, false)), q.tree.WeightTo(stateID(n, tainted, true)))
 }
 
 // pathTo returns the hops of the cheapest path to a node in a taint state.
-func (q *search) pathTo(n *graph.Node, tainted bool) []step {
+func (q *Search) PathTo(n *graph.Node, tainted bool) []Step {
 	id := stateID(n, tainted, false)
 	if q.tree.WeightTo(stateID(n, tainted, true)) < q.tree.WeightTo(id) {
 		id = stateID(n, tainted, true)
@@ -163,18 +166,19 @@ func (q *search) pathTo(n *graph.Node, tainted bool) []step {
 	return q.steps(nodes)
 }
 
-// step is a node of a path and the edge that led to it.
-type step struct {
-	node *graph.Node
-	edge *graph.Edge
+// Step is a node of a path and the edge that led to it.
+type Step struct {
+	Node *graph.Node
+	// Edge is nil for the path's source.
+	Edge *graph.Edge
 }
 
-func (q *search) steps(nodes []gonum.Node) []step {
-	var out []step
+func (q *Search) steps(nodes []gonum.Node) []Step {
+	var out []Step
 	for i, gn := range nodes {
-		st := step{node: q.s.nodes[gn.ID()]}
+		st := Step{Node: q.s.nodes[gn.ID()]}
 		if i > 0 {
-			st.edge = q.s.edges[[2]int64{nodes[i-1].ID(), gn.ID()}]
+			st.Edge = q.s.edges[[2]int64{nodes[i-1].ID(), gn.ID()}]
 		}
 		out = append(out, st)
 	}
@@ -185,7 +189,7 @@ func (q *search) steps(nodes []gonum.Node) []step {
 // given taint states, followed by the edge itself, within the lateral
 // budget: a lateral edge is no step under --lateral off, and under
 // --lateral 1 only from a state that has not spent the one lateral hop.
-func (q *search) pathVia(e *graph.Edge, taints ...bool) ([]step, bool) {
+func (q *Search) PathVia(e *graph.Edge, taints ...bool) ([]Step, bool) {
 	if len(taints) == 0 {
 		taints = []bool{false, true}
 	}
@@ -211,29 +215,29 @@ func (q *search) pathVia(e *graph.Edge, taints ...bool) ([]step, bool) {
 		return nil, false
 	}
 	nodes, _ := q.tree.To(bestID)
-	return append(q.steps(nodes), step{node: e.ToNode(), edge: e}), true
+	return append(q.steps(nodes), Step{Node: e.ToNode(), Edge: e}), true
 }
 
-// toHops renders a path, expanding routed edges into their route and
+// ToHops renders a path, expanding routed edges into their route and
 // Service nodes.
-func toHops(steps []step) []Hop {
+func ToHops(steps []Step) []Hop {
 	var out []Hop
 	for _, st := range steps {
-		if st.edge != nil && st.edge.Routed {
-			for _, via := range st.edge.Via {
-				out = append(out, Hop{Node: hopNode(via, 0), Edge: &HopEdge{Kind: graph.EdgeForwards, Match: viaMatch(via)}})
+		if st.Edge != nil && st.Edge.Routed {
+			for _, via := range st.Edge.Via {
+				out = append(out, Hop{Node: HopNodeOf(via, 0), Edge: &HopEdge{Kind: graph.EdgeForwards, Match: viaMatch(via)}})
 			}
 		}
 		port := int32(0)
-		if st.edge != nil && st.node.Kind == graph.KindWorkload {
-			port = st.edge.Port
+		if st.Edge != nil && st.Node.Kind == graph.KindWorkload {
+			port = st.Edge.Port
 		}
-		if st.node.Kind == graph.KindEntrypoint {
-			port = st.node.Entrypoint.Port
+		if st.Node.Kind == graph.KindEntrypoint {
+			port = st.Node.Entrypoint.Port
 		}
-		h := Hop{Node: hopNode(st.node, port)}
-		if st.edge != nil {
-			h.Edge = hopEdge(st.edge)
+		h := Hop{Node: HopNodeOf(st.Node, port)}
+		if st.Edge != nil {
+			h.Edge = hopEdge(st.Edge)
 		}
 		out = append(out, h)
 	}
@@ -247,7 +251,7 @@ func viaMatch(n *graph.Node) string {
 	return ""
 }
 
-func hopNode(n *graph.Node, port int32) HopNode {
+func HopNodeOf(n *graph.Node, port int32) HopNode {
 	return HopNode{Kind: n.Kind, Namespace: n.Namespace, Name: n.Name, Label: n.Label, Port: port}
 }
 
@@ -267,9 +271,9 @@ func hopEdge(e *graph.Edge) *HopEdge {
 	return h
 }
 
-// evidenceOf collects the evidence of a path's nodes and edges, deduplicated
+// EvidenceOf collects the evidence of a path's nodes and edges, deduplicated
 // and in path order.
-func evidenceOf(steps []step) []graph.Evidence {
+func EvidenceOf(steps []Step) []graph.Evidence {
 	seen := map[string]bool{}
 	var out []graph.Evidence
 	add := func(list []graph.Evidence) {
@@ -283,19 +287,19 @@ func evidenceOf(steps []step) []graph.Evidence {
 		}
 	}
 	for _, st := range steps {
-		if st.edge != nil {
-			add(st.edge.Evidence)
-			for _, v := range st.edge.Via {
+		if st.Edge != nil {
+			add(st.Edge.Evidence)
+			for _, v := range st.Edge.Via {
 				add(v.Evidence)
 			}
 		}
-		add(st.node.Evidence)
+		add(st.Node.Evidence)
 	}
 	return out
 }
 
-// assumptionsOf lists what a path rests on that the input did not show.
-func assumptionsOf(steps []step) []string {
+// AssumptionsOf lists what a path rests on that the input did not show.
+func AssumptionsOf(steps []Step) []string {
 	var out []string
 	seen := map[string]bool{}
 	note := func(n *graph.Node) {
@@ -314,12 +318,12 @@ func assumptionsOf(steps []step) []string {
 		}
 	}
 	for _, st := range steps {
-		note(st.node)
-		if st.edge != nil {
-			for _, v := range st.edge.Via {
+		note(st.Node)
+		if st.Edge != nil {
+			for _, v := range st.Edge.Via {
 				note(v)
 			}
-			for _, a := range st.edge.Assumptions {
+			for _, a := range st.Edge.Assumptions {
 				if !seen[a] {
 					seen[a] = true
 					out = append(out, a)
@@ -334,44 +338,44 @@ func assumptionsOf(steps []step) []string {
 	return out
 }
 
-// lateralHops counts the hops of a path that are lateral movement (a
+// LateralHops counts the hops of a path that are lateral movement (a
 // network edge that follows no route).
-func lateralHops(steps []step) int {
+func LateralHops(steps []Step) int {
 	n := 0
 	for _, st := range steps {
-		if st.edge != nil && isLateral(st.edge) {
+		if st.Edge != nil && isLateral(st.Edge) {
 			n++
 		}
 	}
 	return n
 }
 
-// preferPath: of two witness paths the one with fewer lateral hops (a
+// PreferPath: of two witness paths the one with fewer lateral hops (a
 // routed path needs no compromised workload), then the shorter; ties keep
 // the first found.
-func preferPath(a, b []step) bool {
-	if la, lb := lateralHops(a), lateralHops(b); la != lb {
+func PreferPath(a, b []Step) bool {
+	if la, lb := LateralHops(a), LateralHops(b); la != lb {
 		return la < lb
 	}
 	return len(a) < len(b)
 }
 
-// describeHop names a hop for messages: "a → b:port".
-func describeHop(e *graph.Edge) string {
+// DescribeHop names a hop for messages: "a → b:port".
+func DescribeHop(e *graph.Edge) string {
 	return fmt.Sprintf("%s → %s:%d", e.FromNode().Label, e.ToNode().Label, e.Port)
 }
 
-// firstBypass returns the first plaintext workload-to-workload hop of a path.
-func firstBypass(steps []step) *graph.Edge {
+// FirstBypass returns the first plaintext workload-to-workload hop of a path.
+func FirstBypass(steps []Step) *graph.Edge {
 	for _, st := range steps {
-		if st.edge != nil && bypasses(st.edge) {
-			return st.edge
+		if st.Edge != nil && Bypasses(st.Edge) {
+			return st.Edge
 		}
 	}
 	return nil
 }
 
-// trimmed shortens a list for messages.
-func trimmed(list []string) string {
+// Trimmed shortens a list for messages.
+func Trimmed(list []string) string {
 	return strings.Join(list, ", ")
 }

@@ -100,7 +100,7 @@ type Pass struct {
 // computed holds what the driver computes once per run for the rules that
 // declare a need, and what each rule used (checked against its Needs).
 type computed struct {
-	paths       *pathResults
+	paths       *PathSearch
 	blastRadius []blastradius.Entry
 	blastDone   bool
 	used        map[*Rule]Need
@@ -111,7 +111,7 @@ type computed struct {
 func (p *Pass) Mesh() mesh.Env { return p.Model.Mesh }
 
 // Paths returns the shared path search, computed once per run.
-func (p *Pass) Paths() *pathResults {
+func (p *Pass) Paths() *PathSearch {
 	p.shared.used[p.Rule] |= NeedPaths
 	if p.shared.paths == nil {
 		p.shared.paths = searchPaths(p.Graph, p.Config.Lateral)
@@ -244,7 +244,7 @@ func RunTrace(in Input, rules []*Rule) (*Result, map[*Rule]Need) {
 	if needs&NeedPaths != 0 {
 		res.PathSearch = true
 		pass := &Pass{Graph: g, Model: m, Config: in.Config, shared: shared}
-		res.Targets = pass.Paths().targets
+		res.Targets = pass.Paths().Targets
 	}
 	if in.Config.BlastRadius {
 		pass := &Pass{Graph: g, Model: m, Config: in.Config, shared: shared}

@@ -8,6 +8,7 @@ import (
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/analysis/analysistest"
 	"github.com/shadowroute/shadowroute/analysis/options"
+	"github.com/shadowroute/shadowroute/analysis/rules"
 	"github.com/shadowroute/shadowroute/graph/build"
 	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/sources/manifest/manifesttest"
@@ -36,7 +37,7 @@ func TestScenarios(t *testing.T) {
 func analyzeDir(t *testing.T, dir string) *analysis.Result {
 	t.Helper()
 	inv := manifesttest.Load(t, filepath.Join(dir, "input.yaml"))
-	opts, err := options.Parse(analysistest.Flags(t, dir), analysis.PathRules())
+	opts, err := options.Parse(analysistest.Flags(t, dir), rules.PathRules())
 	if err != nil {
 		t.Fatalf("%s/flags: %v", dir, err)
 	}

@@ -4,11 +4,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shadowroute/shadowroute/analysis"
+	"github.com/shadowroute/shadowroute/analysis/rules"
 )
 
 func TestParse(t *testing.T) {
-	catalogue := analysis.PathRules()
+	catalogue := rules.PathRules()
 	for _, tc := range []struct {
 		args    []string
 		err     string

@@ -12,17 +12,14 @@ import (
 	"github.com/shadowroute/shadowroute/analysis"
 )
 
-// TestEveryRuleHasCasesBesideIt: every rule outside the path rules (whose
-// cases are testdata/scenarios) is a package under analysis/passes with its
-// case folders in the package's testdata directory, a test running them
-// (analysistest.RunCases) and a docs page. The package is found from the
-// rule's Run function.
+// TestEveryRuleHasCasesBesideIt: every rule is a package under
+// analysis/passes with its case folders in the package's testdata
+// directory, a test running them (analysistest.RunCases) and a docs page
+// (the path rules are also judged by every folder of testdata/scenarios).
+// The package is found from the rule's Run function.
 func TestEveryRuleHasCasesBesideIt(t *testing.T) {
 	const prefix = "github.com/shadowroute/shadowroute/analysis/passes/"
 	for _, r := range All() {
-		if contains(analysis.PathRules(), r) {
-			continue
-		}
 		fn := runtime.FuncForPC(reflect.ValueOf(r.Run).Pointer()).Name()
 		pkg, _, _ := strings.Cut(strings.TrimPrefix(fn, prefix), ".")
 		if !strings.HasPrefix(fn, prefix) || pkg == "" {
@@ -52,15 +49,6 @@ func TestEveryRuleHasCasesBesideIt(t *testing.T) {
 			t.Errorf("rule %s: docs page %s missing", r.Slug, r.Doc)
 		}
 	}
-}
-
-func contains(list []*analysis.Rule, r *analysis.Rule) bool {
-	for _, x := range list {
-		if x == r {
-			return true
-		}
-	}
-	return false
 }
 
 func TestCatalogueIsConsistent(t *testing.T) {

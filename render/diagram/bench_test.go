@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/shadowroute/shadowroute/analysis"
+	"github.com/shadowroute/shadowroute/analysis/rules"
 	"github.com/shadowroute/shadowroute/graph/build"
 	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/sources/manifest/manifesttest"
@@ -20,7 +20,7 @@ func BenchmarkExposureSVG2000Nodes(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	res := analysis.Analyze(g)
+	res := rules.Analyze(g)
 	b.ResetTimer()
 	var nodes int
 	for i := 0; i < b.N; i++ {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/shadowroute/shadowroute/analysis"
+	"github.com/shadowroute/shadowroute/analysis/rules"
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/build"
 	"github.com/shadowroute/shadowroute/graph/model"
@@ -30,7 +31,7 @@ func demoGraph(t testing.TB, dir string) (*graph.Graph, *analysis.Result) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return g, analysis.Analyze(g)
+	return g, rules.Analyze(g)
 }
 
 // TestGoldenDiagrams keeps the DOT and Mermaid of several scenarios and

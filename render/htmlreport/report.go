@@ -36,6 +36,7 @@ import (
 
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/analysis/blastradius"
+	"github.com/shadowroute/shadowroute/analysis/rules"
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/render/diagram"
 	"github.com/shadowroute/shadowroute/render/report"
@@ -231,9 +232,9 @@ func buildPage(in Input) (*page, error) {
 	}
 
 	counts := map[string]int{}
-	rules := map[string]bool{}
-	for _, r := range analysis.PathRules() {
-		rules[r.Slug] = true
+	shownRules := map[string]bool{}
+	for _, r := range rules.PathRules() {
+		shownRules[r.Slug] = true
 	}
 	namespaces := map[string]bool{}
 	nodeByLabel := map[string]string{}
@@ -243,7 +244,7 @@ func buildPage(in Input) (*page, error) {
 	for i, f := range res.Findings {
 		counts[string(f.Severity)]++
 		shown := displayFinding(f)
-		rules[shown.Rule] = true
+		shownRules[shown.Rule] = true
 		if shown.Target.Namespace != "" {
 			namespaces[shown.Target.Namespace] = true
 		}
@@ -279,7 +280,7 @@ func buildPage(in Input) (*page, error) {
 			p.SevParts = append(p.SevParts, sc)
 		}
 	}
-	p.Rules = sortedKeys(rules)
+	p.Rules = sortedKeys(shownRules)
 	p.Namespaces = sortedKeys(namespaces)
 	for _, t := range res.Targets {
 		t.Ref = displayRef(t.Ref)

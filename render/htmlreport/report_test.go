@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/shadowroute/shadowroute/analysis"
+	"github.com/shadowroute/shadowroute/analysis/rules"
 	"github.com/shadowroute/shadowroute/graph/build"
 	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/render/diagram"
@@ -30,7 +31,7 @@ func pipeline(t *testing.T, paths ...string) (*analysis.Result, diagram.Diagram)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := analysis.Analyze(g)
+	res := rules.Analyze(g)
 	d, err := diagram.Select(g, diagram.Options{View: diagram.ViewExposure, Findings: res.Findings})
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,11 @@
+package meshunrestricted_test
+
+import (
+	"testing"
+
+	"github.com/shadowroute/shadowroute/analysis/analysistest"
+	"github.com/shadowroute/shadowroute/analysis/passes/meshunrestricted"
+)
+
+// TestCases runs the rule's case folders (testdata/<case>/).
+func TestCases(t *testing.T) { analysistest.RunCases(t, meshunrestricted.Rule) }
