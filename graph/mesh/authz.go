@@ -30,7 +30,74 @@ type Request struct {
 	Port int32
 	// HTTP is set when the port carries HTTP, so HTTP-only rule fields apply.
 	HTTP bool
+	// Requests, when set on HTTP, narrows the connection to the requests
+	// one route sends: rules are matched against that set of requests
+	// instead of leaving paths and JWT fields as conditions.
+	Requests *Requests
 }
+
+// Requests is a set of HTTP requests as far as a route determines it.
+type Requests struct {
+	// Path and Exact: every request's path is Path (Exact), or starts
+	// with Path.
+	Path  string
+	Exact bool
+	// Anonymous: no request carries a validated JWT, so requestPrincipals
+	// and request.auth.* conditions with values never match and
+	// notRequestPrincipals always does.
+	Anonymous bool
+}
+
+// MayMatchPath reports whether an AuthorizationPolicy path pattern (exact,
+// "prefix*", "*suffix", "*"; istio/istio
+// pilot/pkg/security/authz/matcher PathMatcher) matches some request of the
+// set.
+func (r Requests) MayMatchPath(pattern string) bool {
+	switch {
+	case pattern == "*":
+		return true
+	case strings.HasSuffix(pattern, "*"):
+		x := strings.TrimSuffix(pattern, "*")
+		return strings.HasPrefix(r.Path, x) || (!r.Exact && strings.HasPrefix(x, r.Path))
+	case strings.HasPrefix(pattern, "*"):
+		return !r.Exact || strings.HasSuffix(r.Path, strings.TrimPrefix(pattern, "*"))
+	case r.Exact:
+		return pattern == r.Path
+	default:
+		return strings.HasPrefix(pattern, r.Path)
+	}
+}
+
+// PathsCover reports whether the patterns together match every request of
+// the set: "*", a prefix pattern the path starts with, the exact path for an
+// Exact set, or for a prefix set both the path itself and "path/*".
+func (r Requests) PathsCover(patterns []string) bool {
+	exact, sub := false, false
+	base := strings.TrimSuffix(r.Path, "/")
+	for _, pat := range patterns {
+		switch {
+		case pat == "*":
+			return true
+		case strings.HasSuffix(pat, "*") && !strings.HasPrefix(pat, "*"):
+			x := strings.TrimSuffix(pat, "*")
+			if strings.HasPrefix(r.Path, x) {
+				return true
+			}
+			if x == base+"/" {
+				sub = true
+			}
+		case pat == r.Path || pat == base || pat == base+"/":
+			exact = true
+		}
+	}
+	if r.Exact {
+		return exact
+	}
+	return exact && sub
+}
+
+// anonymous: the request set is known to carry no JWT.
+func (req Request) anonymous() bool { return req.HTTP && req.Requests != nil && req.Requests.Anonymous }
 
 // Decision is the authorization outcome for a connection.
 type Decision struct {
@@ -323,6 +390,11 @@ func matchWhen(c *securityapi.Condition, req Request, policyNS string) (decided,
 		src = &securityapi.Source{IpBlocks: values, NotIpBlocks: notValues}
 	case "remote.ip":
 		src = &securityapi.Source{RemoteIpBlocks: values, NotRemoteIpBlocks: notValues}
+	case "request.auth.principal", "request.auth.audiences", "request.auth.presenter":
+		if !req.anonymous() {
+			return false, false, false, nil
+		}
+		return true, len(values) == 0, false, nil // the attribute is absent
 	case "destination.port":
 		port := strconv.Itoa(int(req.Port))
 		if len(values) > 0 && !slices.Contains(values, port) {
@@ -330,6 +402,9 @@ func matchWhen(c *securityapi.Condition, req Request, policyNS string) (decided,
 		}
 		return true, !slices.Contains(notValues, port), false, nil
 	default:
+		if strings.HasPrefix(c.GetKey(), "request.auth.claims[") && req.anonymous() {
+			return true, len(values) == 0, false, nil // no token, no claim
+		}
 		return false, false, false, nil
 	}
 	ok, conds, specific = matchSource(src, req, policyNS)
@@ -483,11 +558,14 @@ func matchSource(s *securityapi.Source, req Request, policyNS string) (ok bool, 
 	}
 	if v := s.GetRequestPrincipals(); len(v) > 0 {
 		specific = true
+		if req.anonymous() {
+			return false, nil, specific // no request principal to match
+		}
 		if req.HTTP {
 			conds = append(conds, "a JWT (requestPrincipals "+strings.Join(v, ",")+")")
 		}
 	}
-	if v := s.GetNotRequestPrincipals(); len(v) > 0 && req.HTTP {
+	if v := s.GetNotRequestPrincipals(); len(v) > 0 && req.HTTP && !req.anonymous() {
 		conds = append(conds, "no JWT principal in "+strings.Join(v, ","))
 	}
 	return true, conds, specific
@@ -525,6 +603,15 @@ func matchOperation(op *securityapi.Operation, req Request) (bool, []string) {
 	for _, f := range HTTPOperationFields(op) {
 		if len(f.Values) == 0 || !req.HTTP {
 			continue
+		}
+		if rs := req.Requests; rs != nil && (f.Name == "paths" || f.Name == "notPaths") {
+			may := slices.ContainsFunc(f.Values, rs.MayMatchPath)
+			switch covers := rs.PathsCover(f.Values); {
+			case f.Name == "paths" && !may, f.Name == "notPaths" && covers:
+				return false, nil
+			case f.Name == "paths" && covers, f.Name == "notPaths" && !may:
+				continue // every request of the set is decided alike
+			}
 		}
 		conds = append(conds, f.Name+" "+strings.Join(f.Values, ","))
 	}

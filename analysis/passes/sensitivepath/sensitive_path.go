@@ -2,6 +2,7 @@ package sensitivepath
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/graph"
+	"github.com/shadowroute/shadowroute/graph/ipspace"
 	"github.com/shadowroute/shadowroute/graph/mesh"
 	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/sources/inventory"
@@ -153,7 +155,7 @@ func spMatch(list []string, path string) string {
 // path, or every URI match of the VirtualService HTTP route. Routes without a
 // path (TCP, TLS, matches on headers only) are catch-alls and give none. For
 // an Ingress it also returns the Ingress.
-func spRoutePaths(m *model.Model, r *graph.Node) ([]spRoutePath, *networkingv1.Ingress) {
+func spRoutePaths(m *model.Model, r *graph.Node) ([]mesh.Requests, *networkingv1.Ingress) {
 	owner := r.Route.Owner
 	switch r.Route.Type {
 	case "Ingress":
@@ -170,9 +172,9 @@ func spRoutePaths(m *model.Model, r *graph.Node) ([]spRoutePath, *networkingv1.I
 		}
 		regex := ing.Annotations[passutil.NginxAnnotationPrefix+"use-regex"] == "true" || ing.Annotations[passutil.NginxAnnotationPrefix+"rewrite-target"] != ""
 		if regex {
-			return []spRoutePath{{Path: spLiteralPrefix(r.Route.Path)}}, ing
+			return []mesh.Requests{{Path: spLiteralPrefix(r.Route.Path)}}, ing
 		}
-		return []spRoutePath{{Path: r.Route.Path, Exact: r.Route.PathType == string(networkingv1.PathTypeExact)}}, ing
+		return []mesh.Requests{{Path: r.Route.Path, Exact: r.Route.PathType == string(networkingv1.PathTypeExact)}}, ing
 	case "VirtualService":
 		o := m.Object(inventory.VirtualService, owner.Namespace, owner.Name)
 		if o == nil {
@@ -186,16 +188,16 @@ func spRoutePaths(m *model.Model, r *graph.Node) ([]spRoutePath, *networkingv1.I
 		if !ok || i >= len(vs.Spec.GetHttp()) {
 			return nil, nil
 		}
-		var out []spRoutePath
+		var out []mesh.Requests
 		for _, m := range vs.Spec.GetHttp()[i].GetMatch() {
 			u := m.GetUri()
 			switch {
 			case u.GetPrefix() != "":
-				out = append(out, spRoutePath{Path: u.GetPrefix()})
+				out = append(out, mesh.Requests{Path: u.GetPrefix()})
 			case u.GetExact() != "":
-				out = append(out, spRoutePath{Path: u.GetExact(), Exact: true})
+				out = append(out, mesh.Requests{Path: u.GetExact(), Exact: true})
 			case u.GetRegex() != "":
-				out = append(out, spRoutePath{Path: spLiteralPrefix(u.GetRegex())})
+				out = append(out, mesh.Requests{Path: spLiteralPrefix(u.GetRegex())})
 			}
 		}
 		return out, nil
@@ -268,25 +270,31 @@ func spNginxAuth(ing *networkingv1.Ingress) string {
 	return ""
 }
 
-// spOpen reports whether a request without an end-user identity gets through
-// the route: some internet-facing proxy does not stop it, and some backend
-// workload does not either (a route with no backend workloads is open once a
-// front is). A policy takes effect only on a mesh member, and on a backend
-// only when the sidecar captures the target port.
-func spOpen(p *analysis.Pass, r *graph.Node, fronts []*graph.Node, rp spRoutePath) bool {
-	frontOpen := false
+// spOpen reports whether a request without an end-user identity gets
+// through the route: some internet-facing proxy lets it pass, and so does
+// some backend workload it is delivered to from such a proxy (a route with
+// no backend workloads is open once a front is). Each proxy is asked with
+// the mesh's one authorization evaluator (mesh.Env.Authorize) for the
+// route's requests without a JWT (mesh.Requests); a policy takes effect only on a mesh
+// member, and on a backend only when the sidecar captures the target port.
+func spOpen(p *analysis.Pass, r *graph.Node, fronts []*graph.Node, rp mesh.Requests) bool {
+	rp.Anonymous = true
+	open := map[*graph.Node]bool{}
 	for _, f := range fronts {
 		w := f.Workload
-		if w == nil || !w.Mesh.Member || !spEdgeCaptured(p.Graph, f) {
-			frontOpen = true
-			break
+		if w == nil || w.Source == nil || !w.Mesh.Member || !spEdgeCaptured(p.Graph, f) {
+			open[f] = true
+			continue
 		}
-		if ok, _ := spAuthenticates(spPoliciesFor(p.Model, f.Namespace, w.Labels), rp, true); !ok {
-			frontOpen = true
-			break
+		for _, port := range spEntryPorts(p.Graph, f) {
+			req := mesh.Request{SourceClass: ipspace.Public, Port: port, HTTP: true, Requests: &rp}
+			if !spKeepsOut(p.Mesh().Authorize(w.Source, req)) {
+				open[f] = true
+				break
+			}
 		}
 	}
-	if !frontOpen {
+	if len(open) == 0 {
 		return false
 	}
 	hasBackend := false
@@ -294,20 +302,49 @@ func spOpen(p *analysis.Pass, r *graph.Node, fronts []*graph.Node, rp spRoutePat
 		for _, n := range b.Workloads {
 			hasBackend = true
 			w := n.Workload
-			if !w.Mesh.Member || w.Source == nil {
-				return true
-			}
-			if tp, ok := passutil.TargetPort(b.Service, b.Port, w); ok {
-				if captured, _ := mesh.Capture(w.Source, tp); !captured {
+			for _, e := range p.Graph.EdgesTo(n) {
+				front := e.FromNode()
+				if e.Kind != graph.EdgeNetwork || !e.Routed || !open[front] || !slices.Contains(e.Via, r) {
+					continue
+				}
+				if !w.Mesh.Member || w.Source == nil {
 					return true
 				}
-			}
-			if ok, _ := spAuthenticates(spPoliciesFor(p.Model, n.Namespace, w.Labels), rp, false); !ok {
-				return true
+				if captured, _ := mesh.Capture(w.Source, e.Port); !captured {
+					return true
+				}
+				req := mesh.Request{MTLS: e.Auth == graph.AuthMTLS, SourceClass: ipspace.Private, Port: e.Port, HTTP: true, Requests: &rp}
+				if fw := front.Workload; req.MTLS && fw != nil && fw.Source != nil {
+					req.Principal = p.Mesh().Principal(fw.Source.Namespace, fw.Source.ServiceAccount())
+					req.Namespace = fw.Source.Namespace
+					req.ServiceAccount = fw.Source.Namespace + "/" + fw.Source.ServiceAccount()
+				}
+				if !spKeepsOut(p.Mesh().Authorize(w.Source, req)) {
+					return true
+				}
 			}
 		}
 	}
 	return !hasBackend
+}
+
+// spKeepsOut: the decision refuses every request of the set, or a CUSTOM
+// policy hands them to an external authorizer (taken to authenticate).
+func spKeepsOut(d mesh.Decision) bool { return !d.Allowed || d.Custom }
+
+// spEntryPorts are the ports on which entrypoints forward to an
+// internet-facing workload (the container ports its policies see).
+func spEntryPorts(g *graph.Graph, f *graph.Node) []int32 {
+	var out []int32
+	for _, e := range g.EdgesTo(f) {
+		if e.Kind == graph.EdgeForwards && e.FromNode().Kind == graph.KindEntrypoint && !slices.Contains(out, e.Port) {
+			out = append(out, e.Port)
+		}
+	}
+	if len(out) == 0 {
+		out = []int32{0}
+	}
+	return out
 }
 
 // spEdgeCaptured reports whether the proxy of an internet-facing workload
