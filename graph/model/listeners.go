@@ -250,3 +250,27 @@ func gatewayServerListener(gw *Gateway, i int, s *networkingapi.Server) *Listene
 	}
 	return l
 }
+
+// ListenerGroup is the listeners one object declares, in order.
+type ListenerGroup struct {
+	Entry     *inventory.Object
+	Listeners []*Listener
+}
+
+// ListenerGroups returns the listeners of one kind grouped by the object
+// declaring them, in listener order: rules that report once per Gateway
+// (or, later, per Gateway API Gateway) read these.
+func (m *Model) ListenerGroups(kind ListenerKind) []ListenerGroup {
+	var out []ListenerGroup
+	for _, l := range m.Listeners() {
+		if l.Kind != kind {
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1].Entry == l.Entry {
+			out[n-1].Listeners = append(out[n-1].Listeners, l)
+			continue
+		}
+		out = append(out, ListenerGroup{Entry: l.Entry, Listeners: []*Listener{l}})
+	}
+	return out
+}

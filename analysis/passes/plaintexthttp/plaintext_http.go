@@ -5,13 +5,14 @@ import (
 	"strings"
 
 	"github.com/shadowroute/shadowroute/analysis/passes/internal/passutil"
+	"github.com/shadowroute/shadowroute/sources/inventory"
 
-	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/hosts"
+	"github.com/shadowroute/shadowroute/graph/model"
 )
 
 // Rule reports routes served over plain HTTP: Ingress hosts without
@@ -45,9 +46,9 @@ func runPlaintextHTTP(p *analysis.Pass) []analysis.Finding {
 			out = append(out, p.Finding("SR0601", passutil.Ref(ing.Entry), msg, graph.EvidenceOf(ing.Entry)))
 		}
 	}
-	for _, gw := range p.Model.GatewayObjects() {
-		if msg := phGateway(gw.Obj); msg != "" {
-			out = append(out, p.Finding("SR0602", passutil.Ref(gw.Entry), msg, graph.EvidenceOf(gw.Entry)))
+	for _, g := range p.Model.ListenerGroups(model.GatewayServer) {
+		if msg := phGateway(g.Entry, g.Listeners); msg != "" {
+			out = append(out, p.Finding("SR0602", passutil.Ref(g.Entry), msg, graph.EvidenceOf(g.Entry)))
 		}
 	}
 	return out
@@ -143,33 +144,31 @@ func phCovered(tlsHosts []string, host string) bool {
 	return false
 }
 
-// phGateway returns why a Gateway serves plaintext HTTP, or "".
-func phGateway(gw *istionetv1.Gateway) string {
+// phGateway returns why a Gateway serves plaintext HTTP, or "". servers
+// are its server listeners in spec.servers order (Model.ListenerGroups).
+func phGateway(gw *inventory.Object, servers []*model.Listener) string {
 	var tlsHosts []string
-	for _, s := range gw.Spec.GetServers() {
-		switch strings.ToUpper(s.GetPort().GetProtocol()) {
-		case "HTTPS", "TLS":
-			for _, h := range s.GetHosts() {
-				tlsHosts = append(tlsHosts, hosts.ParseServerHost(h).DNS)
+	for _, l := range servers {
+		switch l.Protocol {
+		case "HTTPS", "TLS": // PASSTHROUGH included: the host is still offered over TLS
+			for _, h := range l.Hosts {
+				tlsHosts = append(tlsHosts, h.DNS)
 			}
 		}
 	}
 	var why []string
-	for _, s := range gw.Spec.GetServers() {
-		proto := strings.ToUpper(s.GetPort().GetProtocol())
-		if proto != "HTTP" && proto != "HTTP2" && proto != "GRPC" {
-			continue // HTTPS, TLS (PASSTHROUGH included), TCP, MONGO...
-		}
-		if s.GetTls().GetHttpsRedirect() {
+	for _, l := range servers {
+		// HTTP, HTTP2, HTTP_PROXY, GRPC, GRPC-WEB; not HTTPS, TLS
+		// (PASSTHROUGH included), TCP, MONGO...
+		if !l.Plaintext() || l.TLS.HTTPSRedirect {
 			continue
 		}
 		var both, only []string
-		for _, h := range s.GetHosts() {
-			dns := hosts.ParseServerHost(h).DNS
-			if phServedOverTLS(tlsHosts, dns) {
-				both = append(both, h)
+		for _, h := range l.Hosts {
+			if phServedOverTLS(tlsHosts, h.DNS) {
+				both = append(both, h.Raw)
 			} else {
-				only = append(only, h)
+				only = append(only, h.Raw)
 			}
 		}
 		var parts []string
@@ -179,13 +178,13 @@ func phGateway(gw *istionetv1.Gateway) string {
 		if len(only) > 0 {
 			parts = append(parts, fmt.Sprintf("%s %s not served over HTTPS at all", strings.Join(only, ", "), phIs(len(only))))
 		}
-		why = append(why, fmt.Sprintf("server on port %d (%s) has no tls.httpsRedirect: %s", s.GetPort().GetNumber(), proto, strings.Join(parts, "; ")))
+		why = append(why, fmt.Sprintf("server on port %d (%s) has no tls.httpsRedirect: %s", l.Port, l.Protocol, strings.Join(parts, "; ")))
 	}
 	if len(why) == 0 {
 		return ""
 	}
 	return fmt.Sprintf("Gateway %s/%s: %s; traffic on that listener travels unencrypted and can be read or altered on the way",
-		gw.Namespace, gw.Name, strings.Join(why, "; "))
+		gw.Key.Namespace, gw.Key.Name, strings.Join(why, "; "))
 }
 
 func phIs(n int) string {

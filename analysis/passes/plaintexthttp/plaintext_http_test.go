@@ -8,6 +8,9 @@ import (
 	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/shadowroute/shadowroute/graph/model"
+	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
 func TestPhCovered(t *testing.T) {
@@ -84,8 +87,20 @@ func TestPhGateway(t *testing.T) {
 		{"star http, specific https", gw(server("HTTP2", 8080, nil, "*", "b.example.com"), server("HTTPS", 443, simple, "a.example.com")),
 			[]string{"port 8080 (HTTP2)", "* is also served over HTTPS", "b.example.com is not served over HTTPS at all"}},
 		{"grpc", gw(server("GRPC", 9090, nil, "grpc.example.com")), []string{"port 9090 (GRPC)", "not served over HTTPS at all"}},
+		{"tls passthrough host counts as served over TLS", gw(server("HTTP", 80, nil, "a.example.com"), server("TLS", 443, &networkingapi.ServerTLSSettings{Mode: networkingapi.ServerTLSSettings_PASSTHROUGH}, "a.example.com")),
+			[]string{"a.example.com is also served over HTTPS"}},
+		{"http_proxy and grpc-web are HTTP servers", gw(server("HTTP_PROXY", 8080, nil, "a.example.com"), server("grpc-web", 9091, nil, "b.example.com")),
+			[]string{"port 8080 (HTTP_PROXY)", "port 9091 (GRPC-WEB)"}},
 	} {
-		got := phGateway(tc.gw)
+		// The servers as the model resolves them into listeners.
+		inv := inventory.New()
+		inv.Add(&inventory.Object{Key: inventory.Key{Group: inventory.Gateway.Group, Kind: inventory.Gateway.Kind, Namespace: "ns", Name: "g"}, Obj: tc.gw})
+		m := model.New(inv, model.Options{})
+		groups := m.ListenerGroups(model.GatewayServer)
+		if len(groups) != 1 || len(groups[0].Listeners) != len(tc.gw.Spec.Servers) {
+			t.Fatalf("%s: listeners grouped as %+v", tc.name, groups)
+		}
+		got := phGateway(groups[0].Entry, groups[0].Listeners)
 		if (got == "") != (len(tc.wants) == 0) {
 			t.Errorf("%s: got %q", tc.name, got)
 			continue

@@ -7,13 +7,11 @@ import (
 	"github.com/shadowroute/shadowroute/analysis/passes/internal/passutil"
 
 	networkingapi "istio.io/api/networking/v1alpha3"
-	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/graph"
-	"github.com/shadowroute/shadowroute/graph/hosts"
 	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
@@ -49,21 +47,20 @@ const (
 
 func runWeakTLS(p *analysis.Pass) []analysis.Finding {
 	var out []analysis.Finding
-	ingresses := p.Model.IngressObjects()
-	gateways := p.Model.GatewayObjects()
-	for _, gw := range gateways {
-		if why := wtGatewaySettings(gw.Obj); len(why) > 0 {
-			out = append(out, p.Finding("SR0701", passutil.Ref(gw.Entry), fmt.Sprintf("Gateway %s/%s: %s; clients can negotiate protocol versions or ciphers with known practical attacks (BEAST, Lucky13, Sweet32, RC4 biases), which NIST SP 800-52r2 and PCI DSS disallow",
-				gw.Obj.Namespace, gw.Obj.Name, strings.Join(why, "; ")), graph.EvidenceOf(gw.Entry)))
+	listeners := p.Model.Listeners()
+	for _, g := range p.Model.ListenerGroups(model.GatewayServer) {
+		if why := wtGatewaySettings(g.Listeners); len(why) > 0 {
+			out = append(out, p.Finding("SR0701", passutil.Ref(g.Entry), fmt.Sprintf("Gateway %s/%s: %s; clients can negotiate protocol versions or ciphers with known practical attacks (BEAST, Lucky13, Sweet32, RC4 biases), which NIST SP 800-52r2 and PCI DSS disallow",
+				g.Entry.Key.Namespace, g.Entry.Key.Name, strings.Join(why, "; ")), graph.EvidenceOf(g.Entry)))
 		}
 	}
-	for _, ing := range ingresses {
+	for _, ing := range p.Model.IngressObjects() {
 		if why := wtIngressSettings(ing.Obj); len(why) > 0 {
 			out = append(out, p.Finding("SR0702", passutil.Ref(ing.Entry), fmt.Sprintf("Ingress %s/%s %s; clients can negotiate protocol versions or ciphers with known practical attacks (BEAST, Lucky13, Sweet32, RC4 biases), which NIST SP 800-52r2 and PCI DSS disallow",
 				ing.Obj.Namespace, ing.Obj.Name, strings.Join(why, "; ")), graph.EvidenceOf(ing.Entry)))
 		}
 	}
-	uses := wtSecretUses(p.Model, ingresses, gateways)
+	uses := wtSecretUses(listeners)
 	cfg := wtCertConfig(p.Config)
 	for _, sec := range p.Model.Secrets() {
 		if sec.Obj.Type != corev1.SecretTypeTLS || len(sec.Obj.Data[corev1.TLSCertKey]) == 0 {
@@ -77,44 +74,40 @@ func runWeakTLS(p *analysis.Pass) []analysis.Finding {
 	return out
 }
 
-// wtTerminates reports whether the Gateway server terminates TLS (its
-// protocol and cipher settings apply).
-func wtTerminates(s *networkingapi.Server) bool {
-	proto := strings.ToUpper(s.GetPort().GetProtocol())
-	if proto != "HTTPS" && proto != "TLS" {
-		return false
-	}
-	switch s.GetTls().GetMode() {
-	case networkingapi.ServerTLSSettings_PASSTHROUGH, networkingapi.ServerTLSSettings_AUTO_PASSTHROUGH:
-		return false
-	}
-	return true
-}
-
 // wtGatewaySettings lists the weak protocol and cipher settings of a
-// Gateway's TLS-terminating servers.
-func wtGatewaySettings(gw *istionetv1.Gateway) []string {
+// Gateway's TLS-terminating servers (HTTPS and TLS servers other than
+// PASSTHROUGH and AUTO_PASSTHROUGH: the others do not handshake, so their
+// protocol and cipher settings do not apply).
+func wtGatewaySettings(servers []*model.Listener) []string {
 	var why []string
-	for _, s := range gw.Spec.GetServers() {
-		if !wtTerminates(s) {
+	for _, l := range servers {
+		if !l.Terminates() {
 			continue
 		}
-		tls := s.GetTls()
 		var parts []string
-		if v := tls.GetMinProtocolVersion(); v == networkingapi.ServerTLSSettings_TLSV1_0 || v == networkingapi.ServerTLSSettings_TLSV1_1 {
+		if v := l.TLS.MinVersion; wtWeakVersion(v) {
 			parts = append(parts, fmt.Sprintf("tls.minProtocolVersion %s (below TLSV1_2)", v))
 		}
-		if v := tls.GetMaxProtocolVersion(); v == networkingapi.ServerTLSSettings_TLSV1_0 || v == networkingapi.ServerTLSSettings_TLSV1_1 {
+		if v := l.TLS.MaxVersion; wtWeakVersion(v) {
 			parts = append(parts, fmt.Sprintf("tls.maxProtocolVersion %s (nothing newer than %s is offered)", v, v))
 		}
-		if weak := wtWeakCipherList(tls.GetCipherSuites(), false); len(weak) > 0 {
+		if weak := wtWeakCipherList(l.TLS.Ciphers, false); len(weak) > 0 {
 			parts = append(parts, "tls.cipherSuites allows "+strings.Join(weak, ", "))
 		}
 		if len(parts) > 0 {
-			why = append(why, fmt.Sprintf("server on port %d (%s): %s", s.GetPort().GetNumber(), strings.Join(s.GetHosts(), ", "), strings.Join(parts, ", ")))
+			var hs []string
+			for _, h := range l.Hosts {
+				hs = append(hs, h.Raw)
+			}
+			why = append(why, fmt.Sprintf("server on port %d (%s): %s", l.Port, strings.Join(hs, ", "), strings.Join(parts, ", ")))
 		}
 	}
 	return why
+}
+
+// wtWeakVersion: an Istio TLS protocol version name below TLS 1.2.
+func wtWeakVersion(v string) bool {
+	return v == networkingapi.ServerTLSSettings_TLSV1_0.String() || v == networkingapi.ServerTLSSettings_TLSV1_1.String()
 }
 
 // wtIngressSettings lists weak ingress-nginx TLS annotations of an Ingress
@@ -162,37 +155,34 @@ type wtUse struct {
 // Ingress spec.tls secretName (Ingress namespace) and Gateway credentialName
 // (namespaces of the gateway workloads the selector matches; Istio reads it
 // there, https://istio.io/latest/docs/tasks/traffic-management/ingress/secure-ingress/).
-func wtSecretUses(m *model.Model, ingresses []inventory.TypedObject[*networkingv1.Ingress], gateways []inventory.TypedObject[*istionetv1.Gateway]) map[string][]wtUse {
+func wtSecretUses(listeners []*model.Listener) map[string][]wtUse {
 	uses := map[string][]wtUse{}
-	for _, ing := range ingresses {
-		for _, t := range ing.Obj.Spec.TLS {
-			if t.SecretName == "" {
-				continue
-			}
-			key := ing.Obj.Namespace + "/" + t.SecretName
-			uses[key] = append(uses[key], wtUse{What: fmt.Sprintf("Ingress %s/%s", ing.Obj.Namespace, ing.Obj.Name), Entry: ing.Entry, Hosts: t.Hosts})
-		}
-	}
-	for _, gw := range gateways {
-		namespaces := m.Gateway(gw.Obj.Namespace + "/" + gw.Obj.Name).ProxyNamespaces()
-		for _, s := range gw.Obj.Spec.GetServers() {
-			if !wtTerminates(s) || s.GetTls().GetMode() == networkingapi.ServerTLSSettings_ISTIO_MUTUAL {
-				continue // ISTIO_MUTUAL uses the mesh certificate, not credentialName
-			}
+	for _, l := range listeners {
+		switch {
+		case l.Kind == model.IngressHTTPS:
 			var hs []string
-			for _, h := range s.GetHosts() {
-				if dns := hosts.ParseServerHost(h).DNS; dns != "*" {
-					hs = append(hs, dns)
+			for _, h := range l.Hosts {
+				hs = append(hs, h.DNS)
+			}
+			for _, cred := range l.TLS.Credentials {
+				key := l.Entry.Key.Namespace + "/" + cred
+				uses[key] = append(uses[key], wtUse{What: fmt.Sprintf("Ingress %s/%s", l.Entry.Key.Namespace, l.Entry.Key.Name), Entry: l.Entry, Hosts: hs})
+			}
+		case l.Kind == model.GatewayServer && l.Terminates() && l.TLS.Mode != model.TLSIstioMutual:
+			// ISTIO_MUTUAL uses the mesh certificate, not credentialName.
+			var hs []string
+			for _, h := range l.Hosts {
+				if h.DNS != "*" {
+					hs = append(hs, h.DNS)
 				}
 			}
-			creds := append([]string{s.GetTls().GetCredentialName()}, s.GetTls().GetCredentialNames()...)
-			for _, cred := range creds {
-				if cred == "" || strings.Contains(cred, "://") {
+			for _, cred := range l.TLS.Credentials {
+				if strings.Contains(cred, "://") {
 					continue
 				}
-				for _, ns := range namespaces {
+				for _, ns := range l.Gateway.ProxyNamespaces() {
 					key := ns + "/" + cred
-					uses[key] = append(uses[key], wtUse{What: fmt.Sprintf("Gateway %s/%s port %d", gw.Obj.Namespace, gw.Obj.Name, s.GetPort().GetNumber()), Entry: gw.Entry, Hosts: hs})
+					uses[key] = append(uses[key], wtUse{What: l.Describe(), Entry: l.Entry, Hosts: hs})
 				}
 			}
 		}

@@ -36,31 +36,16 @@ var Rule = &analysis.Rule{
 func runWildcardHost(p *analysis.Pass) []analysis.Finding {
 	routes := whRouteNodes(p.Graph)
 	var out []analysis.Finding
-	var servers []*model.Listener
-	flush := func() {
-		if len(servers) > 0 {
-			if f, ok := whGateway(p, servers, routes); ok {
-				out = append(out, f)
-			}
-			servers = nil
+	for _, g := range p.Model.ListenerGroups(model.IngressHTTP) {
+		if f, ok := whIngress(p, g.Listeners[0].Ingress, routes); ok {
+			out = append(out, f)
 		}
 	}
-	// Listeners come grouped by the object declaring them; one finding per
-	// object.
-	for _, l := range p.Model.Listeners() {
-		switch l.Kind {
-		case model.IngressHTTP:
-			if f, ok := whIngress(p, l.Ingress, routes); ok {
-				out = append(out, f)
-			}
-		case model.GatewayServer:
-			if len(servers) > 0 && servers[0].Entry != l.Entry {
-				flush()
-			}
-			servers = append(servers, l)
+	for _, g := range p.Model.ListenerGroups(model.GatewayServer) {
+		if f, ok := whGateway(p, g.Listeners, routes); ok {
+			out = append(out, f)
 		}
 	}
-	flush()
 	for _, vs := range p.Model.VirtualServices() {
 		if f, ok := whVirtualService(p, vs, routes); ok {
 			out = append(out, f)
