@@ -135,7 +135,7 @@ func (b *builder) addWorkloads() {
 		wl := &workload{
 			src: w, mesh: status, principal: b.env.Principal(w.Namespace, w.ServiceAccount()),
 			ports: map[int32]corev1.Protocol{},
-			peer:  netpol.Peer{Namespace: w.Namespace, PodLabels: w.Labels(), NSLabels: nsLabels, HostNetwork: w.Template.Spec.HostNetwork, Workload: w},
+			peer:  netpol.Peer{Namespace: w.Namespace, PodLabels: w.Labels(), NSLabels: nsLabels, HostNetwork: w.Template.Spec.HostNetwork, Workload: w, ClassKey: b.m.PodClass(w)},
 		}
 		for _, p := range w.Ports() {
 			if p.Name != "" {

@@ -127,12 +127,31 @@ type authzPolicy = inventory.TypedObject[*istiosecv1.AuthorizationPolicy]
 // to a workload carrying the gateway-name label of the referenced Gateway;
 // targetRefs of other kinds (Service, ServiceEntry: waypoint/ambient
 // attachment) are not modelled and never apply in sidecar mode.
+// With a PolicyIndex the answer is computed once per equivalence class of
+// pods (inventory.PodClassKey: selectors and targetRefs read only the
+// namespace and pod labels).
 func (e Env) policiesFor(w *inventory.Workload) []authzPolicy {
+	ix := e.Policies
+	var key applyingKey
+	if ix != nil {
+		class, ok := ix.classOf[w]
+		if !ok {
+			class = inventory.PodClassKey(w)
+			ix.classOf[w] = class
+		}
+		key = applyingKey{e.RootNamespace, class}
+		if out, ok := ix.applying[key]; ok {
+			return out
+		}
+	}
 	var out []authzPolicy
 	for _, ap := range e.authorizationPolicies(w.Namespace) {
 		if e.PolicyApplies(ap.Obj, w) {
 			out = append(out, ap)
 		}
+	}
+	if ix != nil {
+		ix.applying[key] = out
 	}
 	return out
 }

@@ -80,11 +80,19 @@ type Env struct {
 type PolicyIndex struct {
 	authz    map[string][]authzPolicy
 	peerAuth map[string][]peerAuth
+	// applying caches, per equivalence class of pods
+	// (inventory.PodClassKey) and root namespace, the AuthorizationPolicies
+	// that apply; classOf caches each workload's class.
+	applying map[applyingKey][]authzPolicy
+	classOf  map[*inventory.Workload]string
 }
+
+type applyingKey struct{ root, class string }
 
 // NewPolicyIndex indexes an inventory's policies.
 func NewPolicyIndex(inv *inventory.Inventory) *PolicyIndex {
-	ix := &PolicyIndex{authz: map[string][]authzPolicy{}, peerAuth: map[string][]peerAuth{}}
+	ix := &PolicyIndex{authz: map[string][]authzPolicy{}, peerAuth: map[string][]peerAuth{},
+		applying: map[applyingKey][]authzPolicy{}, classOf: map[*inventory.Workload]string{}}
 	for _, ap := range inventory.Typed[*istiosecv1.AuthorizationPolicy](inv, inventory.AuthorizationPolicy) {
 		ix.authz[ap.Obj.Namespace] = append(ix.authz[ap.Obj.Namespace], ap)
 	}

@@ -1,6 +1,10 @@
 package model
 
 import (
+	"sort"
+	"strings"
+
+	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
@@ -74,7 +78,7 @@ func (m *Model) Destination(host string, port uint32, configNS string, viewers [
 			return d
 		}
 	}
-	for _, se := range m.ServiceEntries() {
+	for _, se := range m.serviceEntriesFor(host, d.FQDN) {
 		visible := false
 		for _, v := range viewers {
 			visible = visible || hosts.Visible(se.Obj.Spec.GetExportTo(), se.Obj.Namespace, v)
@@ -96,6 +100,53 @@ func (m *Model) Destination(host string, port uint32, configNS string, viewers [
 	}
 	d.Problem = DestinationHostMissing
 	return d
+}
+
+// serviceEntriesFor returns, in inventory order, the ServiceEntries that
+// may declare a host: those naming it or its FQDN exactly (hosts compare
+// case-insensitively) and those with a wildcard host; every entry when the
+// host is itself a wildcard. The index is built on first use.
+func (m *Model) serviceEntriesFor(host, fqdn string) []inventory.TypedObject[*istionetv1.ServiceEntry] {
+	if m.seIndex == nil {
+		m.seIndex = &serviceEntryIndex{exact: map[string][]int{}}
+		m.seIndex.all = m.ServiceEntries()
+		for i, se := range m.seIndex.all {
+			wild := false
+			for _, h := range se.Obj.Spec.GetHosts() {
+				if strings.HasPrefix(h, "*") {
+					wild = true
+					continue
+				}
+				m.seIndex.exact[strings.ToLower(h)] = append(m.seIndex.exact[strings.ToLower(h)], i)
+			}
+			if wild {
+				m.seIndex.wildcard = append(m.seIndex.wildcard, i)
+			}
+		}
+	}
+	ix := m.seIndex
+	if strings.HasPrefix(host, "*") || strings.HasPrefix(fqdn, "*") {
+		return ix.all
+	}
+	var picked []int
+	for _, list := range [][]int{ix.exact[strings.ToLower(host)], ix.exact[strings.ToLower(fqdn)], ix.wildcard} {
+		picked = append(picked, list...)
+	}
+	sort.Ints(picked)
+	out := make([]inventory.TypedObject[*istionetv1.ServiceEntry], 0, len(picked))
+	for j, i := range picked {
+		if j == 0 || picked[j-1] != i {
+			out = append(out, ix.all[i])
+		}
+	}
+	return out
+}
+
+// serviceEntryIndex indexes ServiceEntries by host.
+type serviceEntryIndex struct {
+	all      []inventory.TypedObject[*istionetv1.ServiceEntry]
+	exact    map[string][]int
+	wildcard []int
 }
 
 // servicePort finds the destination port; an ExternalName Service without

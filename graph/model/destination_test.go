@@ -80,3 +80,42 @@ func TestDestination(t *testing.T) {
 		})
 	}
 }
+
+// TestDestinationServiceEntryOrder: of several ServiceEntries declaring a
+// host, the first in inventory order wins whether it names the host
+// exactly or by wildcard, and hosts compare case-insensitively (the
+// ServiceEntry host index must not change which one is found).
+func TestDestinationServiceEntryOrder(t *testing.T) {
+	const entries = `
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: b-exact, namespace: ext}
+spec: {hosts: [Logs.Example.COM], ports: [{number: 443, name: tls, protocol: TLS}]}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: a-wild, namespace: ext}
+spec: {hosts: ["*.example.com"], ports: [{number: 443, name: tls, protocol: TLS}]}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: c-metrics, namespace: ext}
+spec: {hosts: [metrics.example.org], ports: [{number: 443, name: tls, protocol: TLS}]}
+`
+	m := model.New(manifesttest.FromBytes(t, "se.yaml", []byte(entries)), model.Options{})
+	for _, tc := range []struct{ host, want string }{
+		{"logs.example.com", "a-wild"}, // a-wild sorts first in the inventory
+		{"METRICS.example.org", "c-metrics"},
+		{"*.example.org", "c-metrics"},
+		{"other.example.net", ""},
+	} {
+		d := m.Destination(tc.host, 443, "ext", []string{"ext"})
+		got := ""
+		if d.ServiceEntry != nil {
+			got = d.ServiceEntry.Key.Name
+		}
+		if got != tc.want {
+			t.Errorf("%s: ServiceEntry %q, want %q", tc.host, got, tc.want)
+		}
+	}
+}

@@ -108,6 +108,11 @@ type Model struct {
 	routeList        []*Route
 	routeGaps        []RouteGap
 
+	// seIndex indexes ServiceEntries by host (destination.go).
+	seIndex *serviceEntryIndex
+	// podClasses caches each workload's equivalence class (PodClass).
+	podClasses map[*inventory.Workload]string
+
 	// proxyPorts caches GatewayListenerOn per proxy and port.
 	proxyPorts map[listenerKey]cachedListener
 	// typedCache holds typed object lists by kind (objects.go).
@@ -133,6 +138,7 @@ func New(inv *inventory.Inventory, opts Options) *Model {
 		gatewayByKey: map[string]*Gateway{},
 		typedCache:   map[schema.GroupKind]any{},
 		proxyPorts:   map[listenerKey]cachedListener{},
+		podClasses:   map[*inventory.Workload]string{},
 	}
 	for _, w := range inv.Workloads() {
 		if hook := HelmHook(w); hook != "" {
@@ -189,6 +195,18 @@ func (m *Model) SelectWorkloads(sel labels.Selector, namespace string) []*invent
 		}
 	}
 	return out
+}
+
+// PodClass returns the equivalence class of a workload's pods
+// (inventory.PodClassKey), computed once: selector answers (NetworkPolicy,
+// AuthorizationPolicy, PeerAuthentication) are shared by the class.
+func (m *Model) PodClass(w *inventory.Workload) string {
+	c, ok := m.podClasses[w]
+	if !ok {
+		c = inventory.PodClassKey(w)
+		m.podClasses[w] = c
+	}
+	return c
 }
 
 // Service is a Kubernetes Service with the workloads it selects.

@@ -41,6 +41,10 @@ type Peer struct {
 	HostNetwork bool
 	// Workload resolves named ports when this peer is the destination.
 	Workload *inventory.Workload
+	// ClassKey, when set, is the pod's equivalence class
+	// (inventory.PodClassKey): the policies selecting it are looked up once
+	// per class.
+	ClassKey string
 }
 
 // Verdict is the outcome for one direction.
@@ -123,6 +127,15 @@ func (v Verdict) Describe(direction string) string {
 type Evaluator struct {
 	byNamespace map[string][]*compiled
 	addr        *Addressing
+	// selecting caches the policies selecting a class of pods per
+	// direction (podSelector and policyTypes read only the pod's namespace
+	// and labels).
+	selecting map[selectingKey][]*compiled
+}
+
+type selectingKey struct {
+	class   string
+	ingress bool
 }
 
 type compiled struct {
@@ -167,7 +180,7 @@ func (c *compiled) sel(ls *metav1.LabelSelector) labels.Selector {
 // with an invalid selector that reaches here anyway (an inventory built by
 // hand) is reported and selects nothing.
 func NewEvaluator(inv *inventory.Inventory, addr Addressing) (*Evaluator, []string) {
-	e := &Evaluator{byNamespace: map[string][]*compiled{}, addr: &addr}
+	e := &Evaluator{byNamespace: map[string][]*compiled{}, addr: &addr, selecting: map[selectingKey][]*compiled{}}
 	var problems []string
 	for _, np := range inventory.Typed[*networkingv1.NetworkPolicy](inv, inventory.NetworkPolicy) {
 		sel, err := metav1.LabelSelectorAsSelector(&np.Obj.Spec.PodSelector)
@@ -232,14 +245,34 @@ func (e *Evaluator) nodeAddressed(p Peer) bool {
 	return p.HostNetwork && !p.External && e.addr.HostNetwork == HostNetworkNode
 }
 
-func (e *Evaluator) verdict(subject Peer, ns string, ingress bool, other, dst Peer, port int32, protocol corev1.Protocol) Verdict {
-	var v Verdict
-	var isolating []string
-	certain := false
+// selectingPolicies returns the policies of namespace ns that select the
+// subject pod in one direction, once per class of pods when the peer names
+// its class.
+func (e *Evaluator) selectingPolicies(subject Peer, ns string, ingress bool) []*compiled {
+	key := selectingKey{subject.ClassKey, ingress} // the class names the namespace
+	if subject.ClassKey != "" {
+		if out, ok := e.selecting[key]; ok {
+			return out
+		}
+	}
+	var out []*compiled
 	for _, c := range e.byNamespace[ns] {
 		if (ingress && !c.ingress) || (!ingress && !c.egress) || !c.selector.Matches(labels.Set(subject.PodLabels)) {
 			continue
 		}
+		out = append(out, c)
+	}
+	if subject.ClassKey != "" {
+		e.selecting[key] = out
+	}
+	return out
+}
+
+func (e *Evaluator) verdict(subject Peer, ns string, ingress bool, other, dst Peer, port int32, protocol corev1.Protocol) Verdict {
+	var v Verdict
+	var isolating []string
+	certain := false
+	for _, c := range e.selectingPolicies(subject, ns, ingress) {
 		v.Isolated = true
 		isolating = append(isolating, c.name)
 		if ok, assumption := c.admits(ingress, other, dst, port, protocol); ok {
@@ -353,10 +386,7 @@ func (e *Evaluator) EgressConns(src, dst Peer) Allowance {
 // direction that admit other; named ports resolve on dst.
 func (e *Evaluator) allowance(subject Peer, ns string, ingress bool, other, dst Peer) Allowance {
 	a := Allowance{}
-	for _, c := range e.byNamespace[ns] {
-		if (ingress && !c.ingress) || (!ingress && !c.egress) || !c.selector.Matches(labels.Set(subject.PodLabels)) {
-			continue
-		}
+	for _, c := range e.selectingPolicies(subject, ns, ingress) {
 		a.Isolated = true
 		pc := PolicyConns{Policy: c.name}
 		if ingress {

@@ -311,3 +311,32 @@ func fromController(o *Object) *Workload {
 	}
 	return w
 }
+
+// PodClassKey names the equivalence class of a workload's pods for
+// selector questions: pods with the same namespace, pod labels, service
+// account and hostNetwork setting get the same answer from every rule that
+// selects pods by namespace and labels (NetworkPolicy podSelector,
+// AuthorizationPolicy and PeerAuthentication selectors, Service selectors),
+// so those answers are computed once per class and shared.
+func PodClassKey(w *Workload) string {
+	var b strings.Builder
+	b.WriteString(w.Namespace)
+	b.WriteByte(0)
+	keys := make([]string, 0, len(w.Labels()))
+	for k := range w.Labels() {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(w.Labels()[k])
+		b.WriteByte(',')
+	}
+	b.WriteByte(0)
+	b.WriteString(w.ServiceAccount())
+	if w.Template.Spec.HostNetwork {
+		b.WriteString("\x00hostNetwork")
+	}
+	return b.String()
+}
