@@ -3,6 +3,7 @@ package inventory
 import (
 	"maps"
 	"sort"
+	"strconv"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -320,23 +321,27 @@ func fromController(o *Object) *Workload {
 // so those answers are computed once per class and shared.
 func PodClassKey(w *Workload) string {
 	var b strings.Builder
-	b.WriteString(w.Namespace)
-	b.WriteByte(0)
+	// Every part is length-prefixed, so no label text can imitate another
+	// split of the labels.
+	part := func(s string) {
+		b.WriteString(strconv.Itoa(len(s)))
+		b.WriteByte(':')
+		b.WriteString(s)
+	}
+	part(w.Namespace)
 	keys := make([]string, 0, len(w.Labels()))
 	for k := range w.Labels() {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	b.WriteString(strconv.Itoa(len(keys)))
 	for _, k := range keys {
-		b.WriteString(k)
-		b.WriteByte('=')
-		b.WriteString(w.Labels()[k])
-		b.WriteByte(',')
+		part(k)
+		part(w.Labels()[k])
 	}
-	b.WriteByte(0)
-	b.WriteString(w.ServiceAccount())
+	part(w.ServiceAccount())
 	if w.Template.Spec.HostNetwork {
-		b.WriteString("\x00hostNetwork")
+		b.WriteString("hostNetwork")
 	}
 	return b.String()
 }
