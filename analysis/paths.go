@@ -39,8 +39,8 @@ func stateID(n *graph.Node, tainted, usedLateral bool) int64 {
 	return id
 }
 
-// isLateral: a network edge that follows no route (a pivot).
-func isLateral(e *graph.Edge) bool { return e.Kind == graph.EdgeNetwork && !e.Routed }
+// IsLateral: a network edge that follows no route (a pivot).
+func IsLateral(e *graph.Edge) bool { return e.Kind == graph.EdgeNetwork && !e.Routed }
 
 // Carries reports whether an edge carries traffic toward a workload.
 func Carries(e *graph.Edge) bool {
@@ -93,7 +93,7 @@ func newStateGraph(g *graph.Graph, lateral Lateral) *stateGraph {
 		// in the builder's sorted order) breaks ties between equally short
 		// paths the same way on every run.
 		weight := 1 + float64(i)*1e-9
-		lat := isLateral(e)
+		lat := IsLateral(e)
 		if lat {
 			if lateral == LateralOff {
 				continue
@@ -194,7 +194,7 @@ func (q *Search) PathVia(e *graph.Edge, taints ...bool) ([]Step, bool) {
 		taints = []bool{false, true}
 	}
 	lateralBudget := []bool{false, true}
-	if isLateral(e) {
+	if IsLateral(e) {
 		switch q.lateral {
 		case LateralOff:
 			return nil, false
@@ -258,7 +258,7 @@ func HopNodeOf(n *graph.Node, port int32) HopNode {
 func hopEdge(e *graph.Edge) *HopEdge {
 	h := &HopEdge{Kind: e.Kind, Port: e.Port, Protocol: e.Protocol, Match: e.Match, TLS: e.TLS, Auth: e.Auth, AuthReason: e.AuthReason, NetworkPolicy: e.NetworkPolicy}
 	switch {
-	case isLateral(e):
+	case IsLateral(e):
 		h.Hop = HopLateral
 	case e.Kind == graph.EdgeNetwork:
 		h.Hop = HopRouted
@@ -343,7 +343,7 @@ func AssumptionsOf(steps []Step) []string {
 func LateralHops(steps []Step) int {
 	n := 0
 	for _, st := range steps {
-		if st.Edge != nil && isLateral(st.Edge) {
+		if st.Edge != nil && IsLateral(st.Edge) {
 			n++
 		}
 	}

@@ -100,8 +100,8 @@ func TestReportInChromium(t *testing.T) {
 	for _, f := range in.Result.Findings {
 		bySev[string(f.Severity)]++
 	}
-	if bySev["critical"] == 0 || bySev["medium"] == 0 {
-		t.Fatalf("test input needs critical and medium findings, has %v", bySev)
+	if bySev["high"] == 0 || bySev["medium"] == 0 {
+		t.Fatalf("test input needs high and medium findings, has %v", bySev)
 	}
 	var page bytes.Buffer
 	if err := Write(&page, in); err != nil {
@@ -146,7 +146,7 @@ func TestReportInChromium(t *testing.T) {
 			t.Errorf("#%s: %d rows visible, want %d", hash, visible, bySev[want])
 		}
 	}
-	check("severity=critical", "critical")
+	check("severity=high", "high")
 	check("severity=medium", "medium")
 
 	checkInteraction(t, bin, dir, page.String(), in)
@@ -222,18 +222,18 @@ const interactionScript = `(function () {
 // in a copy of the page whose Content-Security-Policy also allows it.
 func checkInteraction(t *testing.T, bin, dir, page string, in Input) {
 	t.Helper()
-	// The node of the critical finding's target: the database.
+	// The node of a high finding's target: the database.
 	target := ""
 	for _, n := range in.Diagram.Nodes {
 		for _, i := range n.Findings {
 			f := in.Result.Findings[i]
-			if f.Severity == "critical" && n.Kind == "workload" && n.Namespace == f.Target.Namespace && n.Name == f.Target.Name {
+			if f.Severity == "high" && n.Kind == "workload" && n.Namespace == f.Target.Namespace && n.Name == f.Target.Name {
 				target = n.ID
 			}
 		}
 	}
 	if target == "" {
-		t.Fatal("no diagram node for the critical finding's target")
+		t.Fatal("no diagram node for a high finding's target")
 	}
 	sum := sha256.Sum256([]byte(interactionScript))
 	hash := base64.StdEncoding.EncodeToString(sum[:])

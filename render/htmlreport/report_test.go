@@ -324,7 +324,7 @@ func TestReportEscaping(t *testing.T) {
 func TestSeverityColoursAndFilters(t *testing.T) {
 	page := render(t, demoInput(t, demoDir, filepath.Join("testdata", "legacy-broken-route.yaml")))
 	for _, want := range []string{
-		`<select id="filter-severity" name="severity">`, `<option value="critical">critical (1)</option>`, `<option value="medium">medium (1)</option>`,
+		`<select id="filter-severity" name="severity">`, `<option value="high">high (2)</option>`, `<option value="medium">medium (1)</option>`,
 		`<select id="filter-rule" name="rule">`, `<option value="shadow-route">`, `<option value="broken-route">`,
 		`<select id="filter-namespace" name="namespace">`, `<option value="data">`, `<option value="legacy">`,
 	} {

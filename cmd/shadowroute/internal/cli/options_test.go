@@ -78,12 +78,12 @@ func TestGraphSeesTheAnalysedModel(t *testing.T) {
 // wins over RULE=LEVEL.
 func TestSeverityByCode(t *testing.T) {
 	demo := filepath.Join(testdata, "demo")
-	code, out, errs := run([]string{"analyze", demo, "--severity", "SR0101=low", "--severity", "shadow-route=medium"}, "")
+	code, out, errs := run([]string{"analyze", demo, "--severity", "SR0103=low", "--severity", "shadow-route=medium"}, "")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	if !strings.Contains(out, "[LOW] shadow-route SR0101") || !strings.Contains(out, "[MEDIUM] shadow-route SR0102") {
-		t.Errorf("want SR0101 at low and SR0102 at medium:\n%s", out)
+	if !strings.Contains(out, "[LOW] shadow-route SR0103") || !strings.Contains(out, "[MEDIUM] shadow-route SR0102") {
+		t.Errorf("want SR0103 at low and SR0102 at medium:\n%s", out)
 	}
 	if code, _, errs := run([]string{"analyze", demo, "--severity", "SR9999=low"}, ""); code != ExitInput || !strings.Contains(errs, "unknown rule or code") {
 		t.Errorf("unknown code: exit %d, %s", code, errs)
