@@ -59,6 +59,18 @@ const (
 	LateralOff
 )
 
+// MaxHops is the number of lateral hops allowed (blastradius.AnyPivots
+// for any).
+func (l Lateral) MaxHops() int {
+	switch l {
+	case LateralOff:
+		return 0
+	case LateralOne:
+		return 1
+	}
+	return blastradius.AnyPivots
+}
+
 // ParseLateral reads a --lateral value.
 func ParseLateral(s string) (Lateral, error) {
 	switch s {
@@ -123,7 +135,7 @@ func (p *Pass) Paths() *PathSearch {
 func (p *Pass) BlastRadius() []blastradius.Entry {
 	p.shared.used[p.Rule] |= NeedBlastRadius
 	if !p.shared.blastDone {
-		p.shared.blastRadius, p.shared.blastDone = blastradius.Compute(p.Graph, p.Model.Inventory), true
+		p.shared.blastRadius, p.shared.blastDone = blastradius.Compute(p.Graph, p.Model.Inventory, p.Config.Lateral.MaxHops()), true
 	}
 	return p.shared.blastRadius
 }

@@ -81,10 +81,15 @@ type DBUse struct {
 // Routed is the How of a workload the route delivers to.
 const Routed = "routed"
 
+// AnyPivots lets the blast radius follow pivot chains of any length.
+const AnyPivots = -1
+
 // Compute returns the blast radius of every internet-reachable route, sorted
 // by host, path and label. Routes that deliver to no workload are left out.
-// inv may be nil: Secret copies are then not followed.
-func Compute(g *graph.Graph, inv *inventory.Inventory) []Entry {
+// inv may be nil: Secret copies are then not followed. maxPivots bounds the
+// pivot hops (lateral movement) followed from a route's backends, as
+// --lateral bounds the path search: 0 follows none, AnyPivots no limit.
+func Compute(g *graph.Graph, inv *inventory.Inventory, maxPivots int) []Entry {
 	if g == nil || g.Internet == nil {
 		return []Entry{}
 	}
@@ -100,7 +105,7 @@ func Compute(g *graph.Graph, inv *inventory.Inventory) []Entry {
 		key := nodeKeys(r.backends)
 		pv, ok := pivotCache[key]
 		if !ok {
-			pv = pivots(g, r.backends)
+			pv = pivots(g, r.backends, maxPivots)
 			pivotCache[key] = pv
 		}
 		for _, p := range pv {
@@ -227,13 +232,15 @@ type pivot struct {
 	via string
 }
 
-// pivots walks non-routed network edges breadth-first from the backends:
-// each workload is visited once, at its shortest chain, so the walk is
-// linear in the graph and deterministic (starts sorted, edges in insertion
-// order). The graph only holds pivot edges the builder allowed
-// (NetworkPolicy, mesh authentication, authorization).
-func pivots(g *graph.Graph, starts []*graph.Node) []pivot {
+// pivots walks non-routed network edges breadth-first from the backends,
+// at most maxPivots hops deep (AnyPivots: no limit): each workload is
+// visited once, at its shortest chain, so the walk is linear in the graph
+// and deterministic (starts sorted, edges in insertion order). The graph
+// only holds pivot edges the builder allowed (NetworkPolicy, mesh
+// authentication, authorization).
+func pivots(g *graph.Graph, starts []*graph.Node, maxPivots int) []pivot {
 	parent := map[*graph.Node]*graph.Node{}
+	depth := map[*graph.Node]int{}
 	seen := map[*graph.Node]bool{}
 	queue := append([]*graph.Node{}, starts...)
 	for _, s := range starts {
@@ -243,6 +250,9 @@ func pivots(g *graph.Graph, starts []*graph.Node) []pivot {
 	for len(queue) > 0 {
 		n := queue[0]
 		queue = queue[1:]
+		if maxPivots != AnyPivots && depth[n] >= maxPivots {
+			continue
+		}
 		for _, e := range g.EdgesFrom(n) {
 			if e.Kind != graph.EdgeNetwork || e.Routed {
 				continue
@@ -253,6 +263,7 @@ func pivots(g *graph.Graph, starts []*graph.Node) []pivot {
 			}
 			seen[to] = true
 			parent[to] = n
+			depth[to] = depth[n] + 1
 			queue = append(queue, to)
 			order = append(order, to)
 		}

@@ -298,7 +298,7 @@ func TestCompute(t *testing.T) {
 	} {
 		t.Run(filepath.Base(tc.dir), func(t *testing.T) {
 			g, inv := load(t, tc.dir)
-			got := flatten(Compute(g, inv))
+			got := flatten(Compute(g, inv, AnyPivots))
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("blast radius:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tc.want, "\n  "))
 			}
@@ -320,7 +320,7 @@ func TestRender(t *testing.T) {
 		name := filepath.Base(dir)
 		t.Run(name, func(t *testing.T) {
 			g, inv := load(t, dir)
-			entries := Compute(g, inv)
+			entries := Compute(g, inv, AnyPivots)
 			var text, md bytes.Buffer
 			if err := Text(&text, entries); err != nil {
 				t.Fatal(err)
@@ -341,7 +341,7 @@ func TestRender(t *testing.T) {
 			golden.Assert(t, filepath.Join("../../testdata/blastradius/golden", name+".md"), md.Bytes())
 			golden.Assert(t, filepath.Join("../../testdata/blastradius/golden", name+".json"), append(js, '\n'))
 			g2, inv2 := load(t, dir)
-			if again := Compute(g2, inv2); !reflect.DeepEqual(again, entries) {
+			if again := Compute(g2, inv2, AnyPivots); !reflect.DeepEqual(again, entries) {
 				t.Error("Compute is not deterministic")
 			}
 		})
@@ -349,7 +349,7 @@ func TestRender(t *testing.T) {
 }
 
 func TestEmpty(t *testing.T) {
-	if got := Compute(nil, nil); got == nil || len(got) != 0 {
+	if got := Compute(nil, nil, AnyPivots); got == nil || len(got) != 0 {
 		t.Errorf("Compute(nil) = %#v, want empty", got)
 	}
 	var buf bytes.Buffer
@@ -359,8 +359,27 @@ func TestEmpty(t *testing.T) {
 	if err := Markdown(&buf, nil); err != nil || buf.Len() != 0 {
 		t.Errorf("Markdown(nil) wrote %q, %v", buf.String(), err)
 	}
-	js, _ := json.Marshal(Compute(graph.New(), inventory.New()))
+	js, _ := json.Marshal(Compute(graph.New(), inventory.New(), AnyPivots))
 	if string(js) != "[]" {
 		t.Errorf("JSON of no entries = %s, want []", js)
+	}
+}
+
+// TestComputeFollowsLateralBound: the blast radius follows as many pivot
+// hops as --lateral allows the path search: none under off (only what the
+// route delivers to), chains of one hop under 1.
+func TestComputeFollowsLateralBound(t *testing.T) {
+	g, inv := load(t, rulesDir+"/pivot")
+	if got := flatten(Compute(g, inv, 0)); !reflect.DeepEqual(got, []string{"shop.example.com/ | shop/frontend[Deployment] routed | -"}) {
+		t.Errorf("no pivots: %v", got)
+	}
+	one, anyLen := flatten(Compute(g, inv, 1)), flatten(Compute(g, inv, AnyPivots))
+	if !reflect.DeepEqual(one, anyLen) || len(one) != 3 {
+		t.Errorf("one pivot hop: %v, any: %v (every chain of this case is one hop long)", one, anyLen)
+	}
+	for _, s := range one {
+		if strings.Contains(s, " → ") {
+			t.Errorf("a chain longer than one hop under a bound of 1: %s", s)
+		}
 	}
 }
