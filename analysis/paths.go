@@ -350,14 +350,36 @@ func LateralHops(steps []Step) int {
 	return n
 }
 
-// PreferPath: of two witness paths the one with fewer lateral hops (a
-// routed path needs no compromised workload), then the shorter; ties keep
-// the first found.
+// PreferPath: of two witness paths (to the same target) the one with fewer
+// lateral hops (a routed path needs no compromised workload), then the one
+// whose lateral hops leave from fewer workloads outside the target's
+// namespace (the source nearest the target: an application's own workload
+// reaching its database explains more than another application's), then
+// the shorter; ties keep the first found.
 func PreferPath(a, b []Step) bool {
 	if la, lb := LateralHops(a), LateralHops(b); la != lb {
 		return la < lb
 	}
+	if fa, fb := foreignLateralHops(a), foreignLateralHops(b); fa != fb {
+		return fa < fb
+	}
 	return len(a) < len(b)
+}
+
+// foreignLateralHops counts the lateral hops of a path that leave from a
+// workload outside the namespace of the path's last node.
+func foreignLateralHops(steps []Step) int {
+	if len(steps) == 0 {
+		return 0
+	}
+	ns := steps[len(steps)-1].Node.Namespace
+	n := 0
+	for _, st := range steps {
+		if st.Edge != nil && IsLateral(st.Edge) && st.Edge.FromNode().Namespace != ns {
+			n++
+		}
+	}
+	return n
 }
 
 // DescribeHop names a hop for messages: "a → b:port".
