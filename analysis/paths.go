@@ -16,20 +16,30 @@ import (
 // stateGraph is the graph the path search runs on: each node of the
 // reachability graph appears twice, once for "every workload-to-workload hop
 // so far was mesh-authenticated" and once for "some hop was plaintext", so
-// one shortest-path tree answers both questions. Only hops that carry
-// traffic are followed: exposure, entrypoint-to-pod forwarding and network
-// connections (routed ones stand for their route and Service).
+// one shortest-path tree answers both questions. A proxy whose routes are
+// served on some of its ports only (Edge.EntryPorts) also appears once per
+// such port, so a path takes a route only if it entered the proxy on a port
+// serving the route's listener: ports are carried through proxies, and a
+// path entering a gateway on its status port cannot leave through a route.
+// Only hops that carry traffic are followed: exposure, entrypoint-to-pod
+// forwarding and network connections (routed ones stand for their route
+// and Service).
 type stateGraph struct {
 	lateral Lateral
 	g       *simple.WeightedDirectedGraph
 	edges   map[[2]int64]*graph.Edge
 	nodes   map[int64]*graph.Node
+	// slots numbers, per gated proxy, the ports its routes are entered on
+	// (from 1); slot 0 is entering on any other port, or starting there.
+	slots  map[*graph.Node]map[int32]int
+	stride int64
 }
 
-// stateID numbers a state: the node, whether a hop so far was plaintext,
-// and (for --lateral 1) whether the one lateral hop was taken.
-func stateID(n *graph.Node, tainted, usedLateral bool) int64 {
-	id := n.ID() * 4
+// id numbers a state: the node and its entry-port slot, whether a hop so
+// far was plaintext, and (for --lateral 1) whether the one lateral hop was
+// taken.
+func (s *stateGraph) id(n *graph.Node, slot int, tainted, usedLateral bool) int64 {
+	id := (n.ID()*s.stride + int64(slot)) * 4
 	if tainted {
 		id += 2
 	}
@@ -37,6 +47,37 @@ func stateID(n *graph.Node, tainted, usedLateral bool) int64 {
 		id++
 	}
 	return id
+}
+
+// slotsOf lists a node's slots: 0, and one per gated entry port.
+func (s *stateGraph) slotsOf(n *graph.Node) []int {
+	out := []int{0}
+	for i := 1; i <= len(s.slots[n]); i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
+// leaving lists the slots of an edge's source the edge may leave from: a
+// routed edge with EntryPorts only from the slots of those ports, any
+// other edge from every slot.
+func (s *stateGraph) leaving(e *graph.Edge) []int {
+	if len(e.EntryPorts) == 0 {
+		return s.slotsOf(e.FromNode())
+	}
+	var out []int
+	for _, p := range e.EntryPorts {
+		if slot, ok := s.slots[e.FromNode()][p]; ok {
+			out = append(out, slot)
+		}
+	}
+	return out
+}
+
+// entering is the slot an edge arrives in: its port's slot on a gated
+// proxy, else 0.
+func (s *stateGraph) entering(e *graph.Edge) int {
+	return s.slots[e.ToNode()][e.Port]
 }
 
 // IsLateral: a network edge that follows no route (a pivot).
@@ -70,18 +111,36 @@ func Bypasses(e *graph.Edge) bool {
 const lateralCost = 1e4
 
 func newStateGraph(g *graph.Graph, lateral Lateral) *stateGraph {
-	s := &stateGraph{lateral: lateral, g: simple.NewWeightedDirectedGraph(0, math.Inf(1)), edges: map[[2]int64]*graph.Edge{}, nodes: map[int64]*graph.Node{}}
+	s := &stateGraph{lateral: lateral, g: simple.NewWeightedDirectedGraph(0, math.Inf(1)), edges: map[[2]int64]*graph.Edge{}, nodes: map[int64]*graph.Node{},
+		slots: map[*graph.Node]map[int32]int{}, stride: 1}
+	for _, e := range g.Edges() {
+		for _, p := range e.EntryPorts {
+			m := s.slots[e.FromNode()]
+			if m == nil {
+				m = map[int32]int{}
+				s.slots[e.FromNode()] = m
+			}
+			if _, ok := m[p]; !ok {
+				m[p] = len(m) + 1
+			}
+			if int64(len(m)+1) > s.stride {
+				s.stride = int64(len(m) + 1)
+			}
+		}
+	}
 	// The "lateral hop spent" layer exists only under --lateral 1.
 	layers := []bool{false}
 	if lateral == LateralOne {
 		layers = []bool{false, true}
 	}
 	for _, n := range g.SortedNodes() {
-		for _, t := range []bool{false, true} {
-			for _, l := range layers {
-				id := stateID(n, t, l)
-				s.g.AddNode(simple.Node(id))
-				s.nodes[id] = n
+		for _, slot := range s.slotsOf(n) {
+			for _, t := range []bool{false, true} {
+				for _, l := range layers {
+					id := s.id(n, slot, t, l)
+					s.g.AddNode(simple.Node(id))
+					s.nodes[id] = n
+				}
 			}
 		}
 	}
@@ -102,23 +161,26 @@ func newStateGraph(g *graph.Graph, lateral Lateral) *stateGraph {
 			// paths prefer routed hops, then the fewest lateral ones.
 			weight += lateralCost
 		}
-		for _, t := range []bool{false, true} {
-			for _, l := range layers {
-				toL := l
-				if lat && lateral == LateralOne {
-					if l {
-						continue // the one lateral hop is spent
+		toSlot := s.entering(e)
+		for _, fromSlot := range s.leaving(e) {
+			for _, t := range []bool{false, true} {
+				for _, l := range layers {
+					toL := l
+					if lat && lateral == LateralOne {
+						if l {
+							continue // the one lateral hop is spent
+						}
+						toL = true
 					}
-					toL = true
+					from := s.id(e.FromNode(), fromSlot, t, l)
+					to := s.id(e.ToNode(), toSlot, t || Bypasses(e), toL)
+					key := [2]int64{from, to}
+					if old, ok := s.edges[key]; ok && preferEdge(old, e) {
+						continue
+					}
+					s.edges[key] = e
+					s.g.SetWeightedEdge(simple.WeightedEdge{F: simple.Node(from), T: simple.Node(to), W: weight})
 				}
-				from := stateID(e.FromNode(), t, l)
-				to := stateID(e.ToNode(), t || Bypasses(e), toL)
-				key := [2]int64{from, to}
-				if old, ok := s.edges[key]; ok && preferEdge(old, e) {
-					continue
-				}
-				s.edges[key] = e
-				s.g.SetWeightedEdge(simple.WeightedEdge{F: simple.Node(from), T: simple.Node(to), W: weight})
 			}
 		}
 	}
@@ -143,24 +205,37 @@ type Search struct {
 func (q *Search) Source() *graph.Node { return q.src }
 
 func (s *stateGraph) from(src *graph.Node) *Search {
-	return &Search{s: s, tree: path.DijkstraFrom(simple.Node(stateID(src, false, false)), s.g), src: src, lateral: s.lateral}
+	return &Search{s: s, tree: path.DijkstraFrom(simple.Node(s.id(src, 0, false, false)), s.g), src: src, lateral: s.lateral}
 }
 
 func (q *Search) Reaches(n *graph.Node, tainted bool) bool {
-	return !math.IsInf(q.dist(n, tainted), 1)
+	_, d := q.best(q.s.slotsOf(n), n, tainted)
+	return !math.IsInf(d, 1)
 }
 
-// dist is the cost of the cheapest path to a node in a taint state, the
-// lateral budget spent or not.
-func (q *Search) dist(n *graph.Node, tainted bool) float64 {
-	return math.Min(q.tree.WeightTo(stateID(n, tainted, false)), q.tree.WeightTo(stateID(n, tainted, true)))
+// best is the cheapest state of a node among the given slots in a taint
+// state, the lateral budget spent or not.
+func (q *Search) best(slots []int, n *graph.Node, tainted bool, lateralBudget ...bool) (int64, float64) {
+	if len(lateralBudget) == 0 {
+		lateralBudget = []bool{false, true}
+	}
+	bestID, best := int64(-1), math.Inf(1)
+	for _, slot := range slots {
+		for _, l := range lateralBudget {
+			id := q.s.id(n, slot, tainted, l)
+			if d := q.tree.WeightTo(id); d < best {
+				bestID, best = id, d
+			}
+		}
+	}
+	return bestID, best
 }
 
-// pathTo returns the hops of the cheapest path to a node in a taint state.
+// PathTo returns the hops of the cheapest path to a node in a taint state.
 func (q *Search) PathTo(n *graph.Node, tainted bool) []Step {
-	id := stateID(n, tainted, false)
-	if q.tree.WeightTo(stateID(n, tainted, true)) < q.tree.WeightTo(id) {
-		id = stateID(n, tainted, true)
+	id, d := q.best(q.s.slotsOf(n), n, tainted)
+	if math.IsInf(d, 1) {
+		return nil
 	}
 	nodes, _ := q.tree.To(id)
 	return q.steps(nodes)
@@ -185,10 +260,11 @@ func (q *Search) steps(nodes []gonum.Node) []Step {
 	return out
 }
 
-// pathVia returns the cheapest path to the edge's source in one of the
+// PathVia returns the cheapest path to the edge's source in one of the
 // given taint states, followed by the edge itself, within the lateral
-// budget: a lateral edge is no step under --lateral off, and under
-// --lateral 1 only from a state that has not spent the one lateral hop.
+// budget (a lateral edge is no step under --lateral off, and under
+// --lateral 1 only from a state that has not spent the one lateral hop) and
+// through an entry port the edge admits.
 func (q *Search) PathVia(e *graph.Edge, taints ...bool) ([]Step, bool) {
 	if len(taints) == 0 {
 		taints = []bool{false, true}
@@ -204,11 +280,8 @@ func (q *Search) PathVia(e *graph.Edge, taints ...bool) ([]Step, bool) {
 	}
 	best, bestID := math.Inf(1), int64(0)
 	for _, t := range taints {
-		for _, l := range lateralBudget {
-			id := stateID(e.FromNode(), t, l)
-			if d := q.tree.WeightTo(id); d < best {
-				best, bestID = d, id
-			}
+		if id, d := q.best(q.s.leaving(e), e.FromNode(), t, lateralBudget...); d < best {
+			best, bestID = d, id
 		}
 	}
 	if math.IsInf(best, 1) {

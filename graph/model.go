@@ -9,6 +9,7 @@ package graph
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	gonum "gonum.org/v1/gonum/graph"
@@ -226,9 +227,20 @@ type Edge struct {
 	Conns conns.Set
 	// Routed marks a network edge that follows configured routing; Via
 	// holds the route and service nodes it passes.
-	Routed   bool
-	Via      []*Node
-	Evidence []Evidence
+	Routed bool
+	Via    []*Node
+	// EntryPorts, on a routed edge or a proxy's forwards edge into a route,
+	// are the proxy's container ports serving the route's listener: the
+	// route is taken only by traffic that entered the proxy on one of them
+	// (nil: any port).
+	EntryPorts []int32
+	Evidence   []Evidence
+}
+
+// AdmitsEntry reports whether traffic that entered the edge's source on a
+// port may take the edge (EntryPorts).
+func (e *Edge) AdmitsEntry(port int32) bool {
+	return len(e.EntryPorts) == 0 || slices.Contains(e.EntryPorts, port)
 }
 
 // Authz is the outcome of AuthorizationPolicy evaluation on a hop.

@@ -10,6 +10,7 @@
 package blastradius
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -158,11 +159,24 @@ type publicRoute struct {
 // those front workloads through the route (route → Service → selected pods,
 // as evaluated by the builder: refused hops are absent).
 func publicRoutes(g *graph.Graph) []publicRoute {
-	fronts := map[*graph.Node]bool{}
+	// fronts maps each front workload to the ports the internet enters it
+	// on (nil: any, for an assumed controller); a routed edge counts only
+	// when it admits one of them (Edge.AdmitsEntry).
+	fronts := map[*graph.Node][]int32{}
+	anyPort := map[*graph.Node]bool{}
 	var queue []*graph.Node
-	addFront := func(n *graph.Node) {
-		if n.Kind == graph.KindWorkload && !fronts[n] {
-			fronts[n] = true
+	addFront := func(n *graph.Node, port int32, any bool) {
+		if n.Kind != graph.KindWorkload {
+			return
+		}
+		_, known := fronts[n]
+		if any {
+			anyPort[n] = true
+		} else if !slices.Contains(fronts[n], port) {
+			fronts[n] = append(fronts[n], port)
+		}
+		if !known {
+			fronts[n] = append([]int32{}, fronts[n]...)
 			queue = append(queue, n)
 		}
 	}
@@ -173,16 +187,30 @@ func publicRoutes(g *graph.Graph) []publicRoute {
 		to := e.ToNode()
 		switch to.Kind {
 		case graph.KindWorkload:
-			addFront(to) // an assumed Ingress controller
+			addFront(to, 0, true) // an assumed Ingress controller
 		case graph.KindEntrypoint:
 			for _, e2 := range g.EdgesFrom(to) {
 				if e2.Kind == graph.EdgeForwards {
-					addFront(e2.ToNode())
+					addFront(e2.ToNode(), e2.Port, false)
 				}
 			}
 		}
 	}
+	admitted := func(f *graph.Node, e *graph.Edge) bool {
+		if anyPort[f] {
+			return true
+		}
+		for _, p := range fronts[f] {
+			if e.AdmitsEntry(p) {
+				return true
+			}
+		}
+		return false
+	}
 	routes := map[*graph.Node]map[*graph.Node]bool{}
+	// Fronts are visited once; one reached again on a new port is not
+	// revisited (its routes were judged with the ports known then), which
+	// only matters for a gateway behind another proxy on several ports.
 	for len(queue) > 0 {
 		f := queue[0]
 		queue = queue[1:]
@@ -190,23 +218,23 @@ func publicRoutes(g *graph.Graph) []publicRoute {
 		for _, e := range g.EdgesFrom(f) {
 			if e.Kind == graph.EdgeForwards && e.ToNode().Kind == graph.KindRoute && e.ToNode().Route != nil {
 				forwards[e.ToNode()] = true
-				if routes[e.ToNode()] == nil {
-					routes[e.ToNode()] = map[*graph.Node]bool{}
-				}
 			}
 		}
 		for _, e := range g.EdgesFrom(f) {
-			if e.Kind != graph.EdgeNetwork || !e.Routed || len(e.Via) == 0 || !forwards[e.Via[0]] {
+			if e.Kind != graph.EdgeNetwork || !e.Routed || len(e.Via) == 0 || !forwards[e.Via[0]] || !admitted(f, e) {
 				continue
 			}
 			dst := e.ToNode()
 			if dst.Workload == nil || dst.Workload.Source == nil {
 				continue
 			}
+			if routes[e.Via[0]] == nil {
+				routes[e.Via[0]] = map[*graph.Node]bool{}
+			}
 			routes[e.Via[0]][dst] = true
 			for _, e2 := range g.EdgesFrom(dst) {
 				if e2.Kind == graph.EdgeForwards && e2.ToNode().Kind == graph.KindRoute {
-					addFront(dst)
+					addFront(dst, e.Port, false)
 					break
 				}
 			}

@@ -61,10 +61,10 @@ func (b *builder) gatewayRoute(r *model.Route) {
 	for _, p := range r.Proxies {
 		w := b.bySource[p]
 		proxies = append(proxies, w)
-		b.g.Connect(w.node, route, &graph.Edge{Kind: graph.EdgeForwards, Port: l.Port, Match: r.Host + r.Match, TLS: tlsState, Evidence: []graph.Evidence{gwEv, owner}})
+		b.g.Connect(w.node, route, &graph.Edge{Kind: graph.EdgeForwards, Port: l.Port, Match: r.Host + r.Match, TLS: tlsState, EntryPorts: b.m.ListenerPorts(p, l), Evidence: []graph.Evidence{gwEv, owner}})
 	}
 	for _, d := range r.Destinations {
-		b.gatewayDestination(route, owner, d.Namespace, d.Host, d.Port, proxies, r.HTTP)
+		b.gatewayDestination(route, l, owner, d.Namespace, d.Host, d.Port, proxies, r.HTTP)
 	}
 }
 
@@ -72,7 +72,7 @@ func (b *builder) gatewayRoute(r *model.Route) {
 // resolves it for the gateway proxies (model.Destination): a Service, the
 // pods a ServiceEntry with a workloadSelector selects, or an external
 // ServiceEntry host; otherwise the route is broken.
-func (b *builder) gatewayDestination(route *graph.Node, owner graph.Evidence, vsNS, host string, port uint32, proxies []*workload, http bool) {
+func (b *builder) gatewayDestination(route *graph.Node, l *model.Listener, owner graph.Evidence, vsNS, host string, port uint32, proxies []*workload, http bool) {
 	var viewers []string
 	for _, p := range proxies {
 		if p.src != nil && !slices.Contains(viewers, p.src.Namespace) {
@@ -120,5 +120,5 @@ func (b *builder) gatewayDestination(route *graph.Node, owner graph.Evidence, vs
 		return
 	}
 	b.g.Connect(route, svc.node, &graph.Edge{Kind: graph.EdgeForwards, Port: d.Port.Port, Protocol: string(protocolOf(d.Port.Protocol)), Evidence: ev})
-	b.routedHops(seeing, route, owner, svc, *d.Port, http)
+	b.routedHops(seeing, l, route, owner, svc, *d.Port, http)
 }

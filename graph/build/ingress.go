@@ -105,7 +105,7 @@ func (b *builder) ingressRoute(r *model.Route) {
 		Evidence: append([]graph.Evidence{owner}, class.evidence...),
 		Route:    &graph.RouteInfo{Type: "Ingress", Host: r.Host, Path: r.Match, PathType: r.PathType, Protocol: r.Protocol(), TLS: tlsState, Owner: owner}})
 	for _, c := range class.controllers {
-		b.g.Connect(c.node, route, &graph.Edge{Kind: graph.EdgeForwards, Match: r.Host + r.Match, TLS: tlsState, Evidence: []graph.Evidence{owner}})
+		b.g.Connect(c.node, route, &graph.Edge{Kind: graph.EdgeForwards, Match: r.Host + r.Match, TLS: tlsState, EntryPorts: b.m.ListenerPorts(c.src, r.Listener), Evidence: []graph.Evidence{owner}})
 	}
 	be := *r.Destinations[0].Backend
 	ms, port, problem := b.m.IngressBackend(ing.Obj.Namespace, be)
@@ -122,7 +122,7 @@ func (b *builder) ingressRoute(r *model.Route) {
 	}
 	svc := b.services[ms.Key]
 	b.g.Connect(route, svc.node, &graph.Edge{Kind: graph.EdgeForwards, Port: port.Port, Protocol: string(protocolOf(port.Protocol)), Evidence: []graph.Evidence{owner}})
-	b.routedHops(class.controllers, route, owner, svc, port, true)
+	b.routedHops(class.controllers, r.Listener, route, owner, svc, port, true)
 }
 
 func backendPort(be networkingv1.IngressBackend) string {
@@ -137,12 +137,14 @@ func (b *builder) broken(route *graph.Node, owner graph.Evidence, reason string)
 	b.g.Broken = append(b.g.Broken, graph.BrokenRoute{Route: route, Owner: owner, Reason: reason})
 }
 
-// routedHops evaluates every (source proxy, backend pod) pair of a route and
-// adds a routed network edge for each allowed one. A route none of whose
+// routedHops evaluates every (source proxy, backend pod) pair of a route on
+// a listener and adds a routed network edge for each allowed one, entered
+// only through the proxy's container ports serving the listener
+// (Edge.EntryPorts, model.ListenerPorts). A route none of whose
 // pairs can deliver is broken when the cause is structural (no pods, no such
 // port) or STRICT mTLS refusing a plaintext controller.
-func (b *builder) routedHops(sources []*workload, route *graph.Node, owner graph.Evidence, svc *service, port portRef, http bool) {
-	b.routedHopsVia(sources, route, owner, svc, port, http, 0)
+func (b *builder) routedHops(sources []*workload, l *model.Listener, route *graph.Node, owner graph.Evidence, svc *service, port portRef, http bool) {
+	b.routedHopsVia(sources, l, route, owner, svc, port, http, 0)
 }
 
 // routedHopsVia is routedHops following ExternalName aliases: istiod treats an
@@ -150,7 +152,7 @@ func (b *builder) routedHops(sources []*workload, route *graph.Node, owner graph
 // (istio/istio pilot/pkg/model/push_context.go resolveServiceAliases), so the
 // route reaches the concrete Service's pods on the same port number; any
 // other external name is a DNS destination outside the cluster.
-func (b *builder) routedHopsVia(sources []*workload, route *graph.Node, owner graph.Evidence, svc *service, port portRef, http bool, depth int) {
+func (b *builder) routedHopsVia(sources []*workload, l *model.Listener, route *graph.Node, owner graph.Evidence, svc *service, port portRef, http bool, depth int) {
 	if svc.obj.Spec.Type == corev1.ServiceTypeExternalName {
 		name := strings.TrimSuffix(strings.ToLower(svc.obj.Spec.ExternalName), ".")
 		if n, ns, ok := hosts.ParseServiceFQDN(name); ok && depth < 8 {
@@ -158,7 +160,7 @@ func (b *builder) routedHopsVia(sources []*workload, route *graph.Node, owner gr
 				for _, p := range target.obj.Spec.Ports {
 					if p.Port == port.Port || len(target.obj.Spec.Ports) == 1 {
 						b.g.Connect(svc.node, target.node, &graph.Edge{Kind: graph.EdgeForwards, Port: p.Port, Protocol: string(protocolOf(p.Protocol)), Evidence: []graph.Evidence{graph.EvidenceOf(svc.entry)}})
-						b.routedHopsVia(sources, route, owner, target, p, http, depth+1)
+						b.routedHopsVia(sources, l, route, owner, target, p, http, depth+1)
 						return
 					}
 				}
@@ -201,6 +203,7 @@ func (b *builder) routedHopsVia(sources []*workload, route *graph.Node, owner gr
 			delivered = true
 			e := h.edge
 			e.Kind, e.Routed, e.Via = graph.EdgeNetwork, true, []*graph.Node{route, svc.node}
+			e.EntryPorts = b.m.ListenerPorts(src.src, l)
 			e.Evidence = append([]graph.Evidence{owner, graph.EvidenceOf(svc.entry)}, e.Evidence...)
 			b.g.Connect(src.node, dst.node, &e)
 		}

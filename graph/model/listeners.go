@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	networkingapi "istio.io/api/networking/v1alpha3"
@@ -272,5 +273,60 @@ func (m *Model) ListenerGroups(kind ListenerKind) []ListenerGroup {
 		}
 		out = append(out, ListenerGroup{Entry: l.Entry, Listeners: []*Listener{l}})
 	}
+	return out
+}
+
+// ListenerPorts returns the container ports of a proxy on which a listener
+// is served, so that a route is reached only through them (not through a
+// status or telemetry port of the same pod). For a Gateway server: its
+// port number, which istiod reads as the gateway Service's port and serves
+// on that port's targetPort (pilot/pkg/model/gateway.go; the number itself
+// when no Service port names it), so every targetPort of the proxy's
+// Service ports with that number, and the number. For an Ingress listener:
+// the controller's container port named http (https for a TLS listener), or
+// else numbered 80 (443), as ingress-nginx's deploy.yaml declares them.
+// Nil means any port: a proxy not in the input, or a controller whose
+// container ports say nothing about which one serves HTTP.
+func (m *Model) ListenerPorts(proxy *inventory.Workload, l *Listener) []int32 {
+	if proxy == nil {
+		return nil
+	}
+	var out []int32
+	add := func(p int32) {
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	switch l.Kind {
+	case GatewayServer:
+		add(l.Port)
+		for _, s := range m.ServicesOf(proxy) {
+			for _, sp := range s.Obj.Spec.Ports {
+				if sp.Port == l.Port {
+					if t, ok := TargetPort(sp, proxy); ok {
+						add(t)
+					}
+				}
+			}
+		}
+	case IngressHTTP, IngressHTTPS:
+		name, number := "http", int32(80)
+		if l.Kind == IngressHTTPS {
+			name, number = "https", 443
+		}
+		for _, p := range proxy.Ports() {
+			if p.Name == name {
+				add(p.Port)
+			}
+		}
+		if len(out) == 0 {
+			for _, p := range proxy.Ports() {
+				if p.Port == number {
+					add(p.Port)
+				}
+			}
+		}
+	}
+	slices.Sort(out)
 	return out
 }

@@ -65,6 +65,9 @@ func find(p *analysis.Pass, g *graph.Graph, q *analysis.Search, db analysis.Data
 		case e.Kind == graph.EdgeNetwork && e.Routed:
 			proxy := e.FromNode()
 			for _, in := range g.EdgesTo(proxy) {
+				if !e.AdmitsEntry(in.Port) {
+					continue // entered on a port that serves no listener of the route
+				}
 				if in.FromNode() == src && proxy.Assumed {
 					consider([]analysis.Step{{Node: src}, {Node: proxy, Edge: in}, {Node: db.Node, Edge: e}})
 				}

@@ -58,12 +58,7 @@ func runSensitivePath(p *analysis.Pass) []analysis.Finding {
 		if r.Kind != graph.KindRoute || r.Route == nil || broken[r] {
 			continue
 		}
-		var fronts []*graph.Node
-		for _, f := range passutil.RouteFronts(p.Graph, r) {
-			if passutil.InternetExposed(p.Graph, f) {
-				fronts = append(fronts, f)
-			}
-		}
+		fronts := passutil.InternetRouteFronts(p.Graph, r)
 		if len(fronts) == 0 {
 			continue
 		}
@@ -90,7 +85,7 @@ func runSensitivePath(p *analysis.Pass) []analysis.Finding {
 			if len(ev) == 0 {
 				ev = append(ev, owner)
 			}
-			ev = append(ev, passutil.NodeEvidence(fronts[0])...)
+			ev = append(ev, passutil.NodeEvidence(fronts[0].Node)...)
 			for _, b := range passutil.RouteBackends(p.Graph, r) {
 				backends = append(backends, "Service "+b.Service.Label)
 				ev = append(ev, passutil.NodeEvidence(b.Service)...)
@@ -110,7 +105,7 @@ func runSensitivePath(p *analysis.Pass) []analysis.Finding {
 			}
 			f := p.Finding("SR0901", analysis.Ref{Kind: owner.Kind, Namespace: owner.Namespace, Name: owner.Name},
 				fmt.Sprintf("%s %s/%s routes %s (sensitive path %s%s) from the internet through %s%s, and nothing on the way requires an end-user identity: %s",
-					owner.Kind, owner.Namespace, owner.Name, what, s, where, fronts[0].Label, to, missing), ev...)
+					owner.Kind, owner.Namespace, owner.Name, what, s, where, fronts[0].Node.Label, to, missing), ev...)
 			out = append(out, f)
 		}
 	}
@@ -277,16 +272,20 @@ func spNginxAuth(ing *networkingv1.Ingress) string {
 // the mesh's one authorization evaluator (mesh.Env.Authorize) for the
 // route's requests without a JWT (mesh.Requests); a policy takes effect only on a mesh
 // member, and on a backend only when the sidecar captures the target port.
-func spOpen(p *analysis.Pass, r *graph.Node, fronts []*graph.Node, rp mesh.Requests) bool {
+func spOpen(p *analysis.Pass, r *graph.Node, fronts []passutil.Front, rp mesh.Requests) bool {
 	rp.Anonymous = true
 	open := map[*graph.Node]bool{}
-	for _, f := range fronts {
-		w := f.Workload
+	for _, front := range fronts {
+		f, w := front.Node, front.Node.Workload
 		if w == nil || w.Source == nil || !w.Mesh.Member || !spEdgeCaptured(p.Graph, f) {
 			open[f] = true
 			continue
 		}
-		for _, port := range spEntryPorts(p.Graph, f) {
+		ports := front.Ports
+		if len(ports) == 0 {
+			ports = []int32{0}
+		}
+		for _, port := range ports {
 			req := mesh.Request{SourceClass: ipspace.Public, Port: port, HTTP: true, Requests: &rp}
 			if !spKeepsOut(p.Mesh().Authorize(w.Source, req)) {
 				open[f] = true
@@ -331,21 +330,6 @@ func spOpen(p *analysis.Pass, r *graph.Node, fronts []*graph.Node, rp mesh.Reque
 // spKeepsOut: the decision refuses every request of the set, or a CUSTOM
 // policy hands them to an external authorizer (taken to authenticate).
 func spKeepsOut(d mesh.Decision) bool { return !d.Allowed || d.Custom }
-
-// spEntryPorts are the ports on which entrypoints forward to an
-// internet-facing workload (the container ports its policies see).
-func spEntryPorts(g *graph.Graph, f *graph.Node) []int32 {
-	var out []int32
-	for _, e := range g.EdgesTo(f) {
-		if e.Kind == graph.EdgeForwards && e.FromNode().Kind == graph.KindEntrypoint && !slices.Contains(out, e.Port) {
-			out = append(out, e.Port)
-		}
-	}
-	if len(out) == 0 {
-		out = []int32{0}
-	}
-	return out
-}
 
 // spEdgeCaptured reports whether the proxy of an internet-facing workload
 // sees the traffic entering it: a gateway proxy always does; a sidecar only

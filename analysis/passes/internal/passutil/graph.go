@@ -1,6 +1,8 @@
 package passutil
 
 import (
+	"slices"
+
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/model"
 )
@@ -72,25 +74,53 @@ func TargetPort(svc *graph.Node, sp graph.ServicePort, w *graph.WorkloadInfo) (i
 	return 0, false
 }
 
-// InternetExposed reports whether the internet reaches a workload directly:
-// an exposes edge from the internet (an assumed controller), or a forwards
-// edge from an entrypoint the internet is exposed to.
-func InternetExposed(g *graph.Graph, w *graph.Node) bool {
-	for _, e := range g.EdgesTo(w) {
-		from := e.FromNode()
-		if from == g.Internet && e.Kind == graph.EdgeExposes {
-			return true
-		}
-		if from.Kind != graph.KindEntrypoint || e.Kind != graph.EdgeForwards {
-			continue
-		}
-		for _, x := range g.EdgesTo(from) {
-			if x.FromNode() == g.Internet && x.Kind == graph.EdgeExposes {
-				return true
+// Front is a proxy forwarding to a route, with the ports the internet
+// enters it on that serve the route's listener (nil for a proxy the
+// internet reaches directly, an assumed controller: any port).
+type Front struct {
+	Node  *graph.Node
+	Ports []int32
+}
+
+// InternetRouteFronts returns the route's fronts the internet reaches on a
+// port that serves the route's listener (graph.Edge.EntryPorts): a
+// gateway reached only on its status port is no front of its routes.
+func InternetRouteFronts(g *graph.Graph, route *graph.Node) []Front {
+	var out []Front
+	for _, f := range RouteFronts(g, route) {
+		var fwd *graph.Edge
+		for _, e := range g.EdgesTo(route) {
+			if e.Kind == graph.EdgeForwards && e.FromNode() == f {
+				fwd = e
+				break
 			}
 		}
+		direct := false
+		var ports []int32
+		for _, e := range g.EdgesTo(f) {
+			from := e.FromNode()
+			if from == g.Internet && e.Kind == graph.EdgeExposes {
+				direct = true
+				continue
+			}
+			if from.Kind != graph.KindEntrypoint || e.Kind != graph.EdgeForwards || !fwd.AdmitsEntry(e.Port) || slices.Contains(ports, e.Port) {
+				continue
+			}
+			for _, x := range g.EdgesTo(from) {
+				if x.FromNode() == g.Internet && x.Kind == graph.EdgeExposes {
+					ports = append(ports, e.Port)
+					break
+				}
+			}
+		}
+		switch {
+		case direct:
+			out = append(out, Front{Node: f})
+		case len(ports) > 0:
+			out = append(out, Front{Node: f, Ports: ports})
+		}
 	}
-	return false
+	return out
 }
 
 // NodeEvidence returns a node's first evidence (its own object), if any.
