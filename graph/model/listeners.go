@@ -284,7 +284,9 @@ func (m *Model) ListenerGroups(kind ListenerKind) []ListenerGroup {
 // when no Service port names it), so every targetPort of the proxy's
 // Service ports with that number, and the number. For an Ingress listener:
 // the controller's container port named http (https for a TLS listener), or
-// else numbered 80 (443), as ingress-nginx's deploy.yaml declares them.
+// else numbered 80 (443), as ingress-nginx's deploy.yaml declares them;
+// a TLS listener is also reached on the HTTP port unless ingress-nginx
+// serves the Ingress and redirects plaintext to HTTPS (its default).
 // Nil means any port: a proxy not in the input, or a controller whose
 // container ports say nothing about which one serves HTTP.
 func (m *Model) ListenerPorts(proxy *inventory.Workload, l *Listener) []int32 {
@@ -309,24 +311,43 @@ func (m *Model) ListenerPorts(proxy *inventory.Workload, l *Listener) []int32 {
 				}
 			}
 		}
-	case IngressHTTP, IngressHTTPS:
-		name, number := "http", int32(80)
-		if l.Kind == IngressHTTPS {
-			name, number = "https", 443
-		}
-		for _, p := range proxy.Ports() {
-			if p.Name == name {
-				add(p.Port)
+	case IngressHTTP:
+		out = controllerPorts(proxy, "http", 80)
+	case IngressHTTPS:
+		out = controllerPorts(proxy, "https", 443)
+		// ingress-nginx answers plaintext requests for a TLS host with a
+		// redirect unless ssl-redirect is "false"
+		// (https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/#server-side-https-enforcement-through-redirect);
+		// other controllers may serve the host on their HTTP port too.
+		served, _ := l.Ingress.ServedByNginx()
+		redirect := strings.ToLower(strings.TrimSpace(l.Ingress.Obj.Annotations["nginx.ingress.kubernetes.io/ssl-redirect"])) != "false"
+		if len(out) > 0 && !(served && redirect) {
+			http := controllerPorts(proxy, "http", 80)
+			if len(http) == 0 {
+				return nil // the plaintext port is unknown: any
 			}
-		}
-		if len(out) == 0 {
-			for _, p := range proxy.Ports() {
-				if p.Port == number {
-					add(p.Port)
-				}
-			}
+			out = append(out, http...)
 		}
 	}
 	slices.Sort(out)
+	return out
+}
+
+// controllerPorts returns an Ingress controller's container port named name,
+// else numbered number; nil (any) when it declares neither.
+func controllerPorts(proxy *inventory.Workload, name string, number int32) []int32 {
+	var out []int32
+	for _, p := range proxy.Ports() {
+		if p.Name == name && !slices.Contains(out, p.Port) {
+			out = append(out, p.Port)
+		}
+	}
+	if len(out) == 0 {
+		for _, p := range proxy.Ports() {
+			if p.Port == number && !slices.Contains(out, p.Port) {
+				out = append(out, p.Port)
+			}
+		}
+	}
 	return out
 }

@@ -259,3 +259,94 @@ spec:
 		})
 	}
 }
+
+// TestListenerPorts: the proxy ports each listener is served on
+// (model.ListenerPorts).
+func TestListenerPorts(t *testing.T) {
+	const stage = `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: ingressgateway}}
+  template: {metadata: {labels: {istio: ingressgateway}}, spec: {containers: [{name: p, image: proxyv2, ports: [{name: status-port, containerPort: 15021}, {name: http2, containerPort: 8080}, {name: https, containerPort: 8443}]}]}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: gw, namespace: istio-system}
+spec:
+  type: LoadBalancer
+  selector: {istio: ingressgateway}
+  ports: [{name: status-port, port: 15021}, {name: http2, port: 80, targetPort: 8080}, {name: https, port: 443, targetPort: 8443}]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: public, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - {port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}
+  - {port: {number: 443, name: https, protocol: HTTPS}, hosts: ["*"], tls: {mode: SIMPLE, credentialName: c}}
+  - {port: {number: 9000, name: tcp, protocol: TCP}, hosts: ["*"]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ingress-nginx-controller, namespace: ingress-nginx}
+spec:
+  selector: {matchLabels: {app.kubernetes.io/name: ingress-nginx}}
+  template: {metadata: {labels: {app.kubernetes.io/name: ingress-nginx}}, spec: {containers: [{name: c, image: registry.k8s.io/ingress-nginx/controller:v1.15.1, ports: [{name: http, containerPort: 80}, {name: https, containerPort: 443}, {name: webhook, containerPort: 8443}]}]}}
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: nginx}
+spec: {controller: k8s.io/ingress-nginx}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: traefik, namespace: traefik}
+spec:
+  selector: {matchLabels: {app.kubernetes.io/name: traefik}}
+  template: {metadata: {labels: {app.kubernetes.io/name: traefik}}, spec: {containers: [{name: t, image: traefik:v3.1, ports: [{name: web, containerPort: 8000}, {name: websecure, containerPort: 8443}]}]}}
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: traefik}
+spec: {controller: traefik.io/ingress-controller}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: nginx-redirect, namespace: shop}
+spec: {ingressClassName: nginx, tls: [{hosts: [a.example.com]}], rules: [{host: a.example.com}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: nginx-no-redirect, namespace: shop, annotations: {nginx.ingress.kubernetes.io/ssl-redirect: "false"}}
+spec: {ingressClassName: nginx, tls: [{hosts: [b.example.com]}], rules: [{host: b.example.com}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: traefik, namespace: shop}
+spec: {ingressClassName: traefik, tls: [{hosts: [c.example.com]}], rules: [{host: c.example.com}]}
+`
+	m := model.New(load(t, stage), model.Options{})
+	var got []string
+	for _, l := range m.Listeners() {
+		for _, p := range l.Proxies() {
+			got = append(got, fmt.Sprintf("%s %s: %v", l.Describe(), p.Name, m.ListenerPorts(p, l)))
+		}
+	}
+	want := []string{
+		"Ingress shop/nginx-no-redirect port 80 ingress-nginx-controller: [80]",
+		"Ingress shop/nginx-no-redirect port 443 ingress-nginx-controller: [80 443]",
+		"Ingress shop/nginx-redirect port 80 ingress-nginx-controller: [80]",
+		"Ingress shop/nginx-redirect port 443 ingress-nginx-controller: [443]",
+		"Ingress shop/traefik port 80 traefik: []",
+		"Ingress shop/traefik port 443 traefik: []",
+		"Gateway istio-system/public port 80 gw: [80 8080]",
+		"Gateway istio-system/public port 443 gw: [443 8443]",
+		"Gateway istio-system/public port 9000 gw: [9000]",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("listener ports:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
