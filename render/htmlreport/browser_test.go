@@ -212,6 +212,10 @@ const interactionScript = `(function () {
   if (hop) { hop.click(); out.hopNode = hop.getAttribute("data-node"); out.hopPanel = document.getElementById("node-panel").innerText; }
   var show = document.querySelector("button.show-path");
   if (show) { show.click(); out.highlighted = svg.querySelectorAll("g.node.on-path").length; }
+  var table = document.getElementById("findings-table");
+  out.tableRight = Math.ceil(table.getBoundingClientRect().right);
+  out.pageWidth = document.documentElement.scrollWidth;
+  out.viewport = window.innerWidth;
   var pre = document.createElement("pre");
   pre.id = "test-out";
   pre.textContent = JSON.stringify(out);
@@ -248,7 +252,9 @@ func checkInteraction(t *testing.T, bin, dir, page string, in Input) {
 	if err := os.WriteFile(file, []byte(page), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	dom := string(runChromium(t, bin, "--dump-dom", (&url.URL{Scheme: "file", Path: file}).String()))
+	// A 1366 px wide window, the most common laptop width: the findings
+	// table must fit it (issue #12 item 10).
+	dom := string(runChromium(t, bin, "--window-size=1366,768", "--dump-dom", (&url.URL{Scheme: "file", Path: file}).String()))
 	m := regexp.MustCompile(`<pre id="test-out">(.*?)</pre>`).FindStringSubmatch(dom)
 	if m == nil {
 		t.Fatal("the interaction script did not run")
@@ -258,11 +264,16 @@ func checkInteraction(t *testing.T, bin, dir, page string, in Input) {
 		NodeFound, Selected               bool
 		Panel, HopNode, HopPanel          string
 		Highlighted                       int
+		TableRight, PageWidth, Viewport   int
 	}
 	if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &out); err != nil {
 		t.Fatalf("interaction output: %v: %s", err, m[1])
 	}
 	t.Logf("viewBox: initial %q, zoom in %q, wheel %q, drag %q", out.Initial, out.ZoomIn, out.Wheel, out.Drag)
+	t.Logf("at 1366 px: findings table right edge %d, page width %d, viewport %d", out.TableRight, out.PageWidth, out.Viewport)
+	if out.Viewport != 1366 || out.TableRight > out.Viewport || out.PageWidth > out.Viewport {
+		t.Errorf("the findings table does not fit 1366 px: table right edge %d, page width %d, viewport %d", out.TableRight, out.PageWidth, out.Viewport)
+	}
 	size := func(vb string) (x, y, w, h float64) {
 		fmt.Sscanf(vb, "%g %g %g %g", &x, &y, &w, &h)
 		return
