@@ -163,6 +163,9 @@ type Finding struct {
 	Path        []Hop            `json:"path"`
 	Evidence    []graph.Evidence `json:"evidence"`
 	Assumptions []string         `json:"assumptions"`
+	// Details holds what a rule knows beyond its message, by key (each
+	// rule's page lists its keys), so messages stay short.
+	Details map[string]any `json:"details,omitempty"`
 }
 
 // Target is a database or sensitive workload the analysis searched for.

@@ -90,24 +90,31 @@ func runPrivilegedCredential(p *analysis.Pass) []analysis.Finding {
 		if w == nil {
 			continue
 		}
-		out = append(out, p.Finding("SR1601", passutil.WorkloadRef(w), privilegedMessage(w, h), privilegedEvidence(p, workloads, byName, w, h)...))
+		best := privBestRoute(h)
+		f := p.Finding("SR1601", passutil.WorkloadRef(w), privilegedMessage(w, h, best), privilegedEvidence(p, workloads, byName, w, h, best)...)
+		f.Details = privilegedDetails(w, h, best)
+		out = append(out, f)
 	}
 	return out
 }
 
-// privilegedMessage says in about 300 characters who holds which key of
-// which Secret, how (env variable or mount path), for which database, and
-// the route that reaches the holder; the full routes, pivot chains and the
-// database's own use of the Secret are in the evidence and the blast radius.
-func privilegedMessage(w *inventory.Workload, h *privHeld) string {
-	// Name a route that delivers to the workload itself when there is one.
-	best := 0
+// privBestRoute picks the route the message names: one that delivers to
+// the workload itself when there is one, else the first.
+func privBestRoute(h *privHeld) int {
 	for i, how := range h.hows {
 		if how == blastradius.Routed {
-			best = i
-			break
+			return i
 		}
 	}
+	return 0
+}
+
+// privilegedMessage says in about 300 characters who holds which key of
+// which Secret, how (env variable or mount path), for which database, and
+// the route that reaches the holder; the other routes, the pivot chain and
+// the database's own use of the Secret are in the details and the blast
+// radius.
+func privilegedMessage(w *inventory.Workload, h *privHeld, best int) string {
 	route := h.routes[best].Label
 	if n := privDistinctRoutes(h.routes); n > 1 {
 		route += fmt.Sprintf(" (+%d more)", n-1)
@@ -133,9 +140,36 @@ func privDistinctRoutes(rs []blastradius.RouteRef) int {
 	return len(seen)
 }
 
-// privilegedEvidence: the routing objects, the workload, the Secret (and the
-// database's copy of it when different) if in the input, and the databases.
-func privilegedEvidence(p *analysis.Pass, workloads, byName map[string]*inventory.Workload, w *inventory.Workload, h *privHeld) []graph.Evidence {
+// privilegedDetails are the finding's JSON details: the holder, the Secret,
+// its keys and how it is held, the databases it is the admin credential of,
+// the route named and how it reaches the holder, and every route that does.
+func privilegedDetails(w *inventory.Workload, h *privHeld, best int) map[string]any {
+	var dbs, routes []string
+	for _, d := range h.dbs {
+		dbs = append(dbs, d.Database)
+	}
+	seen := map[string]bool{}
+	for _, r := range h.routes {
+		if !seen[r.Label] {
+			seen[r.Label] = true
+			routes = append(routes, r.Label)
+		}
+	}
+	keys := h.secret.Keys
+	if keys == nil {
+		keys = []string{}
+	}
+	return map[string]any{
+		"holder": w.ID(), "secret": h.secret.Secret, "keys": keys, "use": h.secret.Use,
+		"databases": dbs, "route": h.routes[best].Label, "reachedBy": h.hows[best], "routes": routes,
+	}
+}
+
+// privilegedEvidence: the routing object of the route the message names and
+// the workloads of its pivot chain, the holder, the Secret (and the
+// database's copy of it when different) if in the input, and the databases:
+// only objects on that route (the other routes are in the details).
+func privilegedEvidence(p *analysis.Pass, workloads, byName map[string]*inventory.Workload, w *inventory.Workload, h *privHeld, best int) []graph.Evidence {
 	var ev []graph.Evidence
 	seen := map[graph.Evidence]bool{}
 	add := func(e graph.Evidence) {
@@ -144,15 +178,9 @@ func privilegedEvidence(p *analysis.Pass, workloads, byName map[string]*inventor
 			ev = append(ev, e)
 		}
 	}
-	for _, r := range h.routes {
-		add(r.Owner)
-	}
-	// The workloads a pivot starts from ("pivot via ns/a → ns/b").
-	for _, how := range h.hows {
-		chain, ok := strings.CutPrefix(how, "pivot via ")
-		if !ok {
-			continue
-		}
+	add(h.routes[best].Owner)
+	// The workloads the pivot starts from ("pivot via ns/a → ns/b").
+	if chain, ok := strings.CutPrefix(h.hows[best], "pivot via "); ok {
 		for _, step := range strings.Split(chain, " → ") {
 			if src := byName[step]; src != nil {
 				add(graph.EvidenceOf(src.Object))
@@ -166,12 +194,10 @@ func privilegedEvidence(p *analysis.Pass, workloads, byName map[string]*inventor
 			secrets = append(secrets, strings.Split(d.Secret, ", ")...)
 		}
 	}
-	if true {
-		for _, s := range secrets {
-			ns, name, _ := strings.Cut(s, "/")
-			if o := p.Model.Object(inventory.Secret, ns, name); o != nil {
-				add(graph.EvidenceOf(o))
-			}
+	for _, s := range secrets {
+		ns, name, _ := strings.Cut(s, "/")
+		if o := p.Model.Object(inventory.Secret, ns, name); o != nil {
+			add(graph.EvidenceOf(o))
 		}
 	}
 	for _, d := range h.dbs {
