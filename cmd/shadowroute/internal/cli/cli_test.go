@@ -62,6 +62,10 @@ func TestCommands(t *testing.T) {
 		{name: "analyze demo json", args: []string{"analyze", demo, "--format", "json"}, code: 0, golden: "analyze-demo.json"},
 		{name: "fail-on high trips", args: []string{"analyze", demo, "--fail-on", "high"}, code: 1, stdoutHas: "[HIGH] shadow-route SR0103"},
 		{name: "fail-on critical passes: both bypasses need a compromised workload", args: []string{"analyze", demo, "--fail-on", "critical"}, code: 0},
+		// Issue #12 item 6: ingress-nginx's own cloud manifest at a patched
+		// version is a low hygiene finding, not a failed pipeline.
+		{name: "official ingress-nginx v1.15.1 manifest passes --fail-on high", args: []string{"analyze", filepath.Join(testdata, "..", "analysis", "passes", "exposedadmissionwebhook", "testdata", "ingress-nginx-cloud-v1.15.1"), "--fail-on", "high"}, code: 0, stdoutHas: "[LOW] exposed-admission-webhook SR1502"},
+		{name: "ingress-nginx v1.5.2 manifest fails --fail-on high", args: []string{"analyze", filepath.Join(testdata, "..", "analysis", "passes", "exposedadmissionwebhook", "testdata", "ingress-nginx-cloud-v1.5.2"), "--fail-on", "high"}, code: 1, stdoutHas: "[CRITICAL] exposed-admission-webhook SR1501"},
 		{name: "fail-on is case-insensitive", args: []string{"analyze", demo, "--fail-on", "HIGH"}, code: 1},
 		{name: "fail-on none", args: []string{"analyze", demo, "--fail-on", "none"}, code: 0},
 		{name: "fail-on bogus", args: []string{"analyze", demo, "--fail-on", "severe"}, code: 2, stderrHas: `unknown severity "severe"`},
