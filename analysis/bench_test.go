@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/shadowroute/shadowroute/analysis"
+	"github.com/shadowroute/shadowroute/analysis/blastradius"
 	"github.com/shadowroute/shadowroute/analysis/rules"
 	"github.com/shadowroute/shadowroute/graph/build"
 	"github.com/shadowroute/shadowroute/graph/model"
@@ -51,3 +52,20 @@ func TestSyntheticClusterFindings(t *testing.T) {
 
 // 10,000 workloads × 10 replicas: the 100,000-pod scale the roadmap names.
 func BenchmarkBuildAndAnalyze10000Workloads(b *testing.B) { benchmarkCluster(b, 100, 99) }
+
+// BenchmarkBlastRadius1000Workloads times the credential blast radius alone
+// (privileged-credential-on-public-route and --blast-radius read it) on the
+// synthetic cluster's graph, built once.
+func BenchmarkBlastRadius1000Workloads(b *testing.B) {
+	inv := manifesttest.FromBytes(b, "synthetic.yaml", synthetic.Cluster(20, 50))
+	g, err := build.Build(model.New(inv, model.Options{}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	var entries int
+	for i := 0; i < b.N; i++ {
+		entries = len(blastradius.Compute(g, inv, blastradius.AnyPivots))
+	}
+	b.ReportMetric(float64(entries), "routes")
+}

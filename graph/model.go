@@ -86,6 +86,9 @@ func (e Evidence) String() string {
 // on Kind.
 type Node struct {
 	id int64
+	// out and in are the node's edges in insertion order (Graph.Connect),
+	// so EdgesFrom and EdgesTo are a read, not a walk of the multigraph.
+	out, in []*Edge
 	// ID is the stable identifier (see Key); the builder sets it when the
 	// label alone is not unique.
 	UID       string
@@ -356,6 +359,8 @@ func (g *Graph) Connect(from, to *Node, e *Edge) *Edge {
 	e.from, e.to = from, to
 	e.id = int64(len(g.edges))
 	g.edges = append(g.edges, e)
+	from.out = append(from.out, e)
+	to.in = append(to.in, e)
 	g.SetLine(e)
 	return e
 }
@@ -374,33 +379,13 @@ func (g *Graph) SortedNodes() []*Node {
 // walks sorted inputs).
 func (g *Graph) Edges() []*Edge { return g.edges }
 
-// EdgesFrom returns the edges leaving n.
-func (g *Graph) EdgesFrom(n *Node) []*Edge {
-	var out []*Edge
-	to := g.From(n.ID())
-	for to.Next() {
-		lines := g.Lines(n.ID(), to.Node().ID())
-		for lines.Next() {
-			out = append(out, lines.Line().(*Edge))
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
-	return out
-}
+// EdgesFrom returns the edges leaving n, in insertion order. The slice
+// belongs to the graph: callers read it and must not modify it.
+func (g *Graph) EdgesFrom(n *Node) []*Edge { return slices.Clip(n.out) }
 
-// EdgesTo returns the edges entering n.
-func (g *Graph) EdgesTo(n *Node) []*Edge {
-	var out []*Edge
-	from := g.To(n.ID())
-	for from.Next() {
-		lines := g.Lines(from.Node().ID(), n.ID())
-		for lines.Next() {
-			out = append(out, lines.Line().(*Edge))
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
-	return out
-}
+// EdgesTo returns the edges entering n, in insertion order (read-only, as
+// EdgesFrom).
+func (g *Graph) EdgesTo(n *Node) []*Edge { return slices.Clip(n.in) }
 
 // AddNotSeen records something missing from the input, once.
 func (g *Graph) AddNotSeen(format string, args ...any) {

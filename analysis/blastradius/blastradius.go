@@ -106,7 +106,7 @@ func Compute(g *graph.Graph, inv *inventory.Inventory, maxPivots int) []Entry {
 		key := nodeKeys(r.backends)
 		pv, ok := pivotCache[key]
 		if !ok {
-			pv = pivots(g, r.backends, maxPivots)
+			pv = pivots(g, r.backends, maxPivots, func(n *graph.Node) bool { return len(idx.credentials(n)) > 0 })
 			pivotCache[key] = pv
 		}
 		for _, p := range pv {
@@ -249,7 +249,12 @@ func publicRoutes(g *graph.Graph) []publicRoute {
 		sortNodes(pr.backends)
 		out = append(out, pr)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].node.Key() < out[j].node.Key() })
+	// Sort by node key, each key built once (Key concatenates strings).
+	keys := make(map[*graph.Node]string, len(out))
+	for _, p := range out {
+		keys[p.node] = p.node.Key()
+	}
+	sort.Slice(out, func(i, j int) bool { return keys[out[i].node] < keys[out[j].node] })
 	return out
 }
 
@@ -266,7 +271,10 @@ type pivot struct {
 // and deterministic (starts sorted, edges in insertion order). The graph
 // only holds pivot edges the builder allowed (NetworkPolicy, mesh
 // authentication, authorization).
-func pivots(g *graph.Graph, starts []*graph.Node, maxPivots int) []pivot {
+//
+// Only workloads keep returns true for are returned (their chains are
+// built; the walk still passes through the others).
+func pivots(g *graph.Graph, starts []*graph.Node, maxPivots int, keep func(*graph.Node) bool) []pivot {
 	parent := map[*graph.Node]*graph.Node{}
 	depth := map[*graph.Node]int{}
 	seen := map[*graph.Node]bool{}
@@ -298,7 +306,7 @@ func pivots(g *graph.Graph, starts []*graph.Node, maxPivots int) []pivot {
 	}
 	var out []pivot
 	for _, n := range order {
-		if n.Workload == nil || n.Workload.Source == nil {
+		if n.Workload == nil || n.Workload.Source == nil || !keep(n) {
 			continue
 		}
 		var chain []string
@@ -307,7 +315,12 @@ func pivots(g *graph.Graph, starts []*graph.Node, maxPivots int) []pivot {
 		}
 		out = append(out, pivot{node: n, via: strings.Join(chain, " → ")})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].node.Key() < out[j].node.Key() })
+	// Sort by node key, each key built once (Key concatenates strings).
+	keys := make(map[*graph.Node]string, len(out))
+	for _, p := range out {
+		keys[p.node] = p.node.Key()
+	}
+	sort.Slice(out, func(i, j int) bool { return keys[out[i].node] < keys[out[j].node] })
 	return out
 }
 
