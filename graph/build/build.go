@@ -306,6 +306,7 @@ func (b *builder) evaluate(in hopInput) hop {
 		if egress.Assumption != "" {
 			h.edge.Assumptions = append(h.edge.Assumptions, "egress from "+in.src.describe()+": "+egress.Assumption)
 		}
+		h.edge.Evidence = append(h.edge.Evidence, b.policyEvidence(egress)...)
 	}
 	ingress := b.np.Ingress(srcPeer, dstPeer, in.port, in.protocol)
 	if !ingress.Allowed {
@@ -317,8 +318,26 @@ func (b *builder) evaluate(in hopInput) hop {
 		h.edge.Assumptions = append(h.edge.Assumptions, "ingress to "+dst.describe()+": "+ingress.Assumption)
 	}
 	h.edge.NetworkPolicy = ingress.Describe("destination")
+	h.edge.Evidence = append(h.edge.Evidence, b.policyEvidence(ingress)...)
 	h.edge.Port, h.edge.Protocol = in.port, string(in.protocol)
 	return b.evaluateMesh(in, h)
+}
+
+// policyEvidence cites the NetworkPolicies that allowed a direction of a
+// hop: they made the hop exist (issue #12 item 9), as the
+// AuthorizationPolicies that admit it do.
+func (b *builder) policyEvidence(v netpol.Verdict) []graph.Evidence {
+	if !v.Isolated {
+		return nil
+	}
+	var out []graph.Evidence
+	for _, name := range v.Policies {
+		ns, n, _ := strings.Cut(name, "/")
+		if o := b.m.Object(inventory.NetworkPolicy, ns, n); o != nil {
+			out = append(out, graph.EvidenceOf(o))
+		}
+	}
+	return out
 }
 
 // evaluateMesh applies mesh authentication and authorization to a hop that
