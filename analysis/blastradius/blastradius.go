@@ -169,16 +169,18 @@ func publicRoutes(g *graph.Graph) []publicRoute {
 		if n.Kind != graph.KindWorkload {
 			return
 		}
-		_, known := fronts[n]
-		if any {
+		// A front is (re)visited whenever it is entered on a port it was
+		// not known to be entered on: its routes are judged with every
+		// port (the queue ends: ports are finite).
+		switch {
+		case any && !anyPort[n]:
 			anyPort[n] = true
-		} else if !slices.Contains(fronts[n], port) {
+		case !any && !anyPort[n] && !slices.Contains(fronts[n], port):
 			fronts[n] = append(fronts[n], port)
+		default:
+			return
 		}
-		if !known {
-			fronts[n] = append([]int32{}, fronts[n]...)
-			queue = append(queue, n)
-		}
+		queue = append(queue, n)
 	}
 	for _, e := range g.EdgesFrom(g.Internet) {
 		if e.Kind != graph.EdgeExposes {
@@ -208,9 +210,6 @@ func publicRoutes(g *graph.Graph) []publicRoute {
 		return false
 	}
 	routes := map[*graph.Node]map[*graph.Node]bool{}
-	// Fronts are visited once; one reached again on a new port is not
-	// revisited (its routes were judged with the ports known then), which
-	// only matters for a gateway behind another proxy on several ports.
 	for len(queue) > 0 {
 		f := queue[0]
 		queue = queue[1:]

@@ -42,6 +42,11 @@ type Requests struct {
 	// with Path.
 	Path  string
 	Exact bool
+	// Segments: a prefix set matches whole path elements (a Kubernetes
+	// Ingress pathType Prefix: /admin matches /admin and /admin/x, not
+	// /adminx); otherwise a prefix is a character prefix (VirtualService
+	// uri.prefix, ingress-nginx ImplementationSpecific).
+	Segments bool
 	// Anonymous: no request carries a validated JWT, so requestPrincipals
 	// and request.auth.* conditions with values never match and
 	// notRequestPrincipals always does.
@@ -69,11 +74,16 @@ func (r Requests) MayMatchPath(pattern string) bool {
 }
 
 // PathsCover reports whether the patterns together match every request of
-// the set: "*", a prefix pattern the path starts with, the exact path for an
-// Exact set, or for a prefix set both the path itself and "path/*".
+// the set, as Istio matches paths (exact patterns exactly, "x*" as a
+// prefix, "*x" as a suffix, "*" everything): a prefix pattern the set's
+// path starts with; for an exact set its path itself or a suffix pattern
+// it ends with; for a set of whole path elements both the path and
+// "path/*". A character-prefix set (/admin also holds /adminx) is covered
+// only by a prefix pattern. It never claims coverage it cannot show: a
+// DENY is taken to refuse the whole set only then.
 func (r Requests) PathsCover(patterns []string) bool {
-	exact, sub := false, false
 	base := strings.TrimSuffix(r.Path, "/")
+	exact, sub := false, false
 	for _, pat := range patterns {
 		switch {
 		case pat == "*":
@@ -83,17 +93,20 @@ func (r Requests) PathsCover(patterns []string) bool {
 			if strings.HasPrefix(r.Path, x) {
 				return true
 			}
-			if x == base+"/" {
-				sub = true
+			sub = sub || x == base+"/"
+		case strings.HasPrefix(pat, "*"):
+			if r.Exact && strings.HasSuffix(r.Path, strings.TrimPrefix(pat, "*")) {
+				return true
 			}
-		case pat == r.Path || pat == base || pat == base+"/":
+		case r.Exact:
+			if pat == r.Path {
+				return true
+			}
+		case pat == base:
 			exact = true
 		}
 	}
-	if r.Exact {
-		return exact
-	}
-	return exact && sub
+	return r.Segments && !r.Exact && exact && sub
 }
 
 // anonymous: the request set is known to carry no JWT.

@@ -31,6 +31,7 @@ func TestRequestsPaths(t *testing.T) {
 			t.Errorf("%+v.MayMatchPath(%q) = %v, want %v", c.rs, c.pat, got, c.want)
 		}
 	}
+	segments := Requests{Path: "/admin", Segments: true}
 	for _, c := range []struct {
 		pats []string
 		rs   Requests
@@ -39,11 +40,17 @@ func TestRequestsPaths(t *testing.T) {
 		{[]string{"*"}, prefix, true},
 		{[]string{"/admin*"}, prefix, true},
 		{[]string{"/ad*"}, prefix, true},
-		{[]string{"/admin/*"}, prefix, false}, // "/admin" itself stays open
-		{[]string{"/admin", "/admin/*"}, prefix, true},
+		{[]string{"/admin/*"}, prefix, false},           // "/admin" itself stays open
+		{[]string{"/admin", "/admin/*"}, prefix, false}, // a character prefix also holds /adminx
 		{[]string{"/admin"}, prefix, false},
+		{[]string{"/admin", "/admin/*"}, segments, true}, // Ingress Prefix: /admin, /admin/, /admin/x
+		{[]string{"/admin/", "/admin/*"}, segments, false},
+		{[]string{"/admin"}, segments, false},
+		{[]string{"/admin/*"}, segments, false},
 		{[]string{"/metrics"}, exact, true},
+		{[]string{"/metrics/"}, exact, false}, // exact patterns match exactly
 		{[]string{"/metrics/*"}, exact, false},
+		{[]string{"*rics"}, exact, true},
 		{nil, exact, false},
 	} {
 		if got := c.rs.PathsCover(c.pats); got != c.want {
@@ -62,8 +69,12 @@ func TestRequestsPaths(t *testing.T) {
 // authorization_policy.proto; istio/istio
 // pilot/pkg/security/authz/matcher PathMatcher).
 func TestAuthorizeAnonymousRequests(t *testing.T) {
-	admin := &Requests{Path: "/admin", Anonymous: true}
+	// The route matches /admin as an Ingress pathType Prefix does (whole
+	// path elements).
+	admin := &Requests{Path: "/admin", Segments: true, Anonymous: true}
 	edge := Request{SourceClass: ipspace.Public, Port: 5432, HTTP: true, Requests: admin}
+	vsEdge := edge
+	vsEdge.Requests = &Requests{Path: "/admin", Anonymous: true} // a VirtualService uri.prefix: /adminx too
 	backend := Request{MTLS: true, Principal: "cluster.local/ns/istio-system/sa/istio-ingressgateway", Namespace: "istio-system",
 		ServiceAccount: "istio-system/istio-ingressgateway", SourceClass: ipspace.Private, Port: 5432, HTTP: true, Requests: admin}
 	rule := func(from, paths string) string {
@@ -98,7 +109,9 @@ func TestAuthorizeAnonymousRequests(t *testing.T) {
 		{"allow the gateway's principal on other paths only", ap("gw", "", "", rule(gw, "/public/*")), backend, true},
 		{"allow with a JWT claim condition", ap("claims", "", "", "  rules: [{when: [{key: \"request.auth.claims[groups]\", values: [admins]}]}]\n"), backend, true},
 		{"deny anonymous on admin", ap("deny", "DENY", "", rule(anon, "/admin, /admin/*")), edge, true},
+		{"deny anonymous on admin, VirtualService prefix: /adminx stays open", ap("deny", "DENY", "", rule(anon, "/admin, /admin/*")), vsEdge, false},
 		{"deny anonymous on admin subpaths only", ap("deny", "DENY", "", rule(anon, "/admin/*")), edge, false},
+		{"deny anonymous on /admin/ and subpaths leaves /admin open", ap("deny", "DENY", "", rule(anon, "/admin/, /admin/*")), edge, false},
 		{"deny anonymous everywhere", ap("deny", "DENY", "", rule(anon, "")), backend, true},
 		{"deny anonymous GET only", ap("deny", "DENY", "", "  rules: [{from: [{source: {"+anon+"}}], to: [{operation: {paths: [/admin*], methods: [GET]}}]}]\n"), edge, false},
 		{"deny JWT holders does not touch anonymous requests", ap("deny", "DENY", "", rule(jwt, "")), edge, false},

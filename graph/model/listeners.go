@@ -151,7 +151,7 @@ func (m *Model) ListenersOf(entry *inventory.Object) []*Listener {
 	if m.listenerList == nil {
 		m.resolveListeners()
 	}
-	return m.listenersByEntry[entry]
+	return slices.Clip(m.listenersByEntry[entry])
 }
 
 func (m *Model) resolveListeners() {
@@ -283,12 +283,11 @@ func (m *Model) ListenerGroups(kind ListenerKind) []ListenerGroup {
 // on that port's targetPort (pilot/pkg/model/gateway.go; the number itself
 // when no Service port names it), so every targetPort of the proxy's
 // Service ports with that number, and the number. For an Ingress listener:
-// the controller's container port named http (https for a TLS listener), or
-// else numbered 80 (443), as ingress-nginx's deploy.yaml declares them;
-// a TLS listener is also reached on the HTTP port unless ingress-nginx
-// serves the Ingress and redirects plaintext to HTTPS (its default).
-// Nil means any port: a proxy not in the input, or a controller whose
-// container ports say nothing about which one serves HTTP.
+// the controller's container ports named http and https, or else numbered
+// 80 and 443, as ingress-nginx's deploy.yaml declares them (both, for
+// either listener: see below). Nil means any port: a proxy not in the
+// input, or a controller whose container ports say nothing about which one
+// serves HTTP.
 func (m *Model) ListenerPorts(proxy *inventory.Workload, l *Listener) []int32 {
 	if proxy == nil {
 		return nil
@@ -311,23 +310,19 @@ func (m *Model) ListenerPorts(proxy *inventory.Workload, l *Listener) []int32 {
 				}
 			}
 		}
-	case IngressHTTP:
-		out = controllerPorts(proxy, "http", 80)
-	case IngressHTTPS:
-		out = controllerPorts(proxy, "https", 443)
-		// ingress-nginx answers plaintext requests for a TLS host with a
-		// redirect unless ssl-redirect is "false"
-		// (https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/#server-side-https-enforcement-through-redirect);
-		// other controllers may serve the host on their HTTP port too.
-		served, _ := l.Ingress.ServedByNginx()
-		redirect := strings.ToLower(strings.TrimSpace(l.Ingress.Obj.Annotations["nginx.ingress.kubernetes.io/ssl-redirect"])) != "false"
-		if len(out) > 0 && !(served && redirect) {
-			http := controllerPorts(proxy, "http", 80)
-			if len(http) == 0 {
-				return nil // the plaintext port is unknown: any
-			}
-			out = append(out, http...)
+	case IngressHTTP, IngressHTTPS:
+		// An Ingress controller serves every host on its HTTP and its HTTPS
+		// port: ingress-nginx opens an HTTPS server for hosts without
+		// spec.tls too (with its default certificate), TLS may be
+		// terminated in front of it onto the HTTP port, and redirects are
+		// configured per Ingress or controller-wide. Both ports, so no
+		// route is hidden; other container ports (ingress-nginx's webhook
+		// 8443, metrics 10254) serve no route.
+		http, https := controllerPorts(proxy, "http", 80), controllerPorts(proxy, "https", 443)
+		if len(http) == 0 && len(https) == 0 {
+			return nil
 		}
+		out = append(http, https...)
 	}
 	slices.Sort(out)
 	return out

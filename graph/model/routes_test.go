@@ -336,10 +336,10 @@ spec: {ingressClassName: traefik, tls: [{hosts: [c.example.com]}], rules: [{host
 		}
 	}
 	want := []string{
-		"Ingress shop/nginx-no-redirect port 80 ingress-nginx-controller: [80]",
+		"Ingress shop/nginx-no-redirect port 80 ingress-nginx-controller: [80 443]",
 		"Ingress shop/nginx-no-redirect port 443 ingress-nginx-controller: [80 443]",
-		"Ingress shop/nginx-redirect port 80 ingress-nginx-controller: [80]",
-		"Ingress shop/nginx-redirect port 443 ingress-nginx-controller: [443]",
+		"Ingress shop/nginx-redirect port 80 ingress-nginx-controller: [80 443]",
+		"Ingress shop/nginx-redirect port 443 ingress-nginx-controller: [80 443]",
 		"Ingress shop/traefik port 80 traefik: []",
 		"Ingress shop/traefik port 443 traefik: []",
 		"Gateway istio-system/public port 80 gw: [80 8080]",

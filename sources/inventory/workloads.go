@@ -335,6 +335,7 @@ func PodClassKey(w *Workload) string {
 	}
 	sort.Strings(keys)
 	b.WriteString(strconv.Itoa(len(keys)))
+	b.WriteByte(':')
 	for _, k := range keys {
 		part(k)
 		part(w.Labels()[k])

@@ -661,13 +661,10 @@ func (c *polCtx) plaintextClients(w *inventory.Workload, port int32, disabled bo
 						if proxy.Workload.Mesh.Member {
 							what = "in the mesh, but mTLS is disabled on the port"
 						}
-						http := route.Route.Type == "Ingress"
-						switch route.Route.Protocol {
-						case "HTTP", "HTTP2", "GRPC":
-							http = true
-						case "HTTPS":
-							http = http || route.Route.TLS == "terminated"
-						}
+						// HTTP as the listener decides (model.Listener.ServesHTTP:
+						// protocol.IsHTTP, or HTTPS terminating TLS).
+						http := route.Route.Type == "Ingress" || protocol.Parse(route.Route.Protocol).IsHTTP() ||
+							(route.Route.Protocol == "HTTPS" && route.Route.TLS == "terminated")
 						out = append(out, polClient{
 							desc:  fmt.Sprintf("%s routes to it through %s (%s)", route.Label, proxy.Label, what),
 							class: ipspace.Private, http: http,

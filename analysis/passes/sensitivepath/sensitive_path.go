@@ -273,7 +273,10 @@ func spNginxAuth(ing *networkingv1.Ingress) string {
 // route's requests without a JWT (mesh.Requests); a policy takes effect only on a mesh
 // member, and on a backend only when the sidecar captures the target port.
 func spOpen(p *analysis.Pass, r *graph.Node, fronts []passutil.Front, rp mesh.Requests) bool {
-	rp.Anonymous = true
+	// The question is the sensitive endpoint, not every request the route
+	// sends: the path and what is under it (a character-prefix route on
+	// /actuator also sends /actuatorx, which is not the endpoint).
+	rp.Anonymous, rp.Segments = true, !rp.Exact
 	open := map[*graph.Node]bool{}
 	for _, front := range fronts {
 		f, w := front.Node, front.Node.Workload
