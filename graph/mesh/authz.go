@@ -147,12 +147,7 @@ func (e Env) policiesFor(w *inventory.Workload) []authzPolicy {
 	ix := e.Policies
 	var key applyingKey
 	if ix != nil {
-		class, ok := ix.classOf[w]
-		if !ok {
-			class = inventory.PodClassKey(w)
-			ix.classOf[w] = class
-		}
-		key = applyingKey{e.RootNamespace, class}
+		key = applyingKey{e.RootNamespace, ix.Class(w)}
 		if out, ok := ix.applying[key]; ok {
 			return out
 		}

@@ -89,6 +89,18 @@ type PolicyIndex struct {
 
 type applyingKey struct{ root, class string }
 
+// Class returns a workload's equivalence class of pods
+// (inventory.PodClassKey), computed once per workload; the model's
+// PodClass reads it, so there is one cache.
+func (ix *PolicyIndex) Class(w *inventory.Workload) string {
+	c, ok := ix.classOf[w]
+	if !ok {
+		c = inventory.PodClassKey(w)
+		ix.classOf[w] = c
+	}
+	return c
+}
+
 // NewPolicyIndex indexes an inventory's policies.
 func NewPolicyIndex(inv *inventory.Inventory) *PolicyIndex {
 	ix := &PolicyIndex{authz: map[string][]authzPolicy{}, peerAuth: map[string][]peerAuth{},

@@ -110,8 +110,6 @@ type Model struct {
 
 	// seIndex indexes ServiceEntries by host (destination.go).
 	seIndex *serviceEntryIndex
-	// podClasses caches each workload's equivalence class (PodClass).
-	podClasses map[*inventory.Workload]string
 
 	// proxyPorts caches GatewayListenerOn per proxy and port.
 	proxyPorts map[listenerKey]cachedListener
@@ -138,7 +136,6 @@ func New(inv *inventory.Inventory, opts Options) *Model {
 		gatewayByKey: map[string]*Gateway{},
 		typedCache:   map[schema.GroupKind]any{},
 		proxyPorts:   map[listenerKey]cachedListener{},
-		podClasses:   map[*inventory.Workload]string{},
 	}
 	for _, w := range inv.Workloads() {
 		if hook := HelmHook(w); hook != "" {
@@ -198,16 +195,9 @@ func (m *Model) SelectWorkloads(sel labels.Selector, namespace string) []*invent
 }
 
 // PodClass returns the equivalence class of a workload's pods
-// (inventory.PodClassKey), computed once: selector answers (NetworkPolicy,
+// (inventory.PodClassKey), computed once (mesh.PolicyIndex.Class): selector answers (NetworkPolicy,
 // AuthorizationPolicy, PeerAuthentication) are shared by the class.
-func (m *Model) PodClass(w *inventory.Workload) string {
-	c, ok := m.podClasses[w]
-	if !ok {
-		c = inventory.PodClassKey(w)
-		m.podClasses[w] = c
-	}
-	return c
-}
+func (m *Model) PodClass(w *inventory.Workload) string { return m.Mesh.Policies.Class(w) }
 
 // Service is a Kubernetes Service with the workloads it selects.
 type Service struct {

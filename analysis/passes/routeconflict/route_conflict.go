@@ -240,16 +240,7 @@ func conflictMatchKey(m *networkingapi.HTTPMatchRequest) (key, human string) {
 	}
 	key = conflictMatchString(m)
 	u := m.GetUri()
-	switch {
-	case u.GetPrefix() != "":
-		human = u.GetPrefix()
-	case u.GetExact() != "":
-		human = u.GetExact() + " (exact)"
-	case u.GetRegex() != "":
-		human = "~" + u.GetRegex()
-	default:
-		human = "/"
-	}
+	human = model.URIMatch(u)
 	if key == conflictMatchString(&networkingapi.HTTPMatchRequest{}) {
 		return "", human // an empty match is the catch-all, like no match
 	}
