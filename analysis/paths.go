@@ -33,6 +33,8 @@ type stateGraph struct {
 	// (from 1); slot 0 is entering on any other port, or starting there.
 	slots  map[*graph.Node]map[int32]int
 	stride int64
+	// loopBudget bounds the loop-free search (loopFreeBudget; tests lower it).
+	loopBudget int
 }
 
 // id numbers a state: the node and its entry-port slot, whether a hop so
@@ -112,7 +114,7 @@ const lateralCost = 1e4
 
 func newStateGraph(g *graph.Graph, lateral Lateral) *stateGraph {
 	s := &stateGraph{lateral: lateral, g: simple.NewWeightedDirectedGraph(0, math.Inf(1)), edges: map[[2]int64]*graph.Edge{}, nodes: map[int64]*graph.Node{},
-		slots: map[*graph.Node]map[int32]int{}, stride: 1}
+		slots: map[*graph.Node]map[int32]int{}, stride: 1, loopBudget: loopFreeBudget}
 	for _, e := range g.Edges() {
 		for _, p := range e.EntryPorts {
 			m := s.slots[e.FromNode()]
@@ -208,36 +210,38 @@ func (s *stateGraph) from(src *graph.Node) *Search {
 	return &Search{s: s, tree: path.DijkstraFrom(simple.Node(s.id(src, 0, false, false)), s.g), src: src, lateral: s.lateral}
 }
 
+// Reaches reports whether a loop-free path reaches the node in the taint
+// state.
 func (q *Search) Reaches(n *graph.Node, tainted bool) bool {
-	_, d := q.best(q.s.slotsOf(n), n, tainted)
-	return !math.IsInf(d, 1)
+	return q.PathTo(n, tainted) != nil
 }
 
-// best is the cheapest state of a node among the given slots in a taint
-// state, the lateral budget spent or not.
-func (q *Search) best(slots []int, n *graph.Node, tainted bool, lateralBudget ...bool) (int64, float64) {
+// states lists a node's states among the given slots in a taint state, the
+// lateral budget spent or not (the spent layer exists under --lateral 1
+// only).
+func (q *Search) states(slots []int, n *graph.Node, tainted bool, lateralBudget ...bool) []int64 {
 	if len(lateralBudget) == 0 {
 		lateralBudget = []bool{false, true}
 	}
-	bestID, best := int64(-1), math.Inf(1)
+	var out []int64
 	for _, slot := range slots {
 		for _, l := range lateralBudget {
-			id := q.s.id(n, slot, tainted, l)
-			if d := q.tree.WeightTo(id); d < best {
-				bestID, best = id, d
+			if l && q.lateral != LateralOne {
+				continue
 			}
+			out = append(out, q.s.id(n, slot, tainted, l))
 		}
 	}
-	return bestID, best
+	return out
 }
 
-// PathTo returns the hops of the cheapest path to a node in a taint state.
+// PathTo returns the hops of the cheapest loop-free path to a node in a
+// taint state, or nil.
 func (q *Search) PathTo(n *graph.Node, tainted bool) []Step {
-	id, d := q.best(q.s.slotsOf(n), n, tainted)
-	if math.IsInf(d, 1) {
+	nodes := q.treeOrLoopFree(q.states(q.s.slotsOf(n), n, tainted), nil)
+	if nodes == nil {
 		return nil
 	}
-	nodes, _ := q.tree.To(id)
 	return q.steps(nodes)
 }
 
@@ -260,7 +264,7 @@ func (q *Search) steps(nodes []gonum.Node) []Step {
 	return out
 }
 
-// PathVia returns the cheapest path to the edge's source in one of the
+// PathVia returns the cheapest loop-free path to the edge's source in one of the
 // given taint states, followed by the edge itself, within the lateral
 // budget (a lateral edge is no step under --lateral off, and under
 // --lateral 1 only from a state that has not spent the one lateral hop) and
@@ -278,16 +282,15 @@ func (q *Search) PathVia(e *graph.Edge, taints ...bool) ([]Step, bool) {
 			lateralBudget = []bool{false}
 		}
 	}
-	best, bestID := math.Inf(1), int64(0)
+	var targets []int64
 	for _, t := range taints {
-		if id, d := q.best(q.s.leaving(e), e.FromNode(), t, lateralBudget...); d < best {
-			best, bestID = d, id
-		}
+		targets = append(targets, q.states(q.s.leaving(e), e.FromNode(), t, lateralBudget...)...)
 	}
-	if math.IsInf(best, 1) {
+	// The path to the edge's source must not pass its destination already.
+	nodes := q.treeOrLoopFree(targets, e.ToNode())
+	if nodes == nil {
 		return nil, false
 	}
-	nodes, _ := q.tree.To(bestID)
 	return append(q.steps(nodes), Step{Node: e.ToNode(), Edge: e}), true
 }
 
@@ -404,11 +407,27 @@ func AssumptionsOf(steps []Step) []string {
 			}
 		}
 	}
+	if n := passedTwice(steps); n != nil {
+		out = append(out, fmt.Sprintf("the path passes %s twice: no path without that loop was found within the search bound (%d partial paths), so this one is kept; the finding may not hold", n.Label, loopFreeBudget))
+	}
 	sort.Strings(out)
 	if out == nil {
 		out = []string{}
 	}
 	return out
+}
+
+// passedTwice returns the first node a path passes twice, or nil (a
+// loop-free search that ran out of budget keeps the looped path).
+func passedTwice(steps []Step) *graph.Node {
+	seen := map[*graph.Node]bool{}
+	for _, st := range steps {
+		if seen[st.Node] {
+			return st.Node
+		}
+		seen[st.Node] = true
+	}
+	return nil
 }
 
 // LateralHops counts the hops of a path that are lateral movement (a

@@ -38,6 +38,11 @@ func Check(t *testing.T, dir string, res *analysis.Result) {
 		got = append(got, fmt.Sprintf("%s %s %s", f.Rule, f.Severity, f.Target))
 	}
 	sort.Strings(got)
+	for _, f := range res.Findings {
+		if n, ok := RevisitedNode(f.Path); ok {
+			t.Errorf("%s %s: the witness path passes %s twice", f.Code, f.Target, n)
+		}
+	}
 	var want, notSeen, messages []string
 	for _, line := range golden.Expectations(t, filepath.Join(dir, "expect.txt")) {
 		if text, ok := strings.CutPrefix(line, notSeenPrefix); ok {
@@ -75,6 +80,21 @@ func Check(t *testing.T, dir string, res *analysis.Result) {
 	}
 	schematest.Validate(t, js.Bytes())
 	golden.Assert(t, filepath.Join(dir, "analyze.golden"), js.Bytes())
+}
+
+// RevisitedNode names a workload, entrypoint or route a path passes more
+// than once: a witness path never re-enters a proxy it passed (the walk
+// would be a loop, and the shorter path without it tells the truth).
+func RevisitedNode(path []analysis.Hop) (string, bool) {
+	seen := map[string]bool{}
+	for _, h := range path {
+		key := fmt.Sprintf("%s %s/%s", h.Node.Kind, h.Node.Namespace, h.Node.Name)
+		if seen[key] {
+			return key, true
+		}
+		seen[key] = true
+	}
+	return "", false
 }
 
 // notSeenPrefix starts an expect.txt line naming text that some Not seen

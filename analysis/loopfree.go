@@ -1,0 +1,194 @@
+package analysis
+
+import (
+	"container/heap"
+	"math"
+
+	gonum "gonum.org/v1/gonum/graph"
+
+	"github.com/shadowroute/shadowroute/graph"
+)
+
+// loopFreeBudget bounds the partial paths the loop-free search expands. A
+// shortest path in the state graph may pass one node of the reachability
+// graph twice (in two states: before and after a plaintext hop, or entered
+// on two ports), which no real request does: a witness path never re-enters
+// a proxy it passed. Finding the cheapest path without such a repeat is a
+// search over partial paths, exponential in the worst case; it is bounded,
+// and a search that stops at the bound keeps the shortest path, which
+// AssumptionsOf then names.
+const loopFreeBudget = 200000
+
+// revisited returns the first node a sequence of states passes twice (or
+// passes at all, for avoid), or nil.
+func (s *stateGraph) revisited(nodes []gonum.Node, avoid *graph.Node) *graph.Node {
+	seen := make(map[*graph.Node]bool, len(nodes))
+	for _, gn := range nodes {
+		n := s.nodes[gn.ID()]
+		if seen[n] || n == avoid {
+			return n
+		}
+		seen[n] = true
+	}
+	return nil
+}
+
+// treeOrLoopFree returns the shortest-path tree's path to the cheapest of
+// targets when it passes no node twice and not avoid; otherwise the
+// cheapest loop-free path to one of them, or nil when there is none. When
+// the bounded search cannot decide, it returns the tree's path.
+func (q *Search) treeOrLoopFree(targets []int64, avoid *graph.Node) []gonum.Node {
+	bestID, best := int64(-1), math.Inf(1)
+	for _, id := range targets {
+		if d := q.tree.WeightTo(id); d < best {
+			bestID, best = id, d
+		}
+	}
+	if math.IsInf(best, 1) {
+		return nil
+	}
+	nodes, _ := q.tree.To(bestID)
+	if q.s.revisited(nodes, avoid) == nil {
+		return nodes
+	}
+	found, decided := q.loopFree(targets, avoid)
+	if !decided {
+		return nodes
+	}
+	return found
+}
+
+// partialPath is a path of the loop-free search, kept as a chain back to
+// the source (paths are short; checking the chain is cheaper than a set).
+type partialPath struct {
+	id     int64
+	node   *graph.Node
+	cost   float64
+	parent *partialPath
+}
+
+func (p *partialPath) passes(n *graph.Node) bool {
+	for ; p != nil; p = p.parent {
+		if p.node == n {
+			return true
+		}
+	}
+	return false
+}
+
+// loopFree is an A* search over partial paths that never pass a node of
+// the reachability graph twice nor avoid, guided by the exact distance to
+// the targets in the state graph (a lower bound for any loop-free path), so
+// the first target taken is the cheapest loop-free path. decided is false
+// when the budget ran out first.
+func (q *Search) loopFree(targets []int64, avoid *graph.Node) (nodes []gonum.Node, decided bool) {
+	toTarget := q.s.distancesTo(targets)
+	isTarget := make(map[int64]bool, len(targets))
+	for _, id := range targets {
+		isTarget[id] = true
+	}
+	start := q.s.id(q.src, 0, false, false)
+	h, ok := toTarget[start]
+	if !ok {
+		return nil, true
+	}
+	open := &pathQueue{}
+	heap.Push(open, queued{&partialPath{id: start, node: q.src}, h})
+	for expanded := 0; open.Len() > 0; expanded++ {
+		if expanded == q.s.loopBudget {
+			return nil, false
+		}
+		p := heap.Pop(open).(queued).path
+		if isTarget[p.id] {
+			var out []gonum.Node
+			for ; p != nil; p = p.parent {
+				out = append(out, q.s.g.Node(p.id))
+			}
+			for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+				out[i], out[j] = out[j], out[i]
+			}
+			return out, true
+		}
+		next := q.s.g.From(p.id)
+		for next.Next() {
+			succ := next.Node().ID()
+			n := q.s.nodes[succ]
+			rest, ok := toTarget[succ]
+			if !ok || n == avoid || p.passes(n) {
+				continue
+			}
+			w, _ := q.s.g.Weight(p.id, succ)
+			child := &partialPath{id: succ, node: n, cost: p.cost + w, parent: p}
+			heap.Push(open, queued{child, child.cost + rest})
+		}
+	}
+	return nil, true
+}
+
+// distancesTo is the cheapest cost from every state that can reach one of
+// targets to the nearest of them (Dijkstra over incoming edges).
+func (s *stateGraph) distancesTo(targets []int64) map[int64]float64 {
+	dist := map[int64]float64{}
+	open := &distQueue{}
+	for _, id := range targets {
+		dist[id] = 0
+		heap.Push(open, distItem{id, 0})
+	}
+	for open.Len() > 0 {
+		it := heap.Pop(open).(distItem)
+		if it.d > dist[it.id] {
+			continue
+		}
+		prev := s.g.To(it.id)
+		for prev.Next() {
+			from := prev.Node().ID()
+			w, _ := s.g.Weight(from, it.id)
+			if d, ok := dist[from]; !ok || it.d+w < d {
+				dist[from] = it.d + w
+				heap.Push(open, distItem{from, it.d + w})
+			}
+		}
+	}
+	return dist
+}
+
+type queued struct {
+	path     *partialPath
+	priority float64
+}
+
+type pathQueue []queued
+
+func (q pathQueue) Len() int { return len(q) }
+func (q pathQueue) Less(i, j int) bool {
+	if q[i].priority != q[j].priority {
+		return q[i].priority < q[j].priority
+	}
+	return q[i].path.id < q[j].path.id
+}
+func (q pathQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *pathQueue) Push(x any)   { *q = append(*q, x.(queued)) }
+func (q *pathQueue) Pop() any {
+	old := *q
+	x := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return x
+}
+
+type distItem struct {
+	id int64
+	d  float64
+}
+
+type distQueue []distItem
+
+func (q distQueue) Len() int           { return len(q) }
+func (q distQueue) Less(i, j int) bool { return q[i].d < q[j].d }
+func (q distQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
+func (q *distQueue) Push(x any)        { *q = append(*q, x.(distItem)) }
+func (q *distQueue) Pop() any {
+	old := *q
+	x := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return x
+}
