@@ -9,7 +9,7 @@ import (
 	"github.com/shadowroute/shadowroute/graph"
 )
 
-// loopFreeBudget bounds the partial paths the loop-free search expands. A
+// loopFreeBudget bounds the partial paths the loop-free search queues. A
 // shortest path in the state graph may pass one node of the reachability
 // graph twice (in two states: before and after a plaintext hop, or entered
 // on two ports), which no real request does: a witness path never re-enters
@@ -80,7 +80,8 @@ func (p *partialPath) passes(n *graph.Node) bool {
 // the reachability graph twice nor avoid, guided by the exact distance to
 // the targets in the state graph (a lower bound for any loop-free path), so
 // the first target taken is the cheapest loop-free path. decided is false
-// when the budget ran out first.
+// when the budget (partial paths queued, so a node with many lateral
+// neighbours cannot multiply it) ran out first.
 func (q *Search) loopFree(targets []int64, avoid *graph.Node) (nodes []gonum.Node, decided bool) {
 	toTarget := q.s.distancesTo(targets)
 	isTarget := make(map[int64]bool, len(targets))
@@ -94,10 +95,7 @@ func (q *Search) loopFree(targets []int64, avoid *graph.Node) (nodes []gonum.Nod
 	}
 	open := &pathQueue{}
 	heap.Push(open, queued{&partialPath{id: start, node: q.src}, h})
-	for expanded := 0; open.Len() > 0; expanded++ {
-		if expanded == q.s.loopBudget {
-			return nil, false
-		}
+	for pushed := 1; open.Len() > 0; {
 		p := heap.Pop(open).(queued).path
 		if isTarget[p.id] {
 			var out []gonum.Node
@@ -117,6 +115,10 @@ func (q *Search) loopFree(targets []int64, avoid *graph.Node) (nodes []gonum.Nod
 			if !ok || n == avoid || p.passes(n) {
 				continue
 			}
+			if pushed == q.s.loopBudget {
+				return nil, false
+			}
+			pushed++
 			w, _ := q.s.g.Weight(p.id, succ)
 			child := &partialPath{id: succ, node: n, cost: p.cost + w, parent: p}
 			heap.Push(open, queued{child, child.cost + rest})
