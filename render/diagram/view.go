@@ -65,6 +65,9 @@ func Select(g *graph.Graph, opts Options) (Diagram, error) {
 	}
 	onPath, pathEdges, findingsAt := pathMarks(g, opts.Findings)
 	keep := map[*graph.Node]bool{}
+	// drawn, when set, limits the edges drawn (--focus); nil draws every
+	// edge the view shows between kept nodes.
+	var drawn map[*graph.Edge]bool
 	switch opts.View {
 	case ViewFull:
 		for _, n := range g.SortedNodes() {
@@ -87,10 +90,8 @@ func Select(g *graph.Graph, opts Options) (Diagram, error) {
 		if focus == nil {
 			return Diagram{}, fmt.Errorf("--focus %q: no workload with that NAMESPACE/NAME", opts.Focus)
 		}
-		related := reachable(g, []*graph.Node{focus}, true, structuralOrTouching(focus))
-		for n := range reachable(g, []*graph.Node{focus}, false, structuralOrTouching(focus)) {
-			related[n] = true
-		}
+		var related map[*graph.Node]bool
+		related, drawn = throughFocus(g, focus)
 		for n := range keep {
 			if !related[n] {
 				delete(keep, n)
@@ -108,7 +109,7 @@ func Select(g *graph.Graph, opts Options) (Diagram, error) {
 		return Diagram{Nodes: []NodeDetail{}, Edges: []EdgeDetail{}}, nil
 	}
 	summary := collapse(keep, onPath, threshold)
-	return assemble(g, opts.View, keep, summary, onPath, pathEdges, findingsAt), nil
+	return assemble(g, opts.View, keep, drawn, summary, onPath, pathEdges, findingsAt), nil
 }
 
 // structural edges are drawn in every view: exposure, forwarding, selection
@@ -123,10 +124,46 @@ func structuralOrTouching(n *graph.Node) func(*graph.Edge) bool {
 	}
 }
 
+// throughFocus is what a path through the focus passes: everything that
+// reaches it (configured routing, and the hops into it, lateral ones too,
+// with what reaches their sources), and what it reaches: its own configured
+// routing (a gateway's routes) and the workloads it connects to. A
+// workload the focus reaches laterally is drawn but not followed further:
+// the focus connecting to an Ingress controller is not a path through the
+// focus to every application behind that controller.
+// The edges drawn are those the walks followed (and witness paths): a
+// lateral edge between two workloads that both reach the focus is no path
+// through it.
+func throughFocus(g *graph.Graph, focus *graph.Node) (map[*graph.Node]bool, map[*graph.Edge]bool) {
+	related, edges := walk(g, []*graph.Node{focus}, false, structuralOrTouching(focus))
+	down, downEdges := walk(g, []*graph.Node{focus}, true, structural)
+	for n := range down {
+		related[n] = true
+	}
+	for e := range downEdges {
+		edges[e] = true
+	}
+	for _, e := range g.EdgesFrom(focus) {
+		related[e.ToNode()] = true
+		edges[e] = true
+	}
+	if len(related) > 0 {
+		related[focus] = true
+	}
+	return related, edges
+}
+
 // reachable walks forward (or backward) from the start nodes over edges
 // the filter accepts.
 func reachable(g *graph.Graph, start []*graph.Node, forward bool, follow func(*graph.Edge) bool) map[*graph.Node]bool {
+	seen, _ := walk(g, start, forward, follow)
+	return seen
+}
+
+// walk is reachable that also returns the edges it followed.
+func walk(g *graph.Graph, start []*graph.Node, forward bool, follow func(*graph.Edge) bool) (map[*graph.Node]bool, map[*graph.Edge]bool) {
 	seen := map[*graph.Node]bool{}
+	followed := map[*graph.Edge]bool{}
 	queue := append([]*graph.Node{}, start...)
 	for _, s := range start {
 		seen[s] = true
@@ -142,6 +179,7 @@ func reachable(g *graph.Graph, start []*graph.Node, forward bool, follow func(*g
 			if !follow(e) {
 				continue
 			}
+			followed[e] = true
 			next := e.ToNode()
 			if !forward {
 				next = e.FromNode()
@@ -169,7 +207,7 @@ func reachable(g *graph.Graph, start []*graph.Node, forward bool, follow func(*g
 			delete(seen, s)
 		}
 	}
-	return seen
+	return seen, followed
 }
 
 func findWorkload(g *graph.Graph, focus string) *graph.Node {
@@ -242,7 +280,7 @@ func collapse(keep map[*graph.Node]bool, onPath map[*graph.Node]bool, threshold 
 }
 
 // assemble turns the kept nodes into drawable nodes and edges.
-func assemble(g *graph.Graph, view string, keep map[*graph.Node]bool, summary map[*graph.Node]string, onPath map[*graph.Node]bool,
+func assemble(g *graph.Graph, view string, keep map[*graph.Node]bool, drawn map[*graph.Edge]bool, summary map[*graph.Node]string, onPath map[*graph.Node]bool,
 	pathEdges map[[2]*graph.Node]bool, findingsAt map[*graph.Node][]int) Diagram {
 	d := Diagram{Nodes: []NodeDetail{}, Edges: []EdgeDetail{}}
 	id := func(n *graph.Node) string {
@@ -284,6 +322,9 @@ func assemble(g *graph.Graph, view string, keep map[*graph.Node]bool, summary ma
 		// Routed connections are drawn as their route and Service chain;
 		// pivots only in the full view or when on a witness path.
 		onP := pathEdges[[2]*graph.Node{from, to}]
+		if drawn != nil && !drawn[e] && !onP {
+			continue
+		}
 		if e.Kind == graph.EdgeNetwork && (e.Routed || (view != ViewFull && !onP)) {
 			continue
 		}

@@ -15,6 +15,8 @@ import (
 	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/render/golden"
 	"github.com/shadowroute/shadowroute/sources/manifest"
+	"github.com/shadowroute/shadowroute/sources/manifest/manifesttest"
+	"github.com/shadowroute/shadowroute/sources/synthetic"
 )
 
 func demoGraph(t testing.TB, dir string) (*graph.Graph, *analysis.Result) {
@@ -129,5 +131,38 @@ func TestCollapseKeepsPathsAndDatabases(t *testing.T) {
 	}
 	if _, err := Select(g, Options{Focus: "nope/nope"}); err == nil {
 		t.Error("unknown focus accepted")
+	}
+}
+
+// TestFocusKeepsPathsThroughTheWorkload: on a synthetic cluster where
+// every team's postgres may connect to the shared Ingress controller, the
+// focus on one team's database draws that team's paths only: the
+// controller is drawn (postgres reaches it) but not followed into the other
+// teams' routes and workloads.
+func TestFocusKeepsPathsThroughTheWorkload(t *testing.T) {
+	inv := manifesttest.FromBytes(t, "synthetic.yaml", synthetic.Cluster(4, 10))
+	g, err := build.Build(model.New(inv, model.Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := rules.Analyze(g)
+	d, err := Select(g, Options{View: ViewFull, Focus: "team-1/postgres", Findings: res.Findings})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := map[string]bool{}
+	for _, n := range d.Nodes {
+		kept[n.ID] = true
+		if strings.HasPrefix(n.Namespace, "team-") && n.Namespace != "team-1" {
+			t.Errorf("focus on team-1/postgres draws %s of another team", n.ID)
+		}
+	}
+	if !kept["workload:team-1/postgres[StatefulSet]"] {
+		t.Error("the focus itself is not drawn")
+	}
+	for _, e := range d.Edges {
+		if !kept[e.From] || !kept[e.To] {
+			t.Errorf("edge %s → %s leaves the drawn nodes", e.From, e.To)
+		}
 	}
 }

@@ -57,8 +57,9 @@ Views:
             routing, plus every finding's witness path
   full      everything, pivots (workload-to-workload connections) included
   paths     only the findings' witness paths
---focus NAMESPACE/NAME keeps what reaches a workload and what it reaches;
---in-namespace keeps one namespace. More than --collapse-threshold nodes of
+--focus NAMESPACE/NAME keeps the paths through one workload: what reaches
+it and what it reaches on its own (a workload it reaches laterally is drawn,
+not followed); --in-namespace keeps one namespace. More than --collapse-threshold nodes of
 one kind in one namespace that are on no path are drawn as one summary node.
 
 The format comes from -o's extension (.dot .svg .png .mmd .json) or
