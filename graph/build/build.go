@@ -111,6 +111,9 @@ func newBuilder(m *model.Model) *builder {
 	for _, p := range problems {
 		b.g.AddNotSeen("%s", p)
 	}
+	for _, u := range m.Unmodelled() {
+		b.g.AddNotSeen("%s", u)
+	}
 	for _, r := range m.Rejections() {
 		b.g.AddNotSeen("%s", r)
 	}

@@ -94,6 +94,9 @@ type Inventory struct {
 	// Skipped counts documents of kinds shadowroute does not model, keyed by
 	// apiVersion/kind.
 	Skipped map[string]int
+	// UnmodelledObjects are the skipped objects whose kinds carry, expose
+	// or filter traffic (Unmodelled), in input order.
+	UnmodelledObjects []UnmodelledObject
 	// Rejected lists the objects the API server would refuse to create
 	// (sources/admission): a cluster never holds them, so they are not in
 	// the inventory's objects, and the model reports what they would have

@@ -362,6 +362,24 @@ type header struct {
 	APIVersion string            `json:"apiVersion"`
 	Kind       string            `json:"kind"`
 	Items      []json.RawMessage `json:"items"`
+	// Metadata is read on its own (objectName), so a malformed one does
+	// not hide the kind.
+	Metadata json.RawMessage `json:"metadata"`
+}
+
+// objectName reads metadata.namespace and metadata.name where they are
+// strings ("" otherwise): enough to name an object that is not decoded.
+func (h header) objectName() (namespace, name string) {
+	var m struct {
+		Name      any `json:"name"`
+		Namespace any `json:"namespace"`
+	}
+	if json.Unmarshal(h.Metadata, &m) != nil {
+		return "", ""
+	}
+	namespace, _ = m.Namespace.(string)
+	name, _ = m.Name.(string)
+	return namespace, name
 }
 
 func (l *Loader) loadDocument(inv *inventory.Inventory, file string, doc document) {
@@ -488,6 +506,12 @@ func (l *Loader) loadObject(inv *inventory.Inventory, origin inventory.Origin, j
 		if gvk.GroupKind() == configMapKind && gv.Version == "v1" {
 			// Read for the credential checks: not a skipped kind.
 			l.keepConfigMapData(inv, origin, js)
+			return
+		}
+		if effect, ok := inventory.Unmodelled[gvk.GroupKind()]; ok {
+			ns, name := h.objectName()
+			inv.AddUnmodelled(inventory.UnmodelledObject{APIVersion: h.APIVersion, Kind: h.Kind,
+				Namespace: ns, Name: name, Effect: effect, Origin: origin})
 			return
 		}
 		inv.Skip(h.APIVersion, h.Kind)

@@ -1,7 +1,11 @@
 package cli
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
+
+	"github.com/shadowroute/shadowroute/render/safetext"
 
 	conn "github.com/shadowroute/shadowroute/analysis/connectivity"
 	"github.com/shadowroute/shadowroute/analysis/options"
@@ -85,6 +89,13 @@ func (o *connectivityOptions) run(streams IO) error {
 	g, err := build.Connectivity(model.New(inv, opts.Model), build.ConnectivityOptions{Mesh: o.mesh, Exposure: o.exposure})
 	if err != nil {
 		return err
+	}
+	if !o.global.quiet {
+		// The table keeps netpol-analyzer's format, so what the
+		// connections do not account for goes to stderr.
+		for _, ns := range g.NotSeen {
+			fmt.Fprintln(streams.Err, "warning: not seen:", safetext.Text(ns))
+		}
 	}
 	table := conn.Read(g, o.mesh, o.exposure, o.focus)
 	if o.focus != "" && len(table.Rows) == 0 && len(table.Egress) == 0 && len(table.Ingress) == 0 {

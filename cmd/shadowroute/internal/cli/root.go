@@ -182,6 +182,9 @@ func strictCheck(g *globalOptions, inv *inventory.Inventory) error {
 	if g.strict && len(inv.Warnings) > 0 {
 		return inputError("--strict: %d input warning(s)", len(inv.Warnings))
 	}
+	if g.strict && len(inv.UnmodelledObjects) > 0 {
+		return inputError("--strict: %d object(s) of kinds that route or filter traffic are not modelled (first: %s)", len(inv.UnmodelledObjects), inv.UnmodelledObjects[0])
+	}
 	return nil
 }
 
