@@ -111,6 +111,9 @@ func newBuilder(m *model.Model) *builder {
 	for _, p := range problems {
 		b.g.AddNotSeen("%s", p)
 	}
+	for _, g := range m.Generated() {
+		b.g.AddNotSeen("%s", g)
+	}
 	for _, u := range m.Unmodelled() {
 		b.g.AddNotSeen("%s", u)
 	}

@@ -27,6 +27,59 @@ func (b *builder) addGateways() {
 			}
 		}
 	}
+	for _, gw := range b.m.APIGateways() {
+		if len(gw.Proxies) == 0 {
+			ctrl := gw.Controller
+			if ctrl == "" {
+				ctrl = "no GatewayClass in the input"
+			}
+			b.g.AddNotSeen("Gateway %s (%s, class %s: %s): no proxy workload labelled %s=%s in its namespace, so its routes are not analysed", gw.Key, gw.Entry.Origin, gw.Class, ctrl, model.GatewayNameLabel, gw.Obj.Name)
+		}
+		for _, p := range gw.Proxies {
+			w := b.bySource[p]
+			if w != nil && w.node.Workload.Controller == "" {
+				w.node.Workload.Controller = "Gateway API Gateway " + gw.Key
+			}
+		}
+	}
+}
+
+// httpRoute adds the route node of a Gateway API HTTPRoute rule on one
+// listener, forwarding edges from the Gateway's proxies (entered on the
+// listener's port), and routed hops to each backend Service's pods.
+func (b *builder) httpRoute(r *model.Route) {
+	l := r.Listener
+	owner := graph.EvidenceOf(r.Entry)
+	gwEv := graph.EvidenceOf(l.Entry)
+	tlsState := string(l.TLS.Mode)
+	label := fmt.Sprintf("HTTPRoute %s/%s %s via Gateway %s/%s:%d", r.Entry.Key.Namespace, r.Entry.Key.Name, r.Section, l.Entry.Key.Namespace, l.Entry.Key.Name, l.Port)
+	route := b.g.AddNode(&graph.Node{Kind: graph.KindRoute, Namespace: r.Entry.Key.Namespace, Name: r.Entry.Key.Name, Label: label,
+		Evidence: []graph.Evidence{owner, gwEv},
+		Route:    &graph.RouteInfo{Type: "HTTPRoute", Host: r.Host, Path: r.Match, Protocol: r.Protocol(), TLS: tlsState, Port: l.Port, Owner: owner}})
+	proxies := make([]*workload, 0, len(r.Proxies))
+	for _, p := range r.Proxies {
+		w := b.bySource[p]
+		if w == nil {
+			continue
+		}
+		proxies = append(proxies, w)
+		b.g.Connect(w.node, route, &graph.Edge{Kind: graph.EdgeForwards, Port: l.Port, Match: r.Host + r.Match, TLS: tlsState, EntryPorts: b.m.ListenerPorts(p, l), Evidence: []graph.Evidence{gwEv, owner}})
+	}
+	for _, d := range r.Destinations {
+		be := *d.Backend
+		ms, port, problem := b.m.IngressBackend(d.Namespace, be)
+		switch problem {
+		case model.DestinationHostMissing:
+			b.broken(route, owner, fmt.Sprintf("backendRef Service %s/%s not found", d.Namespace, be.Service.Name))
+			continue
+		case model.DestinationPortMissing:
+			b.broken(route, owner, fmt.Sprintf("Service %s/%s has no port %s", d.Namespace, be.Service.Name, backendPort(be)))
+			continue
+		}
+		svc := b.services[ms.Key]
+		b.g.Connect(route, svc.node, &graph.Edge{Kind: graph.EdgeForwards, Port: port.Port, Protocol: string(protocolOf(port.Protocol)), Evidence: []graph.Evidence{owner}})
+		b.routedHops(proxies, l, route, owner, svc, port, true)
+	}
 }
 
 // addRoutes adds every route the model resolves (model.Routes) and notes
@@ -38,6 +91,8 @@ func (b *builder) addRoutes() {
 			b.ingressRoute(r)
 		case model.VirtualServiceRoute:
 			b.gatewayRoute(r)
+		case model.HTTPRouteRoute:
+			b.httpRoute(r)
 		}
 	}
 	for _, gap := range b.m.RouteGaps() {

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+
 	networkingapi "istio.io/api/networking/v1alpha3"
 
 	"github.com/shadowroute/shadowroute/graph/hosts"
@@ -15,7 +17,7 @@ import (
 // ListenerKind says which object declares a listener.
 type ListenerKind int
 
-// Listener kinds. Gateway API listeners are the next kind to plug in.
+// Listener kinds.
 const (
 	// IngressHTTP is the plaintext listener an Ingress controller opens for
 	// every host of an Ingress.
@@ -25,6 +27,8 @@ const (
 	IngressHTTPS
 	// GatewayServer is one server of an Istio Gateway.
 	GatewayServer
+	// APIGatewayListener is one listener of a Gateway API Gateway.
+	APIGatewayListener
 )
 
 // TLSMode is what a listener does with TLS.
@@ -54,6 +58,9 @@ type Listener struct {
 	Ingress *Ingress
 	Gateway *Gateway
 	Server  *networkingapi.Server
+	// APIGateway and APIListener are set for Gateway API listeners.
+	APIGateway  *APIGateway
+	APIListener *gatewayv1.Listener
 	// Index is the server's index in spec.servers, or the entry's in
 	// spec.tls; 0 for an IngressHTTP listener.
 	Index int
@@ -97,6 +104,8 @@ func (l *Listener) Proxies() []*inventory.Workload {
 	switch {
 	case l.Gateway != nil:
 		return l.Gateway.Proxies
+	case l.APIGateway != nil:
+		return l.APIGateway.Proxies
 	case l.Ingress != nil && l.Ingress.Class != nil:
 		return l.Ingress.Class.Controllers
 	}
@@ -171,6 +180,39 @@ func (m *Model) resolveListeners() {
 			add(gatewayServerListener(gw, i, s))
 		}
 	}
+	for _, gw := range m.apiGateways {
+		for i := range gw.Obj.Spec.Listeners {
+			add(apiGatewayListener(gw, i))
+		}
+	}
+}
+
+// apiGatewayListener is a Gateway API listener: HTTPS terminates TLS, TLS
+// terminates or passes it through (tls.mode, default Terminate), with the
+// certificateRefs as credentials; hostname unset accepts every host
+// (gateway-api apis/v1 gateway_types.go Listener, GatewayTLSConfig).
+func apiGatewayListener(gw *APIGateway, i int) *Listener {
+	src := &gw.Obj.Spec.Listeners[i]
+	l := &Listener{Kind: APIGatewayListener, Entry: gw.Entry, APIGateway: gw, APIListener: src, Index: i,
+		Port: int32(src.Port), Protocol: strings.ToUpper(string(src.Protocol)), TLS: ListenerTLS{Mode: TLSNone}}
+	switch src.Protocol {
+	case gatewayv1.HTTPSProtocolType, gatewayv1.TLSProtocolType:
+		l.TLS.Mode = TLSTerminated
+		if src.TLS != nil && src.TLS.Mode != nil && *src.TLS.Mode == gatewayv1.TLSModePassthrough {
+			l.TLS.Mode = TLSPassthrough
+		}
+	}
+	if src.TLS != nil {
+		for _, ref := range src.TLS.CertificateRefs {
+			l.TLS.Credentials = append(l.TLS.Credentials, string(ref.Name))
+		}
+	}
+	host := "*"
+	if src.Hostname != nil && *src.Hostname != "" {
+		host = strings.ToLower(string(*src.Hostname))
+	}
+	l.Hosts = []ListenerHost{{Raw: host, Namespace: "*", DNS: host}}
+	return l
 }
 
 // ingressListeners are the listeners an Ingress controller opens for an
@@ -299,7 +341,7 @@ func (m *Model) ListenerPorts(proxy *inventory.Workload, l *Listener) []int32 {
 		}
 	}
 	switch l.Kind {
-	case GatewayServer:
+	case GatewayServer, APIGatewayListener:
 		add(l.Port)
 		for _, s := range m.ServicesOf(proxy) {
 			for _, sp := range s.Obj.Spec.Ports {

@@ -97,6 +97,10 @@ type Model struct {
 
 	gateways     []*Gateway
 	gatewayByKey map[string]*Gateway
+	// apiGateways are the Gateway API Gateways; generated the notes on
+	// proxies generated for them.
+	apiGateways []*APIGateway
+	generated   []string
 
 	ingresses    []*Ingress
 	ingressByObj map[*networkingv1.Ingress]*Ingress
@@ -137,6 +141,7 @@ func New(inv *inventory.Inventory, opts Options) *Model {
 		typedCache:   map[schema.GroupKind]any{},
 		proxyPorts:   map[listenerKey]cachedListener{},
 	}
+	m.generated = generateIstioGateways(inv)
 	for _, w := range inv.Workloads() {
 		if hook := HelmHook(w); hook != "" {
 			m.transient = append(m.transient, w)
@@ -148,8 +153,13 @@ func New(inv *inventory.Inventory, opts Options) *Model {
 	m.resolveServices()
 	m.resolveServiceEntries()
 	m.resolveGateways()
+	m.resolveAPIGateways()
 	return m
 }
+
+// Generated lists the objects the model added because a controller would
+// create them (generateIstioGateways), as Not seen lines.
+func (m *Model) Generated() []string { return append([]string(nil), m.generated...) }
 
 // Workloads returns every workload in inventory order (a copy the caller
 // may reorder).

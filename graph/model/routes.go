@@ -3,6 +3,8 @@ package model
 import (
 	"fmt"
 
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+
 	networkingapi "istio.io/api/networking/v1alpha3"
 	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -20,6 +22,8 @@ const (
 	// VirtualServiceRoute is an http, tls or tcp route of a VirtualService
 	// (a delegate's merged under its root) on one Gateway server.
 	VirtualServiceRoute
+	// HTTPRouteRoute is a rule of a Gateway API HTTPRoute on one listener.
+	HTTPRouteRoute
 )
 
 // Route is one configured route on one listener, with the host it answers
@@ -27,7 +31,7 @@ const (
 // Model.IngressBackend resolve them).
 type Route struct {
 	Kind RouteKind
-	// Entry is the Ingress or the (root) VirtualService.
+	// Entry is the Ingress, the (root) VirtualService or the HTTPRoute.
 	Entry *inventory.Object
 	// Listener is the listener the route is served on.
 	Listener *Listener
@@ -100,6 +104,9 @@ func (m *Model) resolveRoutes() {
 	}
 	for _, vs := range m.VirtualServices() {
 		m.routeList = append(m.routeList, m.virtualServiceRoutes(vs)...)
+	}
+	for _, hr := range inventory.Typed[*gatewayv1.HTTPRoute](m.Inventory, inventory.HTTPRoute) {
+		m.routeList = append(m.routeList, m.httpRouteRoutes(hr)...)
 	}
 }
 

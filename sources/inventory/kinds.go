@@ -31,6 +31,13 @@ var (
 	PeerAuthentication    = schema.GroupKind{Group: "security.istio.io", Kind: "PeerAuthentication"}
 	AuthorizationPolicy   = schema.GroupKind{Group: "security.istio.io", Kind: "AuthorizationPolicy"}
 	RequestAuthentication = schema.GroupKind{Group: "security.istio.io", Kind: "RequestAuthentication"}
+
+	// Kubernetes Gateway API (sigs.k8s.io/gateway-api); v1beta1 objects
+	// are stored in their v1 struct (the v1beta1 types are defined on it).
+	APIGateway     = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "Gateway"}
+	GatewayClass   = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "GatewayClass"}
+	HTTPRoute      = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "HTTPRoute"}
+	ReferenceGrant = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "ReferenceGrant"}
 )
 
 // KindInfo describes a modelled kind.
@@ -68,6 +75,10 @@ var Modelled = map[schema.GroupKind]KindInfo{
 	PeerAuthentication:    {Versions: []string{"v1", "v1beta1"}},
 	AuthorizationPolicy:   {Versions: []string{"v1", "v1beta1"}},
 	RequestAuthentication: {Versions: []string{"v1", "v1beta1"}},
+	APIGateway:            {Versions: []string{"v1", "v1beta1"}},
+	GatewayClass:          {Versions: []string{"v1", "v1beta1"}, ClusterScoped: true},
+	HTTPRoute:             {Versions: []string{"v1", "v1beta1"}},
+	ReferenceGrant:        {Versions: []string{"v1", "v1beta1"}},
 }
 
 // Legacy maps kinds from API groups that were retired (extensions,

@@ -28,7 +28,8 @@ const (
 // not listed here (operators' own CRDs, configuration) are counted as
 // skipped only.
 var Unmodelled = map[schema.GroupKind]TrafficEffect{
-	// Kubernetes Gateway API (sigs.k8s.io/gateway-api).
+	// Kubernetes Gateway API route kinds not modelled yet (Gateway and
+	// HTTPRoute are).
 	{Group: "gateway.networking.k8s.io", Kind: "Gateway"}:                   Routes,
 	{Group: "gateway.networking.k8s.io", Kind: "HTTPRoute"}:                 Routes,
 	{Group: "gateway.networking.k8s.io", Kind: "GRPCRoute"}:                 Routes,

@@ -18,6 +18,9 @@ import (
 	"strconv"
 	"strings"
 
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+	gatewayv1beta1 "sigs.k8s.io/gateway-api/apis/v1beta1"
+
 	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
 	istionetv1alpha3 "istio.io/client-go/pkg/apis/networking/v1alpha3"
 	istionetv1beta1 "istio.io/client-go/pkg/apis/networking/v1beta1"
@@ -119,6 +122,12 @@ func NewLoader(opts Options) (*Loader, error) {
 	}
 	if err := istioscheme.AddToScheme(scheme); err != nil {
 		return nil, fmt.Errorf("registering Istio types: %w", err)
+	}
+	if err := gatewayv1.Install(scheme); err != nil {
+		return nil, fmt.Errorf("registering Gateway API v1 types: %w", err)
+	}
+	if err := gatewayv1beta1.Install(scheme); err != nil {
+		return nil, fmt.Errorf("registering Gateway API v1beta1 types: %w", err)
 	}
 	return &Loader{opts: opts, decoder: serializer.NewCodecFactory(scheme).UniversalDeserializer()}, nil
 }
@@ -650,6 +659,14 @@ func canonical(obj runtime.Object) (inventory.KubeObject, bool) {
 		n := &istiosecv1.RequestAuthentication{ObjectMeta: o.ObjectMeta}
 		o.Spec.DeepCopyInto(&n.Spec)
 		return n, true
+	case *gatewayv1beta1.Gateway:
+		return (*gatewayv1.Gateway)(o), true
+	case *gatewayv1beta1.GatewayClass:
+		return (*gatewayv1.GatewayClass)(o), true
+	case *gatewayv1beta1.HTTPRoute:
+		return (*gatewayv1.HTTPRoute)(o), true
+	case *gatewayv1beta1.ReferenceGrant:
+		return (*gatewayv1.ReferenceGrant)(o), true
 	}
 	k, ok := obj.(inventory.KubeObject)
 	return k, ok
