@@ -184,8 +184,11 @@ type ServicePort struct {
 
 // RouteInfo describes one routing rule.
 type RouteInfo struct {
-	// Type is Ingress or VirtualService.
-	Type     string
+	// Type is Ingress, VirtualService or HTTPRoute.
+	Type string
+	// Section is where in the owner the route is written ("http[0]",
+	// "rules[1]"); "" for Ingress rules.
+	Section  string
 	Host     string
 	Path     string
 	PathType string

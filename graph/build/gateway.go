@@ -55,7 +55,7 @@ func (b *builder) httpRoute(r *model.Route) {
 	label := fmt.Sprintf("HTTPRoute %s/%s %s via Gateway %s/%s:%d", r.Entry.Key.Namespace, r.Entry.Key.Name, r.Section, l.Entry.Key.Namespace, l.Entry.Key.Name, l.Port)
 	route := b.g.AddNode(&graph.Node{Kind: graph.KindRoute, Namespace: r.Entry.Key.Namespace, Name: r.Entry.Key.Name, Label: label,
 		Evidence: []graph.Evidence{owner, gwEv},
-		Route:    &graph.RouteInfo{Type: "HTTPRoute", Host: r.Host, Path: r.Match, Protocol: r.Protocol(), TLS: tlsState, Port: l.Port, Owner: owner}})
+		Route:    &graph.RouteInfo{Type: "HTTPRoute", Section: r.Section, Host: r.Host, Path: r.Match, Protocol: r.Protocol(), TLS: tlsState, Port: l.Port, Owner: owner}})
 	proxies := make([]*workload, 0, len(r.Proxies))
 	for _, p := range r.Proxies {
 		w := b.bySource[p]
@@ -111,7 +111,7 @@ func (b *builder) gatewayRoute(r *model.Route) {
 	label := fmt.Sprintf("VirtualService %s/%s %s via Gateway %s/%s:%d", r.Entry.Key.Namespace, r.Entry.Key.Name, r.Section, l.Entry.Key.Namespace, l.Entry.Key.Name, l.Port)
 	route := b.g.AddNode(&graph.Node{Kind: graph.KindRoute, Namespace: r.Entry.Key.Namespace, Name: r.Entry.Key.Name, Label: label,
 		Evidence: []graph.Evidence{owner, gwEv},
-		Route:    &graph.RouteInfo{Type: "VirtualService", Host: r.Host, Path: r.Match, Protocol: r.Protocol(), TLS: tlsState, Port: l.Port, Owner: owner}})
+		Route:    &graph.RouteInfo{Type: "VirtualService", Section: r.Section, Host: r.Host, Path: r.Match, Protocol: r.Protocol(), TLS: tlsState, Port: l.Port, Owner: owner}})
 	proxies := make([]*workload, 0, len(r.Proxies))
 	for _, p := range r.Proxies {
 		w := b.bySource[p]

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+
 	"github.com/shadowroute/shadowroute/analysis/passes/internal/passutil"
 
 	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
@@ -99,8 +101,12 @@ func runSensitivePath(p *analysis.Pass) []analysis.Finding {
 				what = "path " + rp.Path + " on any host"
 			}
 			where, missing := "", "no ingress-nginx auth annotation (auth-url, auth-type, auth-tls-secret), and no AuthorizationPolicy requiring a request principal (JWT) or CUSTOM ext-authz policy on the controller or the backend"
-			if r.Route.Type == "VirtualService" {
+			switch r.Route.Type {
+			case "VirtualService":
 				where = ", " + spHTTPIndex(r)
+				missing = "no AuthorizationPolicy requiring a request principal (JWT) and no CUSTOM ext-authz policy on the gateway or the backend"
+			case "HTTPRoute":
+				where = ", " + r.Route.Section
 				missing = "no AuthorizationPolicy requiring a request principal (JWT) and no CUSTOM ext-authz policy on the gateway or the backend"
 			}
 			f := p.Finding("SR0901", analysis.Ref{Kind: owner.Kind, Namespace: owner.Namespace, Name: owner.Name},
@@ -193,6 +199,40 @@ func spRoutePaths(m *model.Model, r *graph.Node) ([]mesh.Requests, *networkingv1
 				out = append(out, mesh.Requests{Path: u.GetExact(), Exact: true})
 			case u.GetRegex() != "":
 				out = append(out, mesh.Requests{Path: spLiteralPrefix(u.GetRegex())})
+			}
+		}
+		return out, nil
+	case "HTTPRoute":
+		// A Gateway API rule matches any of its matches' paths (PathPrefix
+		// by default, Exact, RegularExpression):
+		// gateway-api apis/v1 httproute_types.go HTTPPathMatch.
+		o := m.Object(inventory.HTTPRoute, owner.Namespace, owner.Name)
+		if o == nil {
+			return nil, nil
+		}
+		hr, ok := o.Obj.(*gatewayv1.HTTPRoute)
+		if !ok {
+			return nil, nil
+		}
+		var i int
+		if _, err := fmt.Sscanf(r.Route.Section, "rules[%d]", &i); err != nil || i >= len(hr.Spec.Rules) {
+			return nil, nil
+		}
+		var out []mesh.Requests
+		for _, match := range hr.Spec.Rules[i].Matches {
+			p := match.Path
+			if p == nil || p.Value == nil {
+				continue
+			}
+			switch {
+			case p.Type != nil && *p.Type == gatewayv1.PathMatchExact:
+				out = append(out, mesh.Requests{Path: *p.Value, Exact: true})
+			case p.Type != nil && *p.Type == gatewayv1.PathMatchRegularExpression:
+				out = append(out, mesh.Requests{Path: spLiteralPrefix(*p.Value)})
+			default:
+				// PathPrefix matches whole path elements, as an Ingress
+				// Prefix path (spOpen reads it so).
+				out = append(out, mesh.Requests{Path: *p.Value})
 			}
 		}
 		return out, nil
