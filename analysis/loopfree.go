@@ -93,7 +93,7 @@ func (q *Search) loopFree(targets []int64, avoid *graph.Node) (nodes []gonum.Nod
 	if !ok {
 		return nil, true
 	}
-	open := &pathQueue{}
+	open := &minHeap[queued]{less: byPriority}
 	heap.Push(open, queued{&partialPath{id: start, node: q.src}, h})
 	for pushed := 1; open.Len() > 0; {
 		p := heap.Pop(open).(queued).path
@@ -131,7 +131,7 @@ func (q *Search) loopFree(targets []int64, avoid *graph.Node) (nodes []gonum.Nod
 // targets to the nearest of them (Dijkstra over incoming edges).
 func (s *stateGraph) distancesTo(targets []int64) map[int64]float64 {
 	dist := map[int64]float64{}
-	open := &distQueue{}
+	open := &minHeap[distItem]{less: func(a, b distItem) bool { return a.d < b.d }}
 	for _, id := range targets {
 		dist[id] = 0
 		heap.Push(open, distItem{id, 0})
@@ -159,38 +159,32 @@ type queued struct {
 	priority float64
 }
 
-type pathQueue []queued
-
-func (q pathQueue) Len() int { return len(q) }
-func (q pathQueue) Less(i, j int) bool {
-	if q[i].priority != q[j].priority {
-		return q[i].priority < q[j].priority
-	}
-	return q[i].path.id < q[j].path.id
-}
-func (q pathQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *pathQueue) Push(x any)   { *q = append(*q, x.(queued)) }
-func (q *pathQueue) Pop() any {
-	old := *q
-	x := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return x
-}
-
 type distItem struct {
 	id int64
 	d  float64
 }
 
-type distQueue []distItem
+// minHeap is a container/heap of items ordered by less (both searches of
+// this file use one).
+type minHeap[T any] struct {
+	items []T
+	less  func(a, b T) bool
+}
 
-func (q distQueue) Len() int           { return len(q) }
-func (q distQueue) Less(i, j int) bool { return q[i].d < q[j].d }
-func (q distQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
-func (q *distQueue) Push(x any)        { *q = append(*q, x.(distItem)) }
-func (q *distQueue) Pop() any {
-	old := *q
-	x := old[len(old)-1]
-	*q = old[:len(old)-1]
+func (h *minHeap[T]) Len() int           { return len(h.items) }
+func (h *minHeap[T]) Less(i, j int) bool { return h.less(h.items[i], h.items[j]) }
+func (h *minHeap[T]) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *minHeap[T]) Push(x any)         { h.items = append(h.items, x.(T)) }
+func (h *minHeap[T]) Pop() any {
+	x := h.items[len(h.items)-1]
+	h.items = h.items[:len(h.items)-1]
 	return x
+}
+
+// byPriority orders partial paths by cost plus bound, then state id.
+func byPriority(a, b queued) bool {
+	if a.priority != b.priority {
+		return a.priority < b.priority
+	}
+	return a.path.id < b.path.id
 }

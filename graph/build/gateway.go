@@ -48,14 +48,26 @@ func (b *builder) addGateways() {
 // listener, forwarding edges from the Gateway's proxies (entered on the
 // listener's port), and routed hops to each backend Service's pods.
 func (b *builder) httpRoute(r *model.Route) {
+	route, proxies := b.proxyRoute(r, "HTTPRoute")
+	owner := graph.EvidenceOf(r.Entry)
+	for _, d := range r.Destinations {
+		b.serviceBackend(route, owner, r.Listener, proxies, d.Namespace, *d.Backend, "backendRef")
+	}
+}
+
+// proxyRoute adds the route node of a route on a gateway listener (an
+// Istio Gateway server or a Gateway API listener) and the forwarding edge
+// from each of its proxies, entered on the listener's ports; it returns
+// the node and the proxies' workloads.
+func (b *builder) proxyRoute(r *model.Route, kind string) (*graph.Node, []*workload) {
 	l := r.Listener
 	owner := graph.EvidenceOf(r.Entry)
 	gwEv := graph.EvidenceOf(l.Entry)
 	tlsState := string(l.TLS.Mode)
-	label := fmt.Sprintf("HTTPRoute %s/%s %s via Gateway %s/%s:%d", r.Entry.Key.Namespace, r.Entry.Key.Name, r.Section, l.Entry.Key.Namespace, l.Entry.Key.Name, l.Port)
+	label := fmt.Sprintf("%s %s/%s %s via Gateway %s/%s:%d", kind, r.Entry.Key.Namespace, r.Entry.Key.Name, r.Section, l.Entry.Key.Namespace, l.Entry.Key.Name, l.Port)
 	route := b.g.AddNode(&graph.Node{Kind: graph.KindRoute, Namespace: r.Entry.Key.Namespace, Name: r.Entry.Key.Name, Label: label,
 		Evidence: []graph.Evidence{owner, gwEv},
-		Route:    &graph.RouteInfo{Type: "HTTPRoute", Section: r.Section, Host: r.Host, Path: r.Match, Protocol: r.Protocol(), TLS: tlsState, Port: l.Port, Owner: owner}})
+		Route:    &graph.RouteInfo{Type: kind, Section: r.Section, Host: r.Host, Path: r.Match, Protocol: r.Protocol(), TLS: tlsState, Port: l.Port, Owner: owner}})
 	proxies := make([]*workload, 0, len(r.Proxies))
 	for _, p := range r.Proxies {
 		w := b.bySource[p]
@@ -65,21 +77,7 @@ func (b *builder) httpRoute(r *model.Route) {
 		proxies = append(proxies, w)
 		b.g.Connect(w.node, route, &graph.Edge{Kind: graph.EdgeForwards, Port: l.Port, Match: r.Host + r.Match, TLS: tlsState, EntryPorts: b.m.ListenerPorts(p, l), Evidence: []graph.Evidence{gwEv, owner}})
 	}
-	for _, d := range r.Destinations {
-		be := *d.Backend
-		ms, port, problem := b.m.IngressBackend(d.Namespace, be)
-		switch problem {
-		case model.DestinationHostMissing:
-			b.broken(route, owner, fmt.Sprintf("backendRef Service %s/%s not found", d.Namespace, be.Service.Name))
-			continue
-		case model.DestinationPortMissing:
-			b.broken(route, owner, fmt.Sprintf("Service %s/%s has no port %s", d.Namespace, be.Service.Name, backendPort(be)))
-			continue
-		}
-		svc := b.services[ms.Key]
-		b.g.Connect(route, svc.node, &graph.Edge{Kind: graph.EdgeForwards, Port: port.Port, Protocol: string(protocolOf(port.Protocol)), Evidence: []graph.Evidence{owner}})
-		b.routedHops(proxies, l, route, owner, svc, port, true)
-	}
+	return route, proxies
 }
 
 // addRoutes adds every route the model resolves (model.Routes) and notes
@@ -104,22 +102,10 @@ func (b *builder) addRoutes() {
 // server, forwarding edges from the gateway proxies it is exported to, and
 // routed hops to the destination pods.
 func (b *builder) gatewayRoute(r *model.Route) {
-	l := r.Listener
+	route, proxies := b.proxyRoute(r, "VirtualService")
 	owner := graph.EvidenceOf(r.Entry)
-	gwEv := graph.EvidenceOf(l.Entry)
-	tlsState := string(l.TLS.Mode)
-	label := fmt.Sprintf("VirtualService %s/%s %s via Gateway %s/%s:%d", r.Entry.Key.Namespace, r.Entry.Key.Name, r.Section, l.Entry.Key.Namespace, l.Entry.Key.Name, l.Port)
-	route := b.g.AddNode(&graph.Node{Kind: graph.KindRoute, Namespace: r.Entry.Key.Namespace, Name: r.Entry.Key.Name, Label: label,
-		Evidence: []graph.Evidence{owner, gwEv},
-		Route:    &graph.RouteInfo{Type: "VirtualService", Section: r.Section, Host: r.Host, Path: r.Match, Protocol: r.Protocol(), TLS: tlsState, Port: l.Port, Owner: owner}})
-	proxies := make([]*workload, 0, len(r.Proxies))
-	for _, p := range r.Proxies {
-		w := b.bySource[p]
-		proxies = append(proxies, w)
-		b.g.Connect(w.node, route, &graph.Edge{Kind: graph.EdgeForwards, Port: l.Port, Match: r.Host + r.Match, TLS: tlsState, EntryPorts: b.m.ListenerPorts(p, l), Evidence: []graph.Evidence{gwEv, owner}})
-	}
 	for _, d := range r.Destinations {
-		b.gatewayDestination(route, l, owner, d.Namespace, d.Host, d.Port, proxies, r.HTTP)
+		b.gatewayDestination(route, r.Listener, owner, d.Namespace, d.Host, d.Port, proxies, r.HTTP)
 	}
 }
 

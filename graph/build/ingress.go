@@ -108,21 +108,29 @@ func (b *builder) ingressRoute(r *model.Route) {
 		b.g.Connect(c.node, route, &graph.Edge{Kind: graph.EdgeForwards, Match: r.Host + r.Match, TLS: tlsState, EntryPorts: b.m.ListenerPorts(c.src, r.Listener), Evidence: []graph.Evidence{owner}})
 	}
 	be := *r.Destinations[0].Backend
-	ms, port, problem := b.m.IngressBackend(ing.Obj.Namespace, be)
-	switch {
-	case be.Service == nil:
-		// Resource backends (e.g. storage buckets) do not reach workloads.
+	if be.Service == nil {
+		return // resource backends (e.g. storage buckets) do not reach workloads
+	}
+	b.serviceBackend(route, owner, r.Listener, class.controllers, ing.Obj.Namespace, be, "backend")
+}
+
+// serviceBackend links a route to the Service a backend names (an Ingress
+// backend, a Gateway API backendRef, in namespace) and adds the routed hops
+// from its proxies to the Service's pods; a missing Service or port makes
+// the route broken, the backend called noun in the reason.
+func (b *builder) serviceBackend(route *graph.Node, owner graph.Evidence, l *model.Listener, proxies []*workload, namespace string, be networkingv1.IngressBackend, noun string) {
+	ms, port, problem := b.m.IngressBackend(namespace, be)
+	switch problem {
+	case model.DestinationHostMissing:
+		b.broken(route, owner, fmt.Sprintf("%s Service %s/%s not found", noun, namespace, be.Service.Name))
 		return
-	case problem == model.DestinationHostMissing:
-		b.broken(route, owner, fmt.Sprintf("backend Service %s/%s not found", ing.Obj.Namespace, be.Service.Name))
-		return
-	case problem == model.DestinationPortMissing:
-		b.broken(route, owner, fmt.Sprintf("Service %s/%s has no port %s", ing.Obj.Namespace, be.Service.Name, backendPort(be)))
+	case model.DestinationPortMissing:
+		b.broken(route, owner, fmt.Sprintf("Service %s/%s has no port %s", namespace, be.Service.Name, backendPort(be)))
 		return
 	}
 	svc := b.services[ms.Key]
 	b.g.Connect(route, svc.node, &graph.Edge{Kind: graph.EdgeForwards, Port: port.Port, Protocol: string(protocolOf(port.Protocol)), Evidence: []graph.Evidence{owner}})
-	b.routedHops(class.controllers, r.Listener, route, owner, svc, port, true)
+	b.routedHops(proxies, l, route, owner, svc, port, true)
 }
 
 func backendPort(be networkingv1.IngressBackend) string {
