@@ -44,14 +44,19 @@ func (b *builder) addGateways() {
 	}
 }
 
-// httpRoute adds the route node of a Gateway API HTTPRoute rule on one
-// listener, forwarding edges from the Gateway's proxies (entered on the
-// listener's port), and routed hops to each backend Service's pods.
-func (b *builder) httpRoute(r *model.Route) {
-	route, proxies := b.proxyRoute(r, "HTTPRoute")
+// apiRoute adds the route node of a Gateway API route rule (HTTPRoute,
+// GRPCRoute, TLSRoute, TCPRoute) on one listener, forwarding edges from
+// the Gateway's proxies (entered on the listener's port), and routed hops
+// to each backend Service's pods. A redirecting rule forwards nothing and
+// adds no node.
+func (b *builder) apiRoute(r *model.Route) {
+	if r.Redirect {
+		return
+	}
+	route, proxies := b.proxyRoute(r, r.Entry.Key.Kind)
 	owner := graph.EvidenceOf(r.Entry)
 	for _, d := range r.Destinations {
-		b.serviceBackend(route, owner, r.Listener, proxies, d.Namespace, *d.Backend, "backendRef")
+		b.serviceBackend(route, owner, r.Listener, proxies, d.Namespace, *d.Backend, "backendRef", r.HTTP)
 	}
 }
 
@@ -89,8 +94,8 @@ func (b *builder) addRoutes() {
 			b.ingressRoute(r)
 		case model.VirtualServiceRoute:
 			b.gatewayRoute(r)
-		case model.HTTPRouteRoute:
-			b.httpRoute(r)
+		case model.GatewayAPIRoute:
+			b.apiRoute(r)
 		}
 	}
 	for _, gap := range b.m.RouteGaps() {

@@ -111,14 +111,16 @@ func (b *builder) ingressRoute(r *model.Route) {
 	if be.Service == nil {
 		return // resource backends (e.g. storage buckets) do not reach workloads
 	}
-	b.serviceBackend(route, owner, r.Listener, class.controllers, ing.Obj.Namespace, be, "backend")
+	b.serviceBackend(route, owner, r.Listener, class.controllers, ing.Obj.Namespace, be, "backend", true)
 }
 
 // serviceBackend links a route to the Service a backend names (an Ingress
 // backend, a Gateway API backendRef, in namespace) and adds the routed hops
 // from its proxies to the Service's pods; a missing Service or port makes
-// the route broken, the backend called noun in the reason.
-func (b *builder) serviceBackend(route *graph.Node, owner graph.Evidence, l *model.Listener, proxies []*workload, namespace string, be networkingv1.IngressBackend, noun string) {
+// the route broken, the backend called noun in the reason; http says
+// whether requests pass an HTTP filter chain on the way (TCP and TLS
+// routes do not).
+func (b *builder) serviceBackend(route *graph.Node, owner graph.Evidence, l *model.Listener, proxies []*workload, namespace string, be networkingv1.IngressBackend, noun string, http bool) {
 	ms, port, problem := b.m.IngressBackend(namespace, be)
 	switch problem {
 	case model.DestinationHostMissing:
@@ -130,7 +132,7 @@ func (b *builder) serviceBackend(route *graph.Node, owner graph.Evidence, l *mod
 	}
 	svc := b.services[ms.Key]
 	b.g.Connect(route, svc.node, &graph.Edge{Kind: graph.EdgeForwards, Port: port.Port, Protocol: string(protocolOf(port.Protocol)), Evidence: []graph.Evidence{owner}})
-	b.routedHops(proxies, l, route, owner, svc, port, true)
+	b.routedHops(proxies, l, route, owner, svc, port, http)
 }
 
 func backendPort(be networkingv1.IngressBackend) string {

@@ -3,8 +3,6 @@ package model
 import (
 	"fmt"
 
-	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
-
 	networkingapi "istio.io/api/networking/v1alpha3"
 	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -22,8 +20,10 @@ const (
 	// VirtualServiceRoute is an http, tls or tcp route of a VirtualService
 	// (a delegate's merged under its root) on one Gateway server.
 	VirtualServiceRoute
-	// HTTPRouteRoute is a rule of a Gateway API HTTPRoute on one listener.
-	HTTPRouteRoute
+	// GatewayAPIRoute is a rule of a Gateway API route (HTTPRoute,
+	// GRPCRoute, TLSRoute, TCPRoute; Entry.Key.Kind says which) on one
+	// listener.
+	GatewayAPIRoute
 )
 
 // Route is one configured route on one listener, with the host it answers
@@ -52,6 +52,11 @@ type Route struct {
 	// HTTP: the route is an HTTP route (requests reach an HTTP filter
 	// chain on the way to its destinations).
 	HTTP bool
+	// Redirect: the rule answers every request with a redirect
+	// (RequestRedirect) to RedirectScheme ("" keeps the request's scheme)
+	// and forwards nothing; it has no Destinations.
+	Redirect       bool
+	RedirectScheme string
 	// Destinations are the route's destinations in order.
 	Destinations []RouteDestination
 }
@@ -105,8 +110,8 @@ func (m *Model) resolveRoutes() {
 	for _, vs := range m.VirtualServices() {
 		m.routeList = append(m.routeList, m.virtualServiceRoutes(vs)...)
 	}
-	for _, hr := range inventory.Typed[*gatewayv1.HTTPRoute](m.Inventory, inventory.HTTPRoute) {
-		m.routeList = append(m.routeList, m.httpRouteRoutes(hr)...)
+	for _, r := range m.apiRoutes() {
+		m.routeList = append(m.routeList, m.attachAPIRoute(r)...)
 	}
 }
 

@@ -32,11 +32,15 @@ var (
 	AuthorizationPolicy   = schema.GroupKind{Group: "security.istio.io", Kind: "AuthorizationPolicy"}
 	RequestAuthentication = schema.GroupKind{Group: "security.istio.io", Kind: "RequestAuthentication"}
 
-	// Kubernetes Gateway API (sigs.k8s.io/gateway-api); v1beta1 objects
-	// are stored in their v1 struct (the v1beta1 types are defined on it).
+	// Kubernetes Gateway API (sigs.k8s.io/gateway-api); objects of older
+	// versions (v1beta1, v1alpha2, v1alpha3) are stored in their v1 struct.
 	APIGateway     = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "Gateway"}
 	GatewayClass   = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "GatewayClass"}
 	HTTPRoute      = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "HTTPRoute"}
+	GRPCRoute      = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "GRPCRoute"}
+	TLSRoute       = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "TLSRoute"}
+	TCPRoute       = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "TCPRoute"}
+	UDPRoute       = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "UDPRoute"}
 	ReferenceGrant = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "ReferenceGrant"}
 )
 
@@ -78,6 +82,10 @@ var Modelled = map[schema.GroupKind]KindInfo{
 	APIGateway:            {Versions: []string{"v1", "v1beta1"}},
 	GatewayClass:          {Versions: []string{"v1", "v1beta1"}, ClusterScoped: true},
 	HTTPRoute:             {Versions: []string{"v1", "v1beta1"}},
+	GRPCRoute:             {Versions: []string{"v1", "v1alpha2"}},
+	TLSRoute:              {Versions: []string{"v1", "v1alpha3", "v1alpha2"}},
+	TCPRoute:              {Versions: []string{"v1", "v1alpha2"}},
+	UDPRoute:              {Versions: []string{"v1", "v1alpha2"}},
 	ReferenceGrant:        {Versions: []string{"v1", "v1beta1"}},
 }
 

@@ -28,14 +28,10 @@ const (
 // not listed here (operators' own CRDs, configuration) are counted as
 // skipped only.
 var Unmodelled = map[schema.GroupKind]TrafficEffect{
-	// Kubernetes Gateway API route kinds not modelled yet (Gateway and
-	// HTTPRoute are).
-	{Group: "gateway.networking.k8s.io", Kind: "Gateway"}:                   Routes,
-	{Group: "gateway.networking.k8s.io", Kind: "HTTPRoute"}:                 Routes,
-	{Group: "gateway.networking.k8s.io", Kind: "GRPCRoute"}:                 Routes,
-	{Group: "gateway.networking.k8s.io", Kind: "TLSRoute"}:                  Routes,
-	{Group: "gateway.networking.k8s.io", Kind: "TCPRoute"}:                  Routes,
-	{Group: "gateway.networking.k8s.io", Kind: "UDPRoute"}:                  Routes,
+	// Kubernetes Gateway API kinds not modelled (Gateway, the route kinds
+	// and ReferenceGrant are).
+	{Group: "gateway.networking.k8s.io", Kind: "BackendTLSPolicy"}:          Alters,
+	{Group: "gateway.networking.k8s.io", Kind: "ListenerSet"}:               Routes,
 	{Group: "gateway.networking.x-k8s.io", Kind: "XListenerSet"}:            Routes,
 	{Group: "policy.networking.k8s.io", Kind: "AdminNetworkPolicy"}:         Filters,
 	{Group: "policy.networking.k8s.io", Kind: "BaselineAdminNetworkPolicy"}: Filters,

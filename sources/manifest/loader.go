@@ -19,6 +19,8 @@ import (
 	"strings"
 
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+	gatewayv1alpha2 "sigs.k8s.io/gateway-api/apis/v1alpha2"
+	gatewayv1alpha3 "sigs.k8s.io/gateway-api/apis/v1alpha3"
 	gatewayv1beta1 "sigs.k8s.io/gateway-api/apis/v1beta1"
 
 	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
@@ -128,6 +130,12 @@ func NewLoader(opts Options) (*Loader, error) {
 	}
 	if err := gatewayv1beta1.Install(scheme); err != nil {
 		return nil, fmt.Errorf("registering Gateway API v1beta1 types: %w", err)
+	}
+	if err := gatewayv1alpha2.Install(scheme); err != nil {
+		return nil, fmt.Errorf("registering Gateway API v1alpha2 types: %w", err)
+	}
+	if err := gatewayv1alpha3.Install(scheme); err != nil {
+		return nil, fmt.Errorf("registering Gateway API v1alpha3 types: %w", err)
 	}
 	return &Loader{opts: opts, decoder: serializer.NewCodecFactory(scheme).UniversalDeserializer()}, nil
 }
@@ -667,6 +675,31 @@ func canonical(obj runtime.Object) (inventory.KubeObject, bool) {
 		return (*gatewayv1.HTTPRoute)(o), true
 	case *gatewayv1beta1.ReferenceGrant:
 		return (*gatewayv1.ReferenceGrant)(o), true
+	case *gatewayv1alpha2.GRPCRoute:
+		return (*gatewayv1.GRPCRoute)(o), true
+	case *gatewayv1alpha3.TLSRoute:
+		return (*gatewayv1.TLSRoute)(o), true
+	case *gatewayv1alpha2.TLSRoute:
+		n := &gatewayv1.TLSRoute{TypeMeta: o.TypeMeta, ObjectMeta: o.ObjectMeta, Status: gatewayv1.TLSRouteStatus(o.Status)}
+		n.Spec.CommonRouteSpec, n.Spec.Hostnames = o.Spec.CommonRouteSpec, o.Spec.Hostnames
+		for _, r := range o.Spec.Rules {
+			n.Spec.Rules = append(n.Spec.Rules, gatewayv1.TLSRouteRule(r))
+		}
+		return n, true
+	case *gatewayv1alpha2.TCPRoute:
+		n := &gatewayv1.TCPRoute{TypeMeta: o.TypeMeta, ObjectMeta: o.ObjectMeta, Status: gatewayv1.TCPRouteStatus(o.Status)}
+		n.Spec.CommonRouteSpec = o.Spec.CommonRouteSpec
+		for _, r := range o.Spec.Rules {
+			n.Spec.Rules = append(n.Spec.Rules, gatewayv1.TCPRouteRule(r))
+		}
+		return n, true
+	case *gatewayv1alpha2.UDPRoute:
+		n := &gatewayv1.UDPRoute{TypeMeta: o.TypeMeta, ObjectMeta: o.ObjectMeta, Status: gatewayv1.UDPRouteStatus(o.Status)}
+		n.Spec.CommonRouteSpec = o.Spec.CommonRouteSpec
+		for _, r := range o.Spec.Rules {
+			n.Spec.Rules = append(n.Spec.Rules, gatewayv1.UDPRouteRule(r))
+		}
+		return n, true
 	}
 	k, ok := obj.(inventory.KubeObject)
 	return k, ok
