@@ -24,23 +24,23 @@ import (
 
 // Flags holds the raw flag values.
 type Flags struct {
-	rootNamespace         string
-	trustDomain           string
-	ingressControllers    []string
-	gatewayScopeNamespace bool
-	defaultIngressClass   string
-	sensitive             []string
-	noDefaultDatabases    bool
-	enable                []string
-	disable               []string
-	severities            []string
-	certExpiryWarn        time.Duration
-	sensitivePaths        []string
-	blastRadius           bool
-	lateral               string
-	hostNetwork           string
-	podCIDRs              []string
-	ipBlocksMatchPods     bool
+	rootNamespace                          string
+	trustDomain                            string
+	ingressControllers, gatewayControllers []string
+	gatewayScopeNamespace                  bool
+	defaultIngressClass                    string
+	sensitive                              []string
+	noDefaultDatabases                     bool
+	enable                                 []string
+	disable                                []string
+	severities                             []string
+	certExpiryWarn                         time.Duration
+	sensitivePaths                         []string
+	blastRadius                            bool
+	lateral                                string
+	hostNetwork                            string
+	podCIDRs                               []string
+	ipBlocksMatchPods                      bool
 	// fs is the flag set Register filled, to tell explicit values from
 	// defaults.
 	fs *pflag.FlagSet
@@ -67,6 +67,7 @@ func (f *Flags) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.rootNamespace, "mesh-root-namespace", mesh.DefaultRootNamespace, "Istio's mesh root namespace (mesh-wide PeerAuthentication and AuthorizationPolicy; istiod meshConfig.rootNamespace)")
 	fs.StringVar(&f.trustDomain, "trust-domain", mesh.DefaultTrustDomain, "Istio's trust domain: SPIFFE principals are TRUST-DOMAIN/ns/NAMESPACE/sa/ACCOUNT (istiod meshConfig.trustDomain)")
 	fs.StringArrayVar(&f.ingressControllers, "ingress-controller", nil, "CLASS=NAMESPACE/LABELSELECTOR: the workloads implementing an IngressClass (repeatable; NAMESPACE * for any)")
+	fs.StringArrayVar(&f.gatewayControllers, "gateway-controller", nil, "CLASS=NAMESPACE/LABELSELECTOR: the proxy workloads implementing a Gateway API GatewayClass, for implementations whose proxies are not recognised (repeatable; NAMESPACE * for any)")
 	fs.StringVar(&f.defaultIngressClass, "default-ingress-class", "", "the cluster's default IngressClass when the input holds none marked default: Ingresses without a class are served by it")
 	fs.BoolVar(&f.gatewayScopeNamespace, "gateway-scope-namespace", false, "Gateways select workloads in their own namespace only (istiod PILOT_SCOPE_GATEWAY_TO_NAMESPACE=true)")
 	fs.StringArrayVar(&f.sensitive, "sensitive", nil, "NAMESPACE/LABELSELECTOR: also treat these workloads as databases (repeatable; NAMESPACE * for any)")
@@ -92,24 +93,35 @@ func (f *Flags) Register(fs *pflag.FlagSet) {
 func (f *Flags) Complete(catalogue []*analysis.Rule) (Options, error) {
 	var o Options
 	o.Model = model.Options{RootNamespace: f.rootNamespace, TrustDomain: f.trustDomain,
-		GatewayScopeNamespace: f.gatewayScopeNamespace, DefaultIngressClass: f.defaultIngressClass, IngressControllers: map[string]model.ControllerSelector{}}
+		GatewayScopeNamespace: f.gatewayScopeNamespace, DefaultIngressClass: f.defaultIngressClass, IngressControllers: map[string]model.ControllerSelector{},
+		GatewayControllers: map[string]model.ControllerSelector{}}
 	if f.rootNamespace == "" {
 		return o, fmt.Errorf("--mesh-root-namespace: must not be empty (Istio's default is %s)", mesh.DefaultRootNamespace)
 	}
 	if f.trustDomain == "" || strings.Contains(f.trustDomain, "/") {
 		return o, fmt.Errorf("--trust-domain %q: want a DNS-like name without '/', e.g. %s", f.trustDomain, mesh.DefaultTrustDomain)
 	}
-	for _, spec := range f.ingressControllers {
-		class, rest, ok := strings.Cut(spec, "=")
-		ns, sel, ok2 := strings.Cut(rest, "/")
-		if !ok || !ok2 || class == "" || ns == "" || sel == "" {
-			return o, fmt.Errorf("--ingress-controller %q: want CLASS=NAMESPACE/LABELSELECTOR, e.g. nginx=ingress-nginx/app.kubernetes.io/name=ingress-nginx", spec)
+	for _, flag := range []struct {
+		name    string
+		specs   []string
+		into    map[string]model.ControllerSelector
+		example string
+	}{
+		{"--ingress-controller", f.ingressControllers, o.Model.IngressControllers, "nginx=ingress-nginx/app.kubernetes.io/name=ingress-nginx"},
+		{"--gateway-controller", f.gatewayControllers, o.Model.GatewayControllers, "eg=envoy-gateway-system/app.kubernetes.io/name=envoy"},
+	} {
+		for _, spec := range flag.specs {
+			class, rest, ok := strings.Cut(spec, "=")
+			ns, sel, ok2 := strings.Cut(rest, "/")
+			if !ok || !ok2 || class == "" || ns == "" || sel == "" {
+				return o, fmt.Errorf("%s %q: want CLASS=NAMESPACE/LABELSELECTOR, e.g. %s", flag.name, spec, flag.example)
+			}
+			parsed, err := labels.Parse(sel)
+			if err != nil {
+				return o, fmt.Errorf("%s %q: %v", flag.name, spec, err)
+			}
+			flag.into[class] = model.ControllerSelector{Namespace: ns, Selector: parsed}
 		}
-		parsed, err := labels.Parse(sel)
-		if err != nil {
-			return o, fmt.Errorf("--ingress-controller %q: %v", spec, err)
-		}
-		o.Model.IngressControllers[class] = model.ControllerSelector{Namespace: ns, Selector: parsed}
 	}
 	mode, err := netpol.ParseHostNetworkMode(f.hostNetwork)
 	if err != nil {

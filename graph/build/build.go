@@ -72,6 +72,9 @@ type builder struct {
 	sidecars map[*workload]*inventory.TypedObject[*istionetv1.Sidecar]
 	// classes are the Ingress classes resolved to controller nodes, by name.
 	classes map[string]*ingressClass
+	// assumedGateways are the assumed proxies of Gateway API Gateways whose
+	// proxies are not in the input, by Gateway namespace/name.
+	assumedGateways map[string]*workload
 }
 
 type peerAuthKey struct {
@@ -99,14 +102,15 @@ func newBuilder(m *model.Model) *builder {
 	np, problems := m.NetworkPolicy()
 	b := &builder{
 		m: m, opts: m.Options, g: graph.New(), np: np,
-		env:        m.Mesh,
-		byNode:     map[*graph.Node]*workload{},
-		bySource:   map[*inventory.Workload]*workload{},
-		services:   map[string]*service{},
-		servicesOf: map[*workload][]*service{},
-		peerAuth:   map[peerAuthKey]mesh.PeerAuthDecision{},
-		sidecars:   map[*workload]*inventory.TypedObject[*istionetv1.Sidecar]{},
-		classes:    map[string]*ingressClass{},
+		env:             m.Mesh,
+		byNode:          map[*graph.Node]*workload{},
+		bySource:        map[*inventory.Workload]*workload{},
+		services:        map[string]*service{},
+		servicesOf:      map[*workload][]*service{},
+		peerAuth:        map[peerAuthKey]mesh.PeerAuthDecision{},
+		sidecars:        map[*workload]*inventory.TypedObject[*istionetv1.Sidecar]{},
+		classes:         map[string]*ingressClass{},
+		assumedGateways: map[string]*workload{},
 	}
 	for _, p := range problems {
 		b.g.AddNotSeen("%s", p)

@@ -3,6 +3,7 @@ package build
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/hosts"
@@ -29,11 +30,7 @@ func (b *builder) addGateways() {
 	}
 	for _, gw := range b.m.APIGateways() {
 		if len(gw.Proxies) == 0 {
-			ctrl := gw.Controller
-			if ctrl == "" {
-				ctrl = "no GatewayClass in the input"
-			}
-			b.g.AddNotSeen("Gateway %s (%s, class %s: %s): no proxy workload labelled %s=%s in its namespace, so its routes are not analysed", gw.Key, gw.Entry.Origin, gw.Class, ctrl, model.GatewayNameLabel, gw.Obj.Name)
+			b.assumeGatewayProxy(gw)
 		}
 		for _, p := range gw.Proxies {
 			w := b.bySource[p]
@@ -42,6 +39,33 @@ func (b *builder) addGateways() {
 			}
 		}
 	}
+}
+
+// assumeGatewayProxy stands for the proxy of a Gateway API Gateway whose
+// proxy pods are not in the input (an implementation other than Istio's,
+// whose proxies live elsewhere or outside the cluster, or
+// --gateway-controller matching nothing): outside the mesh and exposed to
+// the internet, as a Gateway is published to be reached.
+func (b *builder) assumeGatewayProxy(gw *model.APIGateway) {
+	ctrl := gw.Controller
+	if ctrl == "" {
+		ctrl = "no GatewayClass in the input"
+	}
+	why := fmt.Sprintf("no proxy workload of its implementation in the input (for an unrecognised one, name them with --gateway-controller %s=NAMESPACE/SELECTOR)", gw.Class)
+	switch {
+	case gw.Configured:
+		why = fmt.Sprintf("--gateway-controller %s matches no workload", gw.Class)
+	case strings.HasPrefix(gw.Controller, "io.cilium/"):
+		why = "Cilium serves Gateways from its node-level Envoy (cilium-envoy), not from pods of the Gateway"
+	case strings.HasPrefix(gw.Controller, "networking.gke.io/"), strings.HasPrefix(gw.Controller, "gateway.k8s.aws/"), strings.HasPrefix(gw.Controller, "application-networking.k8s.aws/"):
+		why = "the implementation is a cloud load balancer outside the cluster"
+	}
+	b.g.AddNotSeen("Gateway %s (%s, class %s: %s): %s; its routes are analysed from an assumed proxy outside the mesh, exposed to the internet", gw.Key, gw.Entry.Origin, gw.Class, ctrl, why)
+	ev := []graph.Evidence{graph.EvidenceOf(gw.Entry)}
+	if gw.ClassObject != nil {
+		ev = append(ev, graph.EvidenceOf(gw.ClassObject))
+	}
+	b.assumedGateways[gw.Key] = b.assumedProxy("proxy-"+gw.Obj.Name, gw.Obj.Namespace, fmt.Sprintf("assumed proxy of Gateway %s (class %s)", gw.Key, gw.Class), "Gateway API Gateway "+gw.Key, ev)
 }
 
 // apiRoute adds the route node of a Gateway API route rule (HTTPRoute,
@@ -81,6 +105,12 @@ func (b *builder) proxyRoute(r *model.Route, kind string) (*graph.Node, []*workl
 		}
 		proxies = append(proxies, w)
 		b.g.Connect(w.node, route, &graph.Edge{Kind: graph.EdgeForwards, Port: l.Port, Match: r.Host + r.Match, TLS: tlsState, EntryPorts: b.m.ListenerPorts(p, l), Evidence: []graph.Evidence{gwEv, owner}})
+	}
+	if l.APIGateway != nil && len(r.Proxies) == 0 {
+		if w := b.assumedGateways[l.APIGateway.Key]; w != nil {
+			proxies = append(proxies, w)
+			b.g.Connect(w.node, route, &graph.Edge{Kind: graph.EdgeForwards, Port: l.Port, Match: r.Host + r.Match, TLS: tlsState, Evidence: []graph.Evidence{gwEv, owner}})
+		}
 	}
 	return route, proxies
 }

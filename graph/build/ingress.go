@@ -49,25 +49,30 @@ func (b *builder) classFor(mc *model.IngressClass) *ingressClass {
 	return c
 }
 
-// assumedController stands for a controller whose pods are not in the input:
-// outside the mesh, reachable from the internet (an Ingress is published to be
-// reached), with unknown labels.
+// assumedController stands for an Ingress controller whose pods are not in
+// the input: outside the mesh, reachable from the internet (an Ingress is
+// published to be reached), with unknown labels.
 func (b *builder) assumedController(c *ingressClass) *workload {
-	label := fmt.Sprintf("assumed controller of IngressClass %s", c.name)
-	node := b.g.AddNode(&graph.Node{Kind: graph.KindWorkload, Name: "controller-" + c.name, Label: label, Assumed: true,
-		Evidence: c.evidence, Workload: &graph.WorkloadInfo{Kind: "Controller", Controller: "IngressClass " + c.name, Mesh: graph.MeshStatus{Reason: "assumed outside the mesh", Unknown: true}}})
-	w := &workload{node: node, assumed: true, mesh: mesh.Status{Reason: "assumed outside the mesh", Unknown: true}}
-	// Unknown pods: a namespace selector {} matches them; nothing else can.
-	w.peer.NSLabels = map[string]string{}
-	w.peer.PodLabels = map[string]string{}
-	w.peer.Namespace = "<unknown>"
-	b.byNode[node] = w
-	b.g.Connect(b.g.Internet, node, &graph.Edge{Kind: graph.EdgeExposes, Evidence: c.evidence})
 	ctrl := c.controller
 	if ctrl == "" {
 		ctrl = "unknown controller"
 	}
 	b.g.AddNotSeen("IngressClass %s (%s): no controller pods in the input; its Ingresses are analysed from an assumed controller outside the mesh, exposed to the internet (use --ingress-controller %s=NAMESPACE/SELECTOR)", c.name, ctrl, c.name)
+	return b.assumedProxy("controller-"+c.name, "", fmt.Sprintf("assumed controller of IngressClass %s", c.name), "IngressClass "+c.name, c.evidence)
+}
+
+// assumedProxy adds a proxy workload whose pods are not in the input:
+// outside the mesh, exposed to the internet, with unknown labels (only a
+// namespace selector {} matches it).
+func (b *builder) assumedProxy(name, namespace, label, controller string, evidence []graph.Evidence) *workload {
+	node := b.g.AddNode(&graph.Node{Kind: graph.KindWorkload, Namespace: namespace, Name: name, Label: label, Assumed: true,
+		Evidence: evidence, Workload: &graph.WorkloadInfo{Kind: "Controller", Controller: controller, Mesh: graph.MeshStatus{Reason: "assumed outside the mesh", Unknown: true}}})
+	w := &workload{node: node, assumed: true, mesh: mesh.Status{Reason: "assumed outside the mesh", Unknown: true}}
+	w.peer.NSLabels = map[string]string{}
+	w.peer.PodLabels = map[string]string{}
+	w.peer.Namespace = "<unknown>"
+	b.byNode[node] = w
+	b.g.Connect(b.g.Internet, node, &graph.Edge{Kind: graph.EdgeExposes, Evidence: evidence})
 	return w
 }
 

@@ -43,9 +43,11 @@ type APIGateway struct {
 	Class       string
 	ClassObject *inventory.Object
 	Controller  string
-	// Proxies are the workloads in the Gateway's namespace whose pods carry
-	// gateway.networking.k8s.io/gateway-name with its name.
+	// Proxies are the workloads serving the Gateway (gatewayProxies); none
+	// when the input does not hold them.
 	Proxies []*inventory.Workload
+	// Configured: Proxies come from --gateway-controller.
+	Configured bool
 	// Generated: the proxy Deployment and Service are not in the input and
 	// were generated as istiod's gateway deployment controller creates them.
 	Generated bool
@@ -83,14 +85,19 @@ func gatewayClassOf(inv *inventory.Inventory, name string) (*inventory.Object, s
 // plus 15021, of type LoadBalancer unless networking.istio.io/service-type
 // (on the Gateway or in spec.infrastructure.annotations) says otherwise.
 // They carry the Gateway's origin. A live cluster's own objects win: when
-// a workload with that label exists, nothing is generated (so a second
+// a workload with that label (or istio.io/gateway-name, which Deployments
+// from before Istio 1.24 select on) exists, or --gateway-controller names
+// the class's proxies, nothing is generated (so a second
 // call on the same inventory adds nothing).
-func generateIstioGateways(inv *inventory.Inventory) []string {
+func generateIstioGateways(inv *inventory.Inventory, configured map[string]ControllerSelector) []string {
 	var notes []string
 	for _, gw := range inventory.Typed[*gatewayv1.Gateway](inv, inventory.APIGateway) {
 		class := string(gw.Obj.Spec.GatewayClassName)
 		if _, ctrl := gatewayClassOf(inv, class); ctrl != IstioGatewayController {
 			continue
+		}
+		if _, ok := configured[class]; ok {
+			continue // --gateway-controller names the proxies
 		}
 		name := gw.Obj.Name + "-" + class
 		svcType := corev1.ServiceTypeLoadBalancer
@@ -170,7 +177,7 @@ func gatewayAnnotation(gw *gatewayv1.Gateway, key string) string {
 // carry its gateway-name label, or nil.
 func gatewayProxy(inv *inventory.Inventory, gw *gatewayv1.Gateway) *inventory.Workload {
 	for _, w := range inv.Workloads() {
-		if w.Namespace == gw.Namespace && w.Labels()[GatewayNameLabel] == gw.Name {
+		if w.Namespace == gw.Namespace && (w.Labels()[GatewayNameLabel] == gw.Name || w.Labels()[legacyIstioGatewayNameLabel] == gw.Name) {
 			return w
 		}
 	}
@@ -182,11 +189,86 @@ func (m *Model) resolveAPIGateways() {
 	for _, gw := range inventory.Typed[*gatewayv1.Gateway](m.Inventory, inventory.APIGateway) {
 		g := &APIGateway{Obj: gw.Obj, Entry: gw.Entry, Key: gw.Obj.Namespace + "/" + gw.Obj.Name, Class: string(gw.Obj.Spec.GatewayClassName)}
 		g.ClassObject, g.Controller = gatewayClassOf(m.Inventory, g.Class)
-		g.Proxies = m.SelectWorkloads(labels.SelectorFromSet(map[string]string{GatewayNameLabel: gw.Obj.Name}), gw.Obj.Namespace)
+		g.Proxies, g.Configured = m.gatewayProxies(g)
 		for _, p := range g.Proxies {
 			g.Generated = g.Generated || p.Origin == gw.Entry.Origin
 		}
 		m.apiGateways = append(m.apiGateways, g)
 	}
 	sort.SliceStable(m.apiGateways, func(i, j int) bool { return m.apiGateways[i].Key < m.apiGateways[j].Key })
+}
+
+// Well-known labels implementations put on the proxies of one Gateway.
+const (
+	legacyIstioGatewayNameLabel = "istio.io/gateway-name"
+	envoyGatewayOwnerName       = "gateway.envoyproxy.io/owning-gateway-name"
+	envoyGatewayOwnerNamespace  = "gateway.envoyproxy.io/owning-gateway-namespace"
+	contourOwnerName            = "projectcontour.io/owning-gateway-name"
+	kongPublishService          = "konghq.com/publish-service"
+)
+
+// gatewayProxies finds the workloads serving a Gateway: those
+// --gateway-controller names for its class, else the proxies its
+// implementation creates, recognised as each labels them:
+//   - Istio: gateway.networking.k8s.io/gateway-name (istio.io/gateway-name on
+//     Deployments from before 1.24) in the Gateway's namespace (istio/istio
+//     manifests/charts/istio-control/istio-discovery/files/kube-gateway.yaml);
+//   - Envoy Gateway: gateway.envoyproxy.io/owning-gateway-name and
+//     -namespace, in its controller namespace or the Gateway's (envoyproxy/gateway
+//     internal/infrastructure/kubernetes/proxy/resource_provider.go);
+//   - Contour: projectcontour.io/owning-gateway-name in the Gateway's
+//     namespace (projectcontour/contour internal/provisioner/model);
+//   - NGINX Gateway Fabric: app.kubernetes.io/name NAME-CLASS in the
+//     Gateway's namespace (nginx/nginx-gateway-fabric
+//     internal/controller/provisioner/objects.go);
+//   - Traefik: its own pods (app.kubernetes.io/name traefik), which serve
+//     every Gateway of the class;
+//   - Kong (unmanaged): the pods of the Service the Gateway's
+//     konghq.com/publish-service annotation names;
+//   - any other: gateway.networking.k8s.io/gateway-name in the Gateway's
+//     namespace, the Gateway API's well-known label.
+//
+// Implementations without in-cluster proxy pods (Cilium's node-level
+// Envoy, cloud load balancers) leave Proxies empty: the graph then assumes a
+// proxy outside the mesh.
+func (m *Model) gatewayProxies(g *APIGateway) ([]*inventory.Workload, bool) {
+	if sel, ok := m.Options.GatewayControllers[g.Class]; ok {
+		var out []*inventory.Workload
+		for _, w := range m.workloads {
+			if (sel.Namespace == "" || sel.Namespace == "*" || sel.Namespace == w.Namespace) && sel.Selector.Matches(labels.Set(w.Labels())) {
+				out = append(out, w)
+			}
+		}
+		return out, true
+	}
+	ns, name := g.Obj.Namespace, g.Obj.Name
+	inNS := func(key, value string) []*inventory.Workload {
+		return m.SelectWorkloads(labels.SelectorFromSet(map[string]string{key: value}), ns)
+	}
+	switch c := g.Controller; {
+	case g.Istio():
+		if out := inNS(GatewayNameLabel, name); len(out) > 0 {
+			return out, false
+		}
+		return inNS(legacyIstioGatewayNameLabel, name), false
+	case strings.HasPrefix(c, "gateway.envoyproxy.io/"):
+		return m.SelectWorkloads(labels.SelectorFromSet(map[string]string{envoyGatewayOwnerName: name, envoyGatewayOwnerNamespace: ns}), ""), false
+	case strings.HasPrefix(c, "traefik.io/"):
+		// Traefik's own pods serve every Gateway of its class.
+		return m.SelectWorkloads(labels.SelectorFromSet(map[string]string{"app.kubernetes.io/name": "traefik"}), ""), false
+	case strings.HasPrefix(c, "projectcontour.io/"):
+		return inNS(contourOwnerName, name), false
+	case strings.HasPrefix(c, "gateway.nginx.org/"):
+		return inNS("app.kubernetes.io/name", name+"-"+g.Class), false
+	case strings.HasPrefix(c, "konghq.com/"):
+		if svcNS, svcName, ok := strings.Cut(g.Obj.Annotations[kongPublishService], "/"); ok {
+			if svc := m.Inventory.Get(inventory.Service, svcNS, svcName); svc != nil {
+				if s, ok := svc.Obj.(*corev1.Service); ok && len(s.Spec.Selector) > 0 {
+					return m.SelectWorkloads(labels.SelectorFromSet(s.Spec.Selector), svcNS), false
+				}
+			}
+		}
+		return nil, false
+	}
+	return inNS(GatewayNameLabel, name), false
 }

@@ -42,6 +42,9 @@ type Options struct {
 	// IngressControllers maps an IngressClass name to the workloads that
 	// implement it, overriding the built-in recognition.
 	IngressControllers map[string]ControllerSelector
+	// GatewayControllers maps a GatewayClass name to the proxy workloads
+	// that serve its Gateways, overriding the built-in recognition.
+	GatewayControllers map[string]ControllerSelector
 	// DefaultIngressClass names the cluster's default IngressClass when the
 	// input holds no IngressClass marked default (the class object lives
 	// outside the manifests analysed).
@@ -141,7 +144,7 @@ func New(inv *inventory.Inventory, opts Options) *Model {
 		typedCache:   map[schema.GroupKind]any{},
 		proxyPorts:   map[listenerKey]cachedListener{},
 	}
-	m.generated = generateIstioGateways(inv)
+	m.generated = generateIstioGateways(inv, opts.GatewayControllers)
 	for _, w := range inv.Workloads() {
 		if hook := HelmHook(w); hook != "" {
 			m.transient = append(m.transient, w)

@@ -71,7 +71,8 @@ was missing.
   shadowroute analyze ./manifests --disable plaintext-http --severity no-network-policy=low
   shadowroute analyze ./manifests --severity SR0704=info     # one finding kind
   shadowroute analyze ./manifests --sensitive 'payments/app=ledger'
-  shadowroute analyze ./manifests --ingress-controller 'public=edge/app=envoy'`,
+  shadowroute analyze ./manifests --ingress-controller 'public=edge/app=envoy'
+  shadowroute analyze ./manifests --gateway-controller 'edge=infra/app=edge-proxy'  # Gateway API class`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.paths = args
 			if err := o.complete(); err != nil {

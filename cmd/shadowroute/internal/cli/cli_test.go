@@ -71,6 +71,7 @@ func TestCommands(t *testing.T) {
 		{name: "fail-on bogus", args: []string{"analyze", demo, "--fail-on", "severe"}, code: 2, stderrHas: `unknown severity "severe"`},
 		{name: "bad sensitive flag", args: []string{"analyze", demo, "--sensitive", "nonamespace"}, code: 2, stderrHas: "want NAMESPACE/LABEL-SELECTOR"},
 		{name: "bad ingress-controller flag", args: []string{"analyze", demo, "--ingress-controller", "nginx"}, code: 2, stderrHas: "want CLASS=NAMESPACE/LABELSELECTOR"},
+		{name: "bad gateway-controller flag", args: []string{"analyze", demo, "--gateway-controller", "eg=envoy-gateway-system"}, code: 2, stderrHas: "--gateway-controller \"eg=envoy-gateway-system\": want CLASS=NAMESPACE/LABELSELECTOR"},
 		{name: "no default databases", args: []string{"analyze", demo, "--no-default-databases", "--fail-on", "info"}, code: 0, stdoutHas: "0 database/sensitive target(s)"},
 		{name: "sensitive workload becomes a target", args: []string{"analyze", demo, "--no-default-databases", "--sensitive", "payments/app.kubernetes.io/name=payments-api"}, code: 0, stdoutHas: "Deployment payments/payments-api — matches --sensitive"},
 		{name: "connectivity demo", args: []string{"connectivity", demo}, code: 0, golden: "connectivity-demo.txt"},
