@@ -17,7 +17,7 @@ var Rule = &analysis.Rule{
 	Slug:     "broken-route",
 	Severity: analysis.Medium,
 	Title:    "Route can never deliver",
-	Summary:  "an Ingress or VirtualService route refused by STRICT mTLS, with no backend pods or no such port",
+	Summary:  "an Ingress, VirtualService or Gateway API route refused by STRICT mTLS, with no backend pods or no such port",
 	Doc:      "docs/rules/broken-route.md",
 	Messages: []analysis.Message{{Code: codeBrokenRoute, Level: analysis.Medium, Summary: "a route that can never deliver: refused by STRICT mTLS, no backend pods, or no such port"}},
 	Run:      run,

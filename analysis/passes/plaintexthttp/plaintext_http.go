@@ -2,6 +2,7 @@ package plaintexthttp
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/shadowroute/shadowroute/analysis/passes/internal/passutil"
@@ -16,17 +17,19 @@ import (
 )
 
 // Rule reports routes served over plain HTTP: Ingress hosts without
-// TLS, ingress-nginx's HTTPS redirect switched off, and Istio Gateway HTTP
-// servers without tls.httpsRedirect.
+// TLS, ingress-nginx's HTTPS redirect switched off, Istio Gateway HTTP
+// servers without tls.httpsRedirect, and Gateway API HTTP listeners with
+// routes that forward rather than redirect to HTTPS.
 var Rule = &analysis.Rule{
 	Slug:     "plaintext-http",
 	Severity: analysis.Medium,
 	Title:    "Route served over plain HTTP",
-	Summary:  "an Ingress host without TLS or with ssl-redirect off, or a Gateway HTTP server without httpsRedirect",
+	Summary:  "an Ingress host without TLS or with ssl-redirect off, a Gateway HTTP server without httpsRedirect, or a Gateway API HTTP listener whose routes forward instead of redirecting to HTTPS",
 	Doc:      "docs/rules/plaintext-http.md",
 	Messages: []analysis.Message{
 		{Code: "SR0601", Level: analysis.Medium, Summary: "an Ingress serves its hosts over plain HTTP without redirecting to HTTPS"},
 		{Code: "SR0602", Level: analysis.Medium, Summary: "a Gateway HTTP server without tls.httpsRedirect: its hosts are served in plaintext"},
+		{Code: "SR0603", Level: analysis.Medium, Summary: "a Gateway API HTTP listener with routes that forward instead of redirecting to HTTPS: their hosts are served in plaintext"},
 	},
 	Run: runPlaintextHTTP,
 }
@@ -51,7 +54,67 @@ func runPlaintextHTTP(p *analysis.Pass) []analysis.Finding {
 			out = append(out, p.Finding("SR0602", passutil.Ref(g.Entry), msg, graph.EvidenceOf(g.Entry)))
 		}
 	}
+	for _, g := range p.Model.ListenerGroups(model.APIGatewayListener) {
+		if msg, routes := phAPIGateway(p.Model, g.Entry, g.Listeners); msg != "" {
+			ev := []graph.Evidence{graph.EvidenceOf(g.Entry)}
+			for _, r := range routes {
+				ev = append(ev, graph.EvidenceOf(r))
+			}
+			out = append(out, p.Finding("SR0603", passutil.Ref(g.Entry), msg, ev...))
+		}
+	}
 	return out
+}
+
+// phAPIGateway returns why a Gateway API Gateway serves plaintext HTTP, or
+// "", with the routes that forward on its HTTP listeners. The Gateway API
+// has no listener-level redirect: an HTTP listener redirects to HTTPS only
+// through route rules with a RequestRedirect filter of scheme https
+// (https://gateway-api.sigs.k8s.io/guides/http-redirect-rewrite/), so every
+// attached rule that forwards (or redirects without switching to https)
+// serves its host in plaintext. An HTTP listener no route attaches to
+// serves nothing and is not reported.
+func phAPIGateway(m *model.Model, gw *inventory.Object, listeners []*model.Listener) (string, []*inventory.Object) {
+	var tlsHosts []string
+	for _, l := range listeners {
+		switch l.Protocol {
+		case "HTTPS", "TLS":
+			tlsHosts = append(tlsHosts, l.Hosts[0].DNS)
+		}
+	}
+	plain := map[*model.Listener][]string{}
+	var owners []*inventory.Object
+	seenOwner := map[*inventory.Object]bool{}
+	for _, r := range m.Routes() {
+		l := r.Listener
+		if r.Kind != model.GatewayAPIRoute || l.Entry != gw || !l.Plaintext() || (r.Redirect && r.RedirectScheme == "https") {
+			continue
+		}
+		name := fmt.Sprintf("%s %s/%s %s (host %s)", r.Entry.Key.Kind, r.Entry.Key.Namespace, r.Entry.Key.Name, r.Section, r.Host)
+		if !slices.Contains(plain[l], name) {
+			plain[l] = append(plain[l], name)
+		}
+		if !seenOwner[r.Entry] {
+			seenOwner[r.Entry] = true
+			owners = append(owners, r.Entry)
+		}
+	}
+	var why []string
+	for _, l := range listeners {
+		if len(plain[l]) == 0 {
+			continue
+		}
+		s := fmt.Sprintf("listener %s on port %d (%s) forwards %s without redirecting to HTTPS", l.APIListener.Name, l.Port, l.Protocol, strings.Join(plain[l], ", "))
+		if phServedOverTLS(tlsHosts, l.Hosts[0].DNS) {
+			s += "; the Gateway also serves those hosts over TLS, so clients can be downgraded to the plaintext listener"
+		}
+		why = append(why, s)
+	}
+	if len(why) == 0 {
+		return "", nil
+	}
+	return fmt.Sprintf("Gateway %s/%s: %s; traffic on that listener travels unencrypted and can be read or altered on the way",
+		gw.Key.Namespace, gw.Key.Name, strings.Join(why, "; ")), owners
 }
 
 // phAnnotation reads an annotation as a lower-cased, trimmed value.

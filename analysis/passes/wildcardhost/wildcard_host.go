@@ -18,16 +18,17 @@ import (
 // Rule reports routing objects that accept any Host header: Ingress
 // rules without a host or with a wildcard host (and a spec.defaultBackend),
 // Istio Gateway servers whose host is "*" (with or without a namespace
-// part), and VirtualServices with host "*" bound to a gateway. High when such
+// part), VirtualServices with host "*" bound to a gateway, and Gateway API
+// listeners without hostname. High when such
 // a route forwards to a database or sensitive workload.
 var Rule = &analysis.Rule{
 	Slug:     "wildcard-host",
 	Severity: analysis.Medium,
 	Title:    "Route accepts any host name",
-	Summary:  "an Ingress rule without host or with a wildcard host, a Gateway server host \"*\", or a VirtualService host \"*\" on a gateway (high when it reaches a database)",
+	Summary:  "an Ingress rule without host or with a wildcard host, a Gateway server host \"*\", a VirtualService host \"*\" on a gateway, or a Gateway API listener without hostname (high when it reaches a database)",
 	Doc:      "docs/rules/wildcard-host.md",
 	Messages: []analysis.Message{
-		{Code: "SR0501", Level: analysis.Medium, Summary: "a wildcard host on an Ingress, Gateway server or VirtualService routes any hostname to its backends"},
+		{Code: "SR0501", Level: analysis.Medium, Summary: "a wildcard host on an Ingress, Gateway server, VirtualService or Gateway API listener routes any hostname to its backends"},
 		{Code: "SR0502", Level: analysis.High, Summary: "a wildcard host whose routes reach a database or sensitive workload"},
 	},
 	Run: runWildcardHost,
@@ -43,6 +44,11 @@ func runWildcardHost(p *analysis.Pass) []analysis.Finding {
 	}
 	for _, g := range p.Model.ListenerGroups(model.GatewayServer) {
 		if f, ok := whGateway(p, g.Listeners, routes); ok {
+			out = append(out, f)
+		}
+	}
+	for _, g := range p.Model.ListenerGroups(model.APIGatewayListener) {
+		if f, ok := whAPIGateway(p, g.Listeners, routes); ok {
 			out = append(out, f)
 		}
 	}
@@ -169,6 +175,57 @@ func whVirtualService(p *analysis.Pass, vs inventory.TypedObject[*istionetv1.Vir
 	msg := fmt.Sprintf("VirtualService %s/%s has host * and is bound to gateway %s: its routes answer every host name the gateway accepts, so requests for any name (or the bare IP) reach its destinations",
 		vs.Obj.Namespace, vs.Obj.Name, strings.Join(gws, ", "))
 	return whFinding(p, target, msg, vs.Entry, reached), true
+}
+
+// whAPIGateway: a Gateway API listener of a protocol with host names
+// (HTTP, HTTPS, TLS) without hostname accepts every host: a route attached
+// without hostnames answers every name, one with hostnames answers those
+// (gateway-api apis/v1 gateway_types.go Listener.Hostname: "If hostname is
+// unspecified, ... all hostnames"). Which namespaces may attach routes is
+// the listener's allowedRoutes. listeners are one Gateway's, in order.
+func whAPIGateway(p *analysis.Pass, listeners []*model.Listener, routes []*graph.Node) (analysis.Finding, bool) {
+	var what []string
+	ports := map[int32]bool{}
+	gw := listeners[0].Entry
+	for _, l := range listeners {
+		switch l.Protocol {
+		case "HTTP", "HTTPS", "TLS":
+		default:
+			continue // TCP and UDP listeners have no host names to bound
+		}
+		if l.APIListener.Hostname != nil && *l.APIListener.Hostname != "" {
+			continue
+		}
+		ports[l.Port] = true
+		what = append(what, fmt.Sprintf("listener %s on port %d (%s) has no hostname, so it accepts every host, and routes from %s may attach to it",
+			l.APIListener.Name, l.Port, l.Protocol, whAttachers(l)))
+	}
+	if len(what) == 0 {
+		return analysis.Finding{}, false
+	}
+	target := passutil.Ref(gw)
+	reached := whReachedDatabases(p.Graph, routes, func(r *graph.Node) bool {
+		return r.Route.Type != "VirtualService" && r.Route.Type != "Ingress" && ports[r.Route.Port] && whViaGateway(r, target)
+	})
+	msg := fmt.Sprintf("Gateway %s/%s: %s; a route without hostnames there answers any DNS name pointed at the gateway, or a request to its bare IP",
+		gw.Key.Namespace, gw.Key.Name, strings.Join(what, "; "))
+	return whFinding(p, target, msg, gw, reached), true
+}
+
+// whAttachers names the namespaces a Gateway API listener admits routes
+// from (allowedRoutes.namespaces.from, Same by default).
+func whAttachers(l *model.Listener) string {
+	ar := l.APIListener.AllowedRoutes
+	if ar == nil || ar.Namespaces == nil || ar.Namespaces.From == nil {
+		return "namespace " + l.Entry.Key.Namespace
+	}
+	switch string(*ar.Namespaces.From) {
+	case "All":
+		return "any namespace"
+	case "Selector":
+		return "the namespaces its allowedRoutes selector matches"
+	}
+	return "namespace " + l.Entry.Key.Namespace
 }
 
 // whFinding builds the finding: high, naming the databases, when the
