@@ -96,6 +96,22 @@ func (m *Model) apiRoutes() []*apiRoute {
 	return out
 }
 
+// APIRouteParents is a Gateway API route with the parents it names.
+type APIRouteParents struct {
+	Entry   *inventory.Object
+	Parents []gatewayv1.ParentReference
+}
+
+// APIRoutesParents returns every Gateway API route (all kinds) with its
+// parentRefs, in the order routes are attached.
+func (m *Model) APIRoutesParents() []APIRouteParents {
+	var out []APIRouteParents
+	for _, r := range m.apiRoutes() {
+		out = append(out, APIRouteParents{Entry: r.entry, Parents: r.parents})
+	}
+	return out
+}
+
 // attachAPIRoute attaches a Gateway API route to the Gateway listeners its
 // parentRefs name and returns one route per rule on each, as the Gateway
 // API specifies (gateway-api apis/v1 shared_types.go ParentReference,
@@ -321,7 +337,7 @@ func (m *Model) apiRouteRules(ar *apiRoute, l *Listener, gw *APIGateway, host st
 			if be.Namespace != nil && *be.Namespace != "" {
 				ns = string(*be.Namespace)
 			}
-			if ns != ar.namespace && !m.referenceGranted(ar.kind, ar.namespace, ns, string(be.Name)) {
+			if ns != ar.namespace && !m.ReferenceGranted(ar.kind, ar.namespace, "Service", ns, string(be.Name)) {
 				m.routeGaps = append(m.routeGaps, RouteGap{Entry: ar.entry, Text: fmt.Sprintf("%s %s (%s) rules[%d]: backendRef Service %s/%s is in another namespace and no ReferenceGrant there allows it (ResolvedRefs False, RefNotPermitted), so it is not routed", ar.kind, ar.key(), ar.entry.Origin, i, ns, be.Name)})
 				unresolved = true
 				continue
@@ -395,23 +411,24 @@ func grpcRoutePath(matches []gatewayv1.GRPCRouteMatch) string {
 	return "/"
 }
 
-// referenceGranted reports whether a ReferenceGrant in toNS lets routes of
-// a kind in fromNS refer to the Service name (a grant's "to" without name
-// allows every Service).
-func (m *Model) referenceGranted(kind, fromNS, toNS, service string) bool {
+// ReferenceGranted reports whether a ReferenceGrant in toNS lets objects
+// of fromKind (a Gateway API kind) in fromNS refer to the core object
+// toKind/name there (Service, Secret); a grant's "to" without name allows
+// every object of the kind (gateway-api apis/v1 referencegrant_types.go).
+func (m *Model) ReferenceGranted(fromKind, fromNS, toKind, toNS, name string) bool {
 	for _, g := range inventory.Typed[*gatewayv1.ReferenceGrant](m.Inventory, inventory.ReferenceGrant) {
 		if g.Obj.Namespace != toNS {
 			continue
 		}
 		fromOK := false
 		for _, f := range g.Obj.Spec.From {
-			fromOK = fromOK || (f.Group == gatewayv1.GroupName && string(f.Kind) == kind && string(f.Namespace) == fromNS)
+			fromOK = fromOK || (f.Group == gatewayv1.GroupName && string(f.Kind) == fromKind && string(f.Namespace) == fromNS)
 		}
 		if !fromOK {
 			continue
 		}
 		for _, t := range g.Obj.Spec.To {
-			if t.Group == "" && t.Kind == "Service" && (t.Name == nil || *t.Name == "" || string(*t.Name) == service) {
+			if t.Group == "" && string(t.Kind) == toKind && (t.Name == nil || *t.Name == "" || string(*t.Name) == name) {
 				return true
 			}
 		}

@@ -32,7 +32,7 @@ var Rule = &analysis.Rule{
 	Slug:     "dangling-reference",
 	Severity: analysis.Medium,
 	Title:    "Reference to an object that does not exist",
-	Summary:  "an Ingress, VirtualService, Gateway or policy names a Service, port, Gateway, host, subset, Secret or namespace that is not there, or selects no workload",
+	Summary:  "an Ingress, VirtualService, Gateway, Gateway API route or policy names a Service, port, Gateway, host, subset, Secret or namespace that is not there, or selects no workload",
 	Doc:      "docs/rules/dangling-reference.md",
 	Messages: []analysis.Message{
 		{Code: "SR1001", Level: analysis.Medium, Summary: "an Ingress names a TLS Secret that does not exist although its namespace's Secrets were loaded"},
@@ -50,6 +50,9 @@ var Rule = &analysis.Rule{
 		{Code: "SR1013", Level: analysis.Medium, Summary: "a NetworkPolicy podSelector matches no workload: it isolates nothing"},
 		{Code: "SR1014", Level: analysis.Medium, Summary: "a VirtualService route delegates to a VirtualService that is missing, not exported to it, or a root with hosts"},
 		{Code: "SR1015", Level: analysis.Medium, Summary: "an AuthorizationPolicy without selector in a namespace with no mesh workload: it applies to nothing"},
+		{Code: "SR1016", Level: analysis.Medium, Summary: "a Gateway API route names a parent Gateway that does not exist"},
+		{Code: "SR1017", Level: analysis.Medium, Summary: "a Gateway API route backendRef names a Service that does not exist, or a port it does not have"},
+		{Code: "SR1018", Level: analysis.Medium, Summary: "a Gateway API listener certificateRef names a Secret that does not exist although its namespace's Secrets were loaded, or one in another namespace no ReferenceGrant allows"},
 	},
 	Run: runDanglingReference,
 }
@@ -67,6 +70,8 @@ func runDanglingReference(p *analysis.Pass) []analysis.Finding {
 	d.ingresses()
 	d.virtualServices()
 	d.gateways()
+	d.apiGateways()
+	d.apiRoutes()
 	d.authorizationPolicies()
 	d.peerAuthentications()
 	d.requestAuthentications()
@@ -421,6 +426,89 @@ func (d *danglingPass) gateways() {
 						"Gateway %s server on port %d names credentialName %s, but Secret %s/%s does not exist in the namespace of its gateway workloads although Secrets of %s were loaded: the server has no certificate and TLS handshakes fail",
 						danglingName(gw.Entry), server.GetPort().GetNumber(), cred, ns, cred, ns))
 				}
+			}
+		}
+	}
+}
+
+// --- Gateway API -----------------------------------------------------------
+
+// apiGateways reports listener certificateRefs that do not resolve: a
+// Secret missing from a namespace whose Secrets were loaded, or one in
+// another namespace without a ReferenceGrant for Gateways of this one
+// (gateway-api apis/v1 gateway_types.go GatewayTLSConfig.CertificateRefs:
+// the listener's ResolvedRefs is then False, InvalidCertificateRef or
+// RefNotPermitted, and it serves no certificate).
+func (d *danglingPass) apiGateways() {
+	for _, gw := range d.p.Model.APIGateways() {
+		for _, l := range gw.Obj.Spec.Listeners {
+			if l.TLS == nil {
+				continue
+			}
+			for _, ref := range l.TLS.CertificateRefs {
+				if (ref.Group != nil && *ref.Group != "") || (ref.Kind != nil && *ref.Kind != "Secret") {
+					continue
+				}
+				ns := gw.Obj.Namespace
+				if ref.Namespace != nil && *ref.Namespace != "" {
+					ns = string(*ref.Namespace)
+				}
+				name := string(ref.Name)
+				switch {
+				case ns != gw.Obj.Namespace && !d.p.Model.ReferenceGranted("Gateway", gw.Obj.Namespace, "Secret", ns, name):
+					d.report("SR1018", gw.Entry, "certificate:"+ns+"/"+name, fmt.Sprintf(
+						"Gateway %s listener %s names certificateRef Secret %s/%s in another namespace, and no ReferenceGrant there allows Gateways of %s to use it (RefNotPermitted): the listener serves no certificate and TLS handshakes fail",
+						gw.Key, l.Name, ns, name, gw.Obj.Namespace))
+				case d.p.Model.Loaded(inventory.Secret, ns) && d.p.Model.Object(inventory.Secret, ns, name) == nil:
+					d.report("SR1018", gw.Entry, "certificate:"+ns+"/"+name, fmt.Sprintf(
+						"Gateway %s listener %s names certificateRef Secret %s/%s, which does not exist although Secrets of %s were loaded (InvalidCertificateRef): the listener serves no certificate and TLS handshakes fail",
+						gw.Key, l.Name, ns, name, ns))
+				}
+			}
+		}
+	}
+}
+
+// apiRoutes reports Gateway API routes whose parent Gateway is not in the
+// input (Accepted False, NoMatchingParent) and attached rules whose
+// backendRef Service or port does not exist (ResolvedRefs False,
+// BackendNotFound: the rule answers 500 for the share of traffic that
+// backend was to get, gateway-api apis/v1 httproute_types.go
+// HTTPBackendRef).
+func (d *danglingPass) apiRoutes() {
+	for _, r := range d.p.Model.APIRoutesParents() {
+		for _, ref := range r.Parents {
+			if (ref.Group != nil && *ref.Group != "gateway.networking.k8s.io") || (ref.Kind != nil && *ref.Kind != "Gateway") {
+				continue
+			}
+			ns := r.Entry.Key.Namespace
+			if ref.Namespace != nil && *ref.Namespace != "" {
+				ns = string(*ref.Namespace)
+			}
+			if d.p.Model.Object(inventory.APIGateway, ns, string(ref.Name)) != nil {
+				continue
+			}
+			d.report("SR1016", r.Entry, "parent:"+ns+"/"+string(ref.Name), fmt.Sprintf(
+				"%s %s names parent Gateway %s/%s, which does not exist: no listener takes its routes (Accepted False, NoMatchingParent)",
+				r.Entry.Key.Kind, danglingName(r.Entry), ns, ref.Name))
+		}
+	}
+	for _, r := range d.p.Model.Routes() {
+		if r.Kind != model.GatewayAPIRoute {
+			continue
+		}
+		for _, dst := range r.Destinations {
+			be := *dst.Backend
+			svc, _, problem := d.p.Model.IngressBackend(dst.Namespace, be)
+			switch problem {
+			case model.DestinationHostMissing:
+				d.report("SR1017", r.Entry, "service:"+dst.Namespace+"/"+be.Service.Name, fmt.Sprintf(
+					"%s %s %s sends traffic to Service %s/%s, which does not exist (ResolvedRefs False, BackendNotFound): that share of its requests fails",
+					r.Entry.Key.Kind, danglingName(r.Entry), r.Section, dst.Namespace, be.Service.Name))
+			case model.DestinationPortMissing:
+				d.report("SR1017", r.Entry, fmt.Sprintf("port:%s/%s:%d", dst.Namespace, be.Service.Name, be.Service.Port.Number), fmt.Sprintf(
+					"%s %s %s sends traffic to port %d of Service %s/%s, which has no such port (ResolvedRefs False): that share of its requests fails",
+					r.Entry.Key.Kind, danglingName(r.Entry), r.Section, be.Service.Port.Number, dst.Namespace, be.Service.Name), svc.Entry)
 			}
 		}
 	}

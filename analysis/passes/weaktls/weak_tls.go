@@ -154,7 +154,8 @@ type wtUse struct {
 // wtSecretUses maps namespace/name of Secrets to where they are served:
 // Ingress spec.tls secretName (Ingress namespace) and Gateway credentialName
 // (namespaces of the gateway workloads the selector matches; Istio reads it
-// there, https://istio.io/latest/docs/tasks/traffic-management/ingress/secure-ingress/).
+// there, https://istio.io/latest/docs/tasks/traffic-management/ingress/secure-ingress/),
+// and Gateway API listener certificateRefs.
 func wtSecretUses(listeners []*model.Listener) map[string][]wtUse {
 	uses := map[string][]wtUse{}
 	for _, l := range listeners {
@@ -184,6 +185,25 @@ func wtSecretUses(listeners []*model.Listener) map[string][]wtUse {
 					key := ns + "/" + cred
 					uses[key] = append(uses[key], wtUse{What: l.Describe(), Entry: l.Entry, Hosts: hs})
 				}
+			}
+		case l.Kind == model.APIGatewayListener && l.Terminates() && l.APIListener.TLS != nil:
+			// certificateRefs name Secrets in the Gateway's namespace unless
+			// they say another (gateway-api apis/v1 gateway_types.go
+			// GatewayTLSConfig.CertificateRefs: kind Secret, group "").
+			var hs []string
+			if h := l.Hosts[0].DNS; h != "*" {
+				hs = append(hs, h)
+			}
+			for _, ref := range l.APIListener.TLS.CertificateRefs {
+				if (ref.Group != nil && *ref.Group != "") || (ref.Kind != nil && *ref.Kind != "Secret") {
+					continue
+				}
+				ns := l.Entry.Key.Namespace
+				if ref.Namespace != nil && *ref.Namespace != "" {
+					ns = string(*ref.Namespace)
+				}
+				key := ns + "/" + string(ref.Name)
+				uses[key] = append(uses[key], wtUse{What: fmt.Sprintf("Gateway %s/%s listener %s port %d", l.Entry.Key.Namespace, l.Entry.Key.Name, l.APIListener.Name, l.Port), Entry: l.Entry, Hosts: hs})
 			}
 		}
 	}
