@@ -30,13 +30,14 @@ var Rule = &analysis.Rule{
 	Slug:     "route-conflict",
 	Severity: analysis.Medium,
 	Title:    "Several routing objects claim the same traffic",
-	Summary:  "the same host and path routed to different backends by several Ingresses or VirtualServices, a host split between an Ingress controller and Istio, or Gateways sharing a port and hosts on the same proxies",
+	Summary:  "the same host and path routed to different backends by several Ingresses, VirtualServices or Gateway API routes, a host split between an Ingress controller and Istio, or Gateways sharing a port and hosts on the same proxies",
 	Doc:      "docs/rules/route-conflict.md",
 	Messages: []analysis.Message{
 		{Code: "SR1101", Level: analysis.Medium, Summary: "several Ingresses of one class claim the same host and path for different backends"},
 		{Code: "SR1102", Level: analysis.Medium, Summary: "several VirtualServices bound to one Gateway claim the same host and match for different destinations"},
 		{Code: "SR1103", Level: analysis.Medium, Summary: "a host served both by an Ingress controller and by an Istio Gateway"},
 		{Code: "SR1104", Level: analysis.Medium, Summary: "Gateways on the same proxies with servers on the same port and overlapping hosts"},
+		{Code: "SR1105", Level: analysis.Medium, Summary: "several Gateway API routes on one listener claim the same host and match for different backends"},
 	},
 	Run: runRouteConflict,
 }
@@ -45,6 +46,7 @@ func runRouteConflict(p *analysis.Pass) []analysis.Finding {
 	c := &conflictPass{p: p}
 	c.ingressConflicts()
 	c.virtualServiceConflicts()
+	c.apiRouteConflicts()
 	c.ingressIstioConflicts()
 	c.gatewayConflicts()
 	return c.out
@@ -157,7 +159,8 @@ func (g *conflictGroups) findings(p *analysis.Pass, kind string) []analysis.Find
 }
 
 // conflictCodes are the message codes of same-kind host and path claims.
-var conflictCodes = map[string]string{"Ingress": "SR1101", "VirtualService": "SR1102"}
+var conflictCodes = map[string]string{"Ingress": "SR1101", "VirtualService": "SR1102",
+	"HTTPRoute": "SR1105", "GRPCRoute": "SR1105", "TLSRoute": "SR1105"}
 
 func conflictName(o *inventory.Object) string { return o.Key.Namespace + "/" + o.Key.Name }
 
@@ -210,6 +213,59 @@ func (c *conflictPass) ingressConflicts() {
 			backend: conflictIngressBackend(c.p.Model, r.Entry.Key.Namespace, *r.Destinations[0].Backend)})
 	}
 	c.out = append(c.out, groups.findings(c.p, "Ingress")...)
+}
+
+// --- Gateway API route vs route --------------------------------------------------
+
+// apiRouteConflicts groups the rules of Gateway API routes of one kind
+// (HTTPRoute, GRPCRoute, TLSRoute) attached to the same listener by host
+// and first match. Among rules that match equally, the Gateway API gives
+// the request to the oldest route by creation timestamp, then to the first
+// by namespace/name (gateway-api apis/v1 httproute_types.go HTTPRouteRule
+// "ties ... oldest Route based on creation timestamp ... alphabetical order
+// by {namespace}/{name}"), so the other routes silently lose it.
+func (c *conflictPass) apiRouteConflicts() {
+	var routes []*model.Route
+	for _, r := range c.p.Model.Routes() {
+		if r.Kind == model.GatewayAPIRoute && r.Entry.Key.Kind != "TCPRoute" {
+			routes = append(routes, r)
+		}
+	}
+	conflictOldestFirst(routes, func(r *model.Route) *inventory.Object { return r.Entry })
+	byKind := map[string]*conflictGroups{}
+	var kinds []string
+	for _, r := range routes {
+		kind := r.Entry.Key.Kind
+		g := byKind[kind]
+		if g == nil {
+			g = &conflictGroups{}
+			byKind[kind] = g
+			kinds = append(kinds, kind)
+		}
+		l := r.Listener
+		host := strings.ToLower(r.Host)
+		var backends []string
+		for _, d := range r.Destinations {
+			backends = append(backends, conflictIngressBackend(c.p.Model, d.Namespace, *d.Backend))
+		}
+		backend := strings.Join(backends, " + ")
+		switch {
+		case r.Redirect:
+			backend = "a redirect"
+			if r.RedirectScheme != "" {
+				backend += " to " + r.RedirectScheme
+			}
+		case backend == "":
+			backend = "no backend"
+		}
+		key := fmt.Sprintf("%s\x00%s\x00%s\x00%s", l.Entry.Key.Namespace+"/"+l.Entry.Key.Name, l.APIListener.Name, host, r.Match)
+		g.add(key, conflictClaim{obj: r.Entry, backend: backend,
+			what: fmt.Sprintf("%s%s on Gateway %s/%s listener %s", host, r.Match, l.Entry.Key.Namespace, l.Entry.Key.Name, l.APIListener.Name)})
+	}
+	sort.Strings(kinds)
+	for _, kind := range kinds {
+		c.out = append(c.out, byKind[kind].findings(c.p, kind)...)
+	}
 }
 
 // --- VirtualService vs VirtualService ----------------------------------------
