@@ -131,6 +131,7 @@ type Model struct {
 // answered as such (a Gateway without proxies, a reference to nothing).
 func New(inv *inventory.Inventory, opts Options) *Model {
 	opts = opts.withDefaults()
+	backendTLS := generateBackendTLSRules(inv) // before the DestinationRules are sorted
 	m := &Model{
 		Inventory: inv,
 		Options:   opts,
@@ -144,7 +145,7 @@ func New(inv *inventory.Inventory, opts Options) *Model {
 		typedCache:   map[schema.GroupKind]any{},
 		proxyPorts:   map[listenerKey]cachedListener{},
 	}
-	m.generated = generateIstioGateways(inv, opts.GatewayControllers)
+	m.generated = append(backendTLS, generateIstioGateways(inv, opts.GatewayControllers)...)
 	for _, w := range inv.Workloads() {
 		if hook := HelmHook(w); hook != "" {
 			m.transient = append(m.transient, w)

@@ -42,6 +42,8 @@ var (
 	TCPRoute       = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "TCPRoute"}
 	UDPRoute       = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "UDPRoute"}
 	ReferenceGrant = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "ReferenceGrant"}
+	// BackendTLSPolicy makes clients of a Service originate TLS.
+	BackendTLSPolicy = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "BackendTLSPolicy"}
 )
 
 // KindInfo describes a modelled kind.
@@ -87,6 +89,7 @@ var Modelled = map[schema.GroupKind]KindInfo{
 	TCPRoute:              {Versions: []string{"v1", "v1alpha2"}},
 	UDPRoute:              {Versions: []string{"v1", "v1alpha2"}},
 	ReferenceGrant:        {Versions: []string{"v1", "v1beta1"}},
+	BackendTLSPolicy:      {Versions: []string{"v1", "v1alpha3"}},
 }
 
 // Legacy maps kinds from API groups that were retired (extensions,

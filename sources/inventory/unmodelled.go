@@ -29,8 +29,7 @@ const (
 // skipped only.
 var Unmodelled = map[schema.GroupKind]TrafficEffect{
 	// Kubernetes Gateway API kinds not modelled (Gateway, the route kinds
-	// and ReferenceGrant are).
-	{Group: "gateway.networking.k8s.io", Kind: "BackendTLSPolicy"}:          Alters,
+	// ReferenceGrant and BackendTLSPolicy are).
 	{Group: "gateway.networking.k8s.io", Kind: "ListenerSet"}:               Routes,
 	{Group: "gateway.networking.x-k8s.io", Kind: "XListenerSet"}:            Routes,
 	{Group: "policy.networking.k8s.io", Kind: "AdminNetworkPolicy"}:         Filters,

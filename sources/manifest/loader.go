@@ -677,6 +677,8 @@ func canonical(obj runtime.Object) (inventory.KubeObject, bool) {
 		return (*gatewayv1.ReferenceGrant)(o), true
 	case *gatewayv1alpha2.GRPCRoute:
 		return (*gatewayv1.GRPCRoute)(o), true
+	case *gatewayv1alpha3.BackendTLSPolicy:
+		return (*gatewayv1.BackendTLSPolicy)(o), true
 	case *gatewayv1alpha3.TLSRoute:
 		return (*gatewayv1.TLSRoute)(o), true
 	case *gatewayv1alpha2.TLSRoute:
