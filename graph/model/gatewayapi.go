@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -98,6 +99,9 @@ func generateIstioGateways(inv *inventory.Inventory, configured map[string]Contr
 		}
 		if _, ok := configured[class]; ok {
 			continue // --gateway-controller names the proxies
+		}
+		if !istioManaged(gw.Obj) {
+			continue // manual deployment: spec.addresses names the Service
 		}
 		name := gw.Obj.Name + "-" + class
 		svcType := corev1.ServiceTypeLoadBalancer
@@ -198,6 +202,46 @@ func (m *Model) resolveAPIGateways() {
 	sort.SliceStable(m.apiGateways, func(i, j int) bool { return m.apiGateways[i].Key < m.apiGateways[j].Key })
 }
 
+// istioManaged reports whether istiod deploys the Gateway's proxy itself:
+// when spec.addresses is empty or holds one IPAddress (or untyped)
+// address, which only asks for that address (istio/istio
+// pilot/pkg/config/kube/gatewaycommon/gateway_utils.go IsManaged). Otherwise
+// the Gateway is a manual deployment bound to existing proxies.
+func istioManaged(gw *gatewayv1.Gateway) bool {
+	a := gw.Spec.Addresses
+	if len(a) == 0 {
+		return true
+	}
+	return len(a) == 1 && (a[0].Type == nil || *a[0].Type == gatewayv1.IPAddressType)
+}
+
+// addressedProxies are the workloads behind the Services a manually
+// deployed Istio Gateway names in spec.addresses of type Hostname (a short
+// name is a Service of the Gateway's namespace, else NAME.NAMESPACE.svc...;
+// istio/istio pilot/pkg/config/kube/gateway/conversion.go
+// extractGatewayServices). Other address types bind nothing.
+func (m *Model) addressedProxies(g *APIGateway) []*inventory.Workload {
+	var out []*inventory.Workload
+	for _, a := range g.Obj.Spec.Addresses {
+		if a.Type == nil || *a.Type != gatewayv1.HostnameAddressType {
+			continue
+		}
+		name, ns := a.Value, g.Obj.Namespace
+		if parts := strings.Split(a.Value, "."); len(parts) >= 2 {
+			name, ns = parts[0], parts[1]
+		}
+		svc := m.Inventory.Get(inventory.Service, ns, name)
+		if s, ok := objService(svc); ok && len(s.Spec.Selector) > 0 {
+			for _, w := range m.SelectWorkloads(labels.SelectorFromSet(s.Spec.Selector), ns) {
+				if !slices.Contains(out, w) {
+					out = append(out, w)
+				}
+			}
+		}
+	}
+	return out
+}
+
 // Well-known labels implementations put on the proxies of one Gateway.
 const (
 	legacyIstioGatewayNameLabel = "istio.io/gateway-name"
@@ -246,6 +290,8 @@ func (m *Model) gatewayProxies(g *APIGateway) ([]*inventory.Workload, bool) {
 		return m.SelectWorkloads(labels.SelectorFromSet(map[string]string{key: value}), ns)
 	}
 	switch c := g.Controller; {
+	case g.Istio() && !istioManaged(g.Obj):
+		return m.addressedProxies(g), false
 	case g.Istio():
 		if out := inNS(GatewayNameLabel, name); len(out) > 0 {
 			return out, false
