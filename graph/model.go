@@ -153,6 +153,9 @@ type MeshStatus struct {
 	// Gateway marks Istio gateway proxies (members with their own identity,
 	// whose listeners take traffic from outside the mesh).
 	Gateway bool
+	// Ambient marks pods captured by Istio's ztunnel (ambient mode): in
+	// the mesh over HBONE, without a proxy of their own.
+	Ambient bool
 	// Reason explains the decision (which label, which namespace).
 	Reason string
 	// Unknown is set when the decision rests on something not in the input.

@@ -123,11 +123,15 @@ func TestFindingsCarryDeclaredCodes(t *testing.T) {
 
 func scenarioInputs(t *testing.T) []string {
 	t.Helper()
-	matches, err := filepath.Glob("../../testdata/scenarios/*/input.yaml")
-	if err != nil {
-		t.Fatal(err)
+	var out []string
+	for _, pattern := range []string{"../../testdata/scenarios/*/input.yaml", "../../testdata/ambient/*/input.yaml"} {
+		matches, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, matches...)
 	}
-	return matches
+	return out
 }
 
 func bySlug(slug string) *analysis.Rule {

@@ -139,7 +139,7 @@ func (b *builder) addWorkloads() {
 		nsLabels, _ := b.m.NamespaceLabels(w.Namespace)
 		info := &graph.WorkloadInfo{
 			Kind: w.Kind, Labels: w.Labels(), ServiceAccount: w.ServiceAccount(), Ports: map[string]int32{},
-			Mesh:        graph.MeshStatus{Member: status.Member, Gateway: status.Gateway, Reason: status.Reason, Unknown: status.Unknown},
+			Mesh:        graph.MeshStatus{Member: status.Member, Gateway: status.Gateway, Ambient: status.Ambient, Reason: status.Reason, Unknown: status.Unknown},
 			HostNetwork: w.Template.Spec.HostNetwork, Source: w,
 		}
 		wl := &workload{
@@ -269,6 +269,9 @@ type hop struct {
 	// netpolRefusal holds the ingress verdict of a NetworkPolicy refusal
 	// (described only when a caller reports it: pivots refuse millions).
 	netpolRefusal *netpol.Verdict
+	// hboneRefusal: a NetworkPolicy drops the HBONE tunnel (port 15008)
+	// an ambient hop travels in.
+	hboneRefusal bool
 }
 
 // hopInput describes a connection attempt.
@@ -289,7 +292,7 @@ type hopInput struct {
 func (b *builder) evaluate(in hopInput) hop {
 	var h hop
 	dst := in.dst
-	if dst.mesh.Member && !in.meshOnly {
+	if dst.mesh.Member && !dst.mesh.Ambient && !in.meshOnly {
 		if what, owned := mesh.ProxyPort(in.port); owned {
 			// The Istio proxy answers this port itself and never forwards
 			// it to the application: reaching it is no foothold in the
@@ -307,10 +310,22 @@ func (b *builder) evaluate(in hopInput) hop {
 		h.edge.Port, h.edge.Protocol = in.port, string(in.protocol)
 		return b.evaluateMesh(in, h)
 	}
+	// Between mesh members where either end is ambient, the connection
+	// is an HBONE tunnel to port 15008 of the destination pod, which
+	// NetworkPolicies must admit (https://istio.io/latest/docs/ambient/usage/networkpolicy/:
+	// "you will have to add an exception to that NetworkPolicy for port
+	// 15008"); ztunnel then delivers to the application port.
+	npPort, npProto, hbone := in.port, in.protocol, b.hbone(in)
+	if hbone {
+		npPort, npProto = hbonePort, corev1.ProtocolTCP
+	}
 	if in.src != nil && !in.src.assumed {
-		egress := b.np.Egress(srcPeer, dstPeer, in.port, in.protocol)
+		egress := b.np.Egress(srcPeer, dstPeer, npPort, npProto)
 		if !egress.Allowed {
 			h.refused = "NetworkPolicy (egress)"
+			if hbone {
+				h.refused, h.hboneRefusal = "NetworkPolicy (egress) does not admit the HBONE tunnel to port 15008", true
+			}
 			return h
 		}
 		if egress.Assumption != "" {
@@ -318,10 +333,13 @@ func (b *builder) evaluate(in hopInput) hop {
 		}
 		h.edge.Evidence = append(h.edge.Evidence, b.policyEvidence(egress)...)
 	}
-	ingress := b.np.Ingress(srcPeer, dstPeer, in.port, in.protocol)
+	ingress := b.np.Ingress(srcPeer, dstPeer, npPort, npProto)
 	if !ingress.Allowed {
 		h.refused = "NetworkPolicy"
 		h.netpolRefusal = &ingress
+		if hbone {
+			h.refused, h.hboneRefusal = fmt.Sprintf("NetworkPolicy does not admit the HBONE tunnel to port %d of %s (ambient traffic to port %d travels in it)", hbonePort, dst.describe(), in.port), true
+		}
 		return h
 	}
 	if ingress.Assumption != "" {
@@ -331,6 +349,21 @@ func (b *builder) evaluate(in hopInput) hop {
 	h.edge.Evidence = append(h.edge.Evidence, b.policyEvidence(ingress)...)
 	h.edge.Port, h.edge.Protocol = in.port, string(in.protocol)
 	return b.evaluateMesh(in, h)
+}
+
+// hbonePort is where ztunnel (and sidecars talking to ambient pods) send
+// the HBONE tunnel (https://istio.io/latest/docs/ambient/usage/ztunnel/).
+const hbonePort = 15008
+
+// hbone reports whether a connection travels as HBONE: from a mesh member
+// to an ambient pod, or from an ambient pod to a sidecar pod (ztunnel
+// upgrades to HBONE when the destination has a proxy; ztunnel
+// src/proxy/outbound.rs OutboundProtocol).
+func (b *builder) hbone(in hopInput) bool {
+	if in.src == nil || !in.src.mesh.Member {
+		return false
+	}
+	return in.dst.mesh.Ambient || (in.src.mesh.Ambient && in.dst.mesh.Member)
 }
 
 // policyEvidence cites the NetworkPolicies that allowed a direction of a
@@ -363,6 +396,9 @@ func (b *builder) evaluateMesh(in hopInput, h hop) hop {
 	switch {
 	case !dst.mesh.Member:
 		h.edge.Auth, h.edge.AuthReason = graph.AuthPlaintext, "destination not in mesh: "+dst.mesh.Reason
+	case dst.mesh.Ambient:
+		b.ambientHop(in, &h)
+		return h
 	case dst.mesh.Gateway:
 		// Gateway listeners terminate client traffic themselves; they do not
 		// take mesh mTLS on their server ports. Whether a request is HTTP
@@ -386,6 +422,12 @@ func (b *builder) evaluateMesh(in hopInput, h hop) hop {
 		}
 		if pa.Policy != nil {
 			h.edge.Evidence = append(h.edge.Evidence, graph.EvidenceOf(pa.Policy))
+		}
+		if srcInMesh && in.src.mesh.Ambient {
+			// ztunnel sends HBONE to a sidecar pod; it reads no
+			// DestinationRule TLS.
+			h.edge.Auth, h.edge.TLS, h.edge.AuthReason = graph.AuthMTLS, "mtls", "HBONE from ztunnel"
+			break
 		}
 		if srcInMesh {
 			c := b.clientTLS(in)
@@ -438,21 +480,38 @@ func (b *builder) evaluateMesh(in hopInput, h hop) hop {
 			h.refused = "AuthorizationPolicy: " + d.Reason
 			return h
 		}
-		if d.Applied {
-			state := graph.AuthzUnrestricted
-			if d.Restricted {
-				state = graph.AuthzRestricted
-			}
-			h.edge.Authz = &graph.Authz{State: state, Policies: d.Policies, Narrowing: d.Narrowing, Custom: d.Custom}
-			for _, name := range d.Policies {
-				ns, n, _ := strings.Cut(strings.TrimSuffix(name, " (CUSTOM)"), "/")
-				if o := b.m.Object(inventory.AuthorizationPolicy, ns, n); o != nil {
-					h.edge.Evidence = append(h.edge.Evidence, graph.EvidenceOf(o))
-				}
-			}
-		}
+		b.recordAuthz(&h, d)
 	}
 	return h
+}
+
+// recordAuthz puts an authorization decision that allowed a hop on its
+// edge: restricted when some applied decision limits the sources, with the
+// deciding policies as evidence (a hop may get two: a waypoint's and the
+// destination's ztunnel).
+func (b *builder) recordAuthz(h *hop, d mesh.Decision) {
+	if !d.Applied {
+		return
+	}
+	for _, name := range d.Policies {
+		ns, n, _ := strings.Cut(strings.TrimSuffix(name, " (CUSTOM)"), "/")
+		if o := b.m.Object(inventory.AuthorizationPolicy, ns, n); o != nil {
+			h.edge.Evidence = append(h.edge.Evidence, graph.EvidenceOf(o))
+		}
+	}
+	state := graph.AuthzUnrestricted
+	if d.Restricted {
+		state = graph.AuthzRestricted
+	}
+	if prev := h.edge.Authz; prev != nil {
+		if prev.State == graph.AuthzRestricted {
+			state = graph.AuthzRestricted
+		}
+		d.Policies = append(append([]string(nil), prev.Policies...), d.Policies...)
+		d.Narrowing = append(append([]string(nil), prev.Narrowing...), d.Narrowing...)
+		d.Custom = d.Custom || prev.Custom
+	}
+	h.edge.Authz = &graph.Authz{State: state, Policies: d.Policies, Narrowing: d.Narrowing, Custom: d.Custom}
 }
 
 // sidecarOf returns the Sidecar resource configuring a client's proxy

@@ -34,6 +34,9 @@ type Request struct {
 	// one route sends: rules are matched against that set of requests
 	// instead of leaving paths and JWT fields as conditions.
 	Requests *Requests
+	// Ztunnel: the destination is an ambient pod and ztunnel decides (L4
+	// only: ZtunnelDrops); HTTP is then false.
+	Ztunnel bool
 }
 
 // Requests is a set of HTTP requests as far as a route determines it.
@@ -218,7 +221,49 @@ func isDryRun(ap *istiosecv1.AuthorizationPolicy) bool {
 // dry-run policy.
 // (https://istio.io/latest/docs/concepts/security/#implicit-enablement)
 func (e Env) Authorize(w *inventory.Workload, req Request) Decision {
-	policies := e.policiesFor(w)
+	return decide(e.policiesFor(w), req)
+}
+
+// AuthorizeAtWaypoint evaluates, with full HTTP semantics, the policies a
+// waypoint enforces for traffic to a Service through it (WaypointPolicies).
+func (e Env) AuthorizeAtWaypoint(waypointNS, waypointName, serviceNS, serviceName string, req Request) Decision {
+	return decide(e.WaypointPolicies(waypointNS, waypointName, serviceNS, serviceName), req)
+}
+
+// WaypointPolicies are the AuthorizationPolicies a waypoint enforces for a
+// Service it serves: those bound by targetRefs to the waypoint Gateway
+// (same namespace), to the Service (group "", the policy in the Service's
+// namespace), or, from the root namespace, to the GatewayClass
+// istio-waypoint; a waypoint never applies selector policies (istio/istio
+// pilot/pkg/model/policyattachment.go ShouldAttachPolicy).
+func (e Env) WaypointPolicies(waypointNS, waypointName, serviceNS, serviceName string) []authzPolicy {
+	var out []authzPolicy
+	for _, ap := range inventory.Typed[*istiosecv1.AuthorizationPolicy](e.Inv, inventory.AuthorizationPolicy) {
+		spec := &ap.Obj.Spec
+		refs := spec.GetTargetRefs()
+		if r := spec.GetTargetRef(); r != nil {
+			refs = append(refs, r)
+		}
+		for _, r := range refs {
+			ns := r.GetNamespace()
+			if ns == "" {
+				ns = ap.Obj.Namespace
+			}
+			switch {
+			case r.GetKind() == "Gateway" && r.GetName() == waypointName && ns == waypointNS && ap.Obj.Namespace == waypointNS,
+				r.GetKind() == "Service" && r.GetGroup() == "" && r.GetName() == serviceName && ns == serviceNS && ap.Obj.Namespace == serviceNS,
+				r.GetKind() == "GatewayClass" && r.GetName() == "istio-waypoint" && ap.Obj.Namespace == e.RootNamespace:
+				out = append(out, ap)
+			default:
+				continue
+			}
+			break
+		}
+	}
+	return out
+}
+
+func decide(policies []authzPolicy, req Request) Decision {
 	d := Decision{Allowed: true}
 	if len(policies) == 0 {
 		return d
@@ -232,6 +277,9 @@ func (e Env) Authorize(w *inventory.Workload, req Request) Decision {
 		spec := &ap.Obj.Spec
 		switch spec.GetAction() {
 		case securityapi.AuthorizationPolicy_CUSTOM:
+			if req.Ztunnel {
+				continue // not sent to ztunnel (ZtunnelDrops)
+			}
 			for _, r := range spec.GetRules() {
 				if m := matchRule(r, req, false, ap.Obj.Namespace); m.matches {
 					d.Custom, d.Applied = true, true
@@ -242,6 +290,9 @@ func (e Env) Authorize(w *inventory.Workload, req Request) Decision {
 		case securityapi.AuthorizationPolicy_DENY:
 			d.Applied = true
 			for i, r := range spec.GetRules() {
+				if req.Ztunnel && ztunnelDenyNeverFires(r) {
+					continue
+				}
 				m := matchRule(r, req, true, ap.Obj.Namespace)
 				if !m.matches {
 					continue
@@ -340,6 +391,9 @@ func matchRule(r *securityapi.Rule, req Request, deny bool, policyNS string) rul
 	}
 	if !deny && !req.HTTP && usesHTTPOnlyFields(r) {
 		return ruleMatch{}
+	}
+	if !deny && req.Ztunnel && len(ZtunnelL7Fields(r)) > 0 {
+		return ruleMatch{} // ztunnel drops ALLOW rules with L7 fields
 	}
 	// The entries of from (and of to) are ORed: one that matches without
 	// conditions makes its part unconditional; otherwise the part holds
@@ -565,6 +619,9 @@ func matchSource(s *securityapi.Source, req Request, policyNS string) (ok bool, 
 		blocks    []string
 		notBlocks []string
 	}{{"source address", s.GetIpBlocks(), s.GetNotIpBlocks()}, {"remote address", s.GetRemoteIpBlocks(), s.GetNotRemoteIpBlocks()}} {
+		if req.Ztunnel && f.what == "remote address" {
+			continue // L7 (the X-Forwarded-For address): stripped by ztunnel
+		}
 		if len(f.blocks) > 0 {
 			specific = true
 			if !anyBlockContains(f.blocks, req.SourceClass) {

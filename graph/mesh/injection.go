@@ -35,10 +35,14 @@ const (
 // injectRequired's ignored list: the Kubernetes system namespaces).
 var ignoredNamespaces = map[string]bool{"kube-system": true, "kube-public": true}
 
-// Status is a workload's sidecar membership.
+// Status is a workload's mesh membership: a sidecar (or gateway proxy) in
+// its pods, or, with Ambient, capture by the node's ztunnel.
 type Status struct {
 	Member  bool
 	Gateway bool
+	// Ambient: the pods run no proxy; ztunnel captures their traffic
+	// (HBONE mTLS on port 15008, L4 authorization only).
+	Ambient bool
 	Reason  string
 	// Unknown: the workload's namespace was not in the input, so its
 	// injection labels are unknown; the workload is treated as outside the
@@ -188,11 +192,51 @@ func IsGatewayProxy(w *inventory.Workload) bool {
 	return false
 }
 
-// InjectionStatus decides whether the workload's pods run a sidecar, following
+// Ambient enablement labels (https://istio.io/latest/docs/ambient/usage/add-workloads/).
+const (
+	labelDataplaneMode   = "istio.io/dataplane-mode"
+	dataplaneModeAmbient = "ambient"
+	dataplaneModeNone    = "none"
+)
+
+// ambientExcludedNamespaces are never captured: the istio-cni chart's
+// default excludeNamespaces (manifests/charts/istio-cni/values.yaml).
+var ambientExcludedNamespaces = map[string]bool{"kube-system": true}
+
+// InjectionStatus decides a workload's mesh membership: a sidecar when the
+// injector adds one (sidecarStatus), else ambient capture when the
+// istio-cni enablement selectors match (istio/istio
+// cni/pkg/util/enablement_selector.go CompiledEnablementSelectors.Matches
+// with the chart's default selectors, manifests/charts/istio-cni/values.yaml
+// ambient.enablementSelectors): the pod labelled
+// istio.io/dataplane-mode=ambient, or its namespace so labelled and the pod
+// not labelled none. A sidecar wins (Matches refuses pods with a sidecar:
+// "Ztunnel and sidecar for a single pod is currently not supported"), and
+// hostNetwork pods and the excluded namespaces are never captured.
+func (e Env) InjectionStatus(w *inventory.Workload) Status {
+	st := e.sidecarStatus(w)
+	if st.Member || w.Template.Spec.HostNetwork || ambientExcludedNamespaces[w.Namespace] {
+		return st
+	}
+	podMode, podLabelled := w.Labels()[labelDataplaneMode]
+	if podMode == dataplaneModeAmbient {
+		return Status{Member: true, Ambient: true, Reason: fmt.Sprintf("ambient: pod label %s=%s (ztunnel)", labelDataplaneMode, podMode)}
+	}
+	nsLabels, _ := NamespaceLabels(e.Inv, w.Namespace)
+	if nsLabels[labelDataplaneMode] == dataplaneModeAmbient {
+		if podLabelled && podMode == dataplaneModeNone {
+			return Status{Reason: fmt.Sprintf("pod label %s=none opts out of ambient namespace %s", labelDataplaneMode, w.Namespace)}
+		}
+		return Status{Member: true, Ambient: true, Reason: fmt.Sprintf("ambient: namespace %s has %s=ambient (ztunnel)", w.Namespace, labelDataplaneMode)}
+	}
+	return st
+}
+
+// sidecarStatus decides whether the workload's pods run a sidecar, following
 // istio/istio pkg/kube/inject/inject.go injectRequired and the istiod chart's
 // mutating webhook selectors
 // (https://istio.io/latest/docs/setup/additional-setup/sidecar-injection/).
-func (e Env) InjectionStatus(w *inventory.Workload) Status {
+func (e Env) sidecarStatus(w *inventory.Workload) Status {
 	spec := w.Template.Spec
 	if IsGatewayProxy(w) {
 		return Status{Member: true, Gateway: true, Reason: "Istio gateway proxy"}

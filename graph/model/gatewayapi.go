@@ -68,8 +68,11 @@ func gatewayClassOf(inv *inventory.Inventory, name string) (*inventory.Object, s
 			return c.Entry, string(c.Obj.Spec.ControllerName)
 		}
 	}
-	if name == IstioGatewayClass {
+	switch name {
+	case IstioGatewayClass:
 		return nil, IstioGatewayController
+	case WaypointClass:
+		return nil, MeshController
 	}
 	return nil, ""
 }
@@ -94,7 +97,8 @@ func generateIstioGateways(inv *inventory.Inventory, configured map[string]Contr
 	var notes []string
 	for _, gw := range inventory.Typed[*gatewayv1.Gateway](inv, inventory.APIGateway) {
 		class := string(gw.Obj.Spec.GatewayClassName)
-		if _, ctrl := gatewayClassOf(inv, class); ctrl != IstioGatewayController {
+		_, ctrl := gatewayClassOf(inv, class)
+		if ctrl != IstioGatewayController && ctrl != MeshController {
 			continue
 		}
 		if _, ok := configured[class]; ok {
@@ -103,8 +107,15 @@ func generateIstioGateways(inv *inventory.Inventory, configured map[string]Contr
 		if !istioManaged(gw.Obj) {
 			continue // manual deployment: spec.addresses names the Service
 		}
+		// A waypoint's Deployment, Service and service account carry the
+		// Gateway's own name, and its Service is ClusterIP (istio/istio
+		// pilot/pkg/config/kube/gatewaycommon classinfo.go: the waypoint
+		// class disables the name suffix; deploymentcontroller.go).
 		name := gw.Obj.Name + "-" + class
 		svcType := corev1.ServiceTypeLoadBalancer
+		if ctrl == MeshController {
+			name, svcType = gw.Obj.Name, corev1.ServiceTypeClusterIP
+		}
 		if t := gatewayAnnotation(gw.Obj, istioServiceTypeAnnotation); t != "" {
 			svcType = corev1.ServiceType(t)
 		}
@@ -290,6 +301,8 @@ func (m *Model) gatewayProxies(g *APIGateway) ([]*inventory.Workload, bool) {
 		return m.SelectWorkloads(labels.SelectorFromSet(map[string]string{key: value}), ns)
 	}
 	switch c := g.Controller; {
+	case g.Waypoint():
+		return inNS(GatewayNameLabel, name), false
 	case g.Istio() && !istioManaged(g.Obj):
 		return m.addressedProxies(g), false
 	case g.Istio():

@@ -401,6 +401,8 @@ func hopFacts(h analysis.Hop) hopView {
 		}
 		if e.Auth == graph.AuthPlaintext && e.AuthReason != "" {
 			hv.Reason = append(hv.Reason, "plaintext: "+e.AuthReason)
+		} else if e.AuthReason != "" {
+			hv.Reason = append(hv.Reason, string(e.Auth)+": "+e.AuthReason)
 		}
 	}
 	if len(e.AuthzPolicies) > 0 {

@@ -137,7 +137,9 @@ func Path(hops []analysis.Hop) string {
 				// A pivot: the reached workload connects onward on its own.
 				tag = "lateral, " + tag
 			}
-			if e.Auth == graph.AuthPlaintext && e.AuthReason != "" {
+			if e.AuthReason != "" {
+				// Plaintext says why; mTLS carries a reason only in
+				// ambient mode (HBONE, through or around a waypoint).
 				tag += ": " + e.AuthReason
 			}
 			if e.Authz != "" {

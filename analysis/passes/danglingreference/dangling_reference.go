@@ -53,6 +53,8 @@ var Rule = &analysis.Rule{
 		{Code: "SR1016", Level: analysis.Medium, Summary: "a Gateway API route names a parent Gateway that does not exist"},
 		{Code: "SR1017", Level: analysis.Medium, Summary: "a Gateway API route backendRef names a Service that does not exist, or a port it does not have"},
 		{Code: "SR1018", Level: analysis.Medium, Summary: "a Gateway API listener certificateRef names a Secret that does not exist although its namespace's Secrets were loaded, or one in another namespace no ReferenceGrant allows"},
+		{Code: "SR1019", Level: analysis.Medium, Summary: "a Namespace, Service or workload names with istio.io/use-waypoint a waypoint that is not in the input: its traffic goes straight to the pods"},
+		{Code: "SR1020", Level: analysis.Medium, Summary: "an AuthorizationPolicy bound by targetRefs to a Gateway that is not in the input and whose proxies are not either: nothing enforces it"},
 	},
 	Run: runDanglingReference,
 }
@@ -72,6 +74,8 @@ func runDanglingReference(p *analysis.Pass) []analysis.Finding {
 	d.gateways()
 	d.apiGateways()
 	d.apiRoutes()
+	d.waypoints()
+	d.policyGatewayRefs()
 	d.authorizationPolicies()
 	d.peerAuthentications()
 	d.requestAuthentications()
@@ -95,7 +99,12 @@ func (d *danglingPass) report(code string, target *inventory.Object, key, messag
 	d.out = append(d.out, d.p.Finding(code, passutil.Ref(target), message, ev...))
 }
 
-func danglingName(o *inventory.Object) string { return o.Key.Namespace + "/" + o.Key.Name }
+func danglingName(o *inventory.Object) string {
+	if o.Key.Namespace == "" {
+		return o.Key.Name
+	}
+	return o.Key.Namespace + "/" + o.Key.Name
+}
 
 // --- Ingress -------------------------------------------------------------
 
@@ -510,6 +519,57 @@ func (d *danglingPass) apiRoutes() {
 					"%s %s %s sends traffic to port %d of Service %s/%s, which has no such port (ResolvedRefs False): that share of its requests fails",
 					r.Entry.Key.Kind, danglingName(r.Entry), r.Section, be.Service.Port.Number, dst.Namespace, be.Service.Name), svc.Entry)
 			}
+		}
+	}
+}
+
+// waypoints reports use-waypoint labels naming a waypoint (a Gateway of
+// class istio-waypoint) the input does not hold: istiod then gives the
+// object no waypoint and does not fall back to its namespace's label, so
+// traffic goes straight to the pods and the waypoint's L7 policies apply to
+// none of it (istio/istio pilot/pkg/serviceregistry/kube/controller/ambient/waypoints.go
+// fetchWaypointForTarget; status "waypoint is not ready").
+func (d *danglingPass) waypoints() {
+	for _, r := range d.p.Model.WaypointReferences() {
+		if r.Found {
+			continue
+		}
+		d.report("SR1019", r.Object, "waypoint:"+r.Namespace+"/"+r.Name, fmt.Sprintf(
+			"%s %s names waypoint %s/%s with istio.io/use-waypoint, but no Gateway of class istio-waypoint by that name is in the input: its traffic goes straight to the pods, and L7 policies bound to the waypoint apply to none of it",
+			r.Object.Key.Kind, danglingName(r.Object), r.Namespace, r.Name))
+	}
+}
+
+// policyGatewayRefs reports AuthorizationPolicies whose targetRefs name a
+// Gateway the input holds neither as an object nor as proxy pods labelled
+// gateway.networking.k8s.io/gateway-name with its name: istiod reports the
+// binding TargetNotFound, and sidecars and ztunnel ignore targetRefs
+// (istio/istio pilot/pkg/model/policyattachment.go ShouldAttachPolicy), so
+// the policy is enforced nowhere.
+func (d *danglingPass) policyGatewayRefs() {
+	m := d.p.Model
+	for _, ap := range m.AuthorizationPolicies() {
+		refs := ap.Obj.Spec.GetTargetRefs()
+		if r := ap.Obj.Spec.GetTargetRef(); r != nil {
+			refs = append(refs, r)
+		}
+		for _, r := range refs {
+			if r.GetKind() != "Gateway" || (r.GetGroup() != "" && r.GetGroup() != "gateway.networking.k8s.io") {
+				continue
+			}
+			ns := r.GetNamespace()
+			if ns == "" {
+				ns = ap.Obj.Namespace
+			}
+			if m.Object(inventory.APIGateway, ns, r.GetName()) != nil {
+				continue
+			}
+			if len(m.SelectWorkloads(labels.SelectorFromSet(map[string]string{model.GatewayNameLabel: r.GetName()}), ns)) > 0 {
+				continue
+			}
+			d.report("SR1020", ap.Entry, "gateway:"+ns+"/"+r.GetName(), fmt.Sprintf(
+				"AuthorizationPolicy %s is bound by targetRefs to Gateway %s/%s, which is not in the input, nor are proxies labelled %s=%s: nothing enforces the policy (TargetNotFound)",
+				danglingName(ap.Entry), ns, r.GetName(), model.GatewayNameLabel, r.GetName()))
 		}
 	}
 }

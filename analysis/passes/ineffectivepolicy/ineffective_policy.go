@@ -50,7 +50,7 @@ var Rule = &analysis.Rule{
 	Slug:     "ineffective-policy",
 	Severity: analysis.High,
 	Title:    "Mesh security policy that does not do what it says",
-	Summary:  "an AuthorizationPolicy bypassed by plaintext, rejecting non-mesh clients, or using HTTP fields on TCP ports; a PeerAuthentication portLevelMtls Istio ignores; a shadowed policy",
+	Summary:  "an AuthorizationPolicy bypassed by plaintext, rejecting non-mesh clients, or using HTTP fields on TCP ports; L7 fields ztunnel cannot enforce, waypoint policies skipped or bound to nothing (ambient); a PeerAuthentication portLevelMtls Istio ignores; a shadowed policy",
 	Doc:      "docs/rules/ineffective-policy.md",
 	Messages: []analysis.Message{
 		{Code: "SR1201", Level: analysis.High, Summary: "a DENY keyed on identities (principals, namespaces, serviceAccounts) on a port that accepts plaintext: plaintext carries no identity, so the DENY is bypassed"},
@@ -62,6 +62,7 @@ var Rule = &analysis.Rule{
 		{Code: "SR1207", Level: analysis.Low, Summary: "an ALLOW made redundant by a rules: [{}] ALLOW on the same workloads"},
 		{Code: "SR1208", Level: analysis.Low, Summary: "a DENY covered by a rules: [{}] DENY on the same workloads"},
 		{Code: "SR1209", Level: analysis.Low, Summary: "a DENY duplicating another DENY on the same workloads"},
+		ambientMessages[0], ambientMessages[1], ambientMessages[2], ambientMessages[3],
 	},
 	Run: runIneffectivePolicy,
 }
@@ -106,7 +107,10 @@ func runIneffectivePolicy(p *analysis.Pass) []analysis.Finding {
 		out = append(out, c.plaintextBypass(ap)...)
 		out = append(out, c.nonMeshClientsRejected(ap)...)
 		out = append(out, c.httpFieldsOnTCP(ap)...)
+		out = append(out, c.ztunnelFields(ap)...)
+		out = append(out, c.waypointBound(ap)...)
 	}
+	out = append(out, c.ingressSkipsWaypoint()...)
 	out = append(out, c.shadowed(policies)...)
 	for _, pa := range p.Model.PeerAuthentications() {
 		out = append(out, c.portLevelMtls(pa)...)
@@ -501,14 +505,16 @@ func (c *polCtx) plaintextAccepted(w *inventory.Workload, port int32) (why strin
 	if !st.Member {
 		return c.noSidecar(w), false, pa
 	}
-	if captured, reason := mesh.Capture(w, port); !captured {
+	if captured, reason := mesh.Capture(w, port); !captured && !st.Ambient {
 		return "is not captured by the sidecar (" + reason + "), so neither mTLS nor authorization applies to it", false, pa
 	}
 	pa = c.env.PeerAuthMode(w, port)
-	switch pa.Mode {
-	case mesh.ModePermissive:
+	switch {
+	case pa.Mode == mesh.ModePermissive, pa.Mode == mesh.ModeDisable && st.Ambient:
+		// ztunnel accepts plaintext unless STRICT; DISABLE acts as
+		// PERMISSIVE for ambient pods (https://istio.io/latest/docs/ambient/usage/l4-policy/).
 		return "accepts plaintext under " + pa.String(), true, pa
-	case mesh.ModeDisable:
+	case pa.Mode == mesh.ModeDisable:
 		return "takes only plaintext under " + pa.String() + ", even from mesh clients", true, pa
 	}
 	return "", true, pa
@@ -517,6 +523,9 @@ func (c *polCtx) plaintextAccepted(w *inventory.Workload, port int32) (why strin
 // plaintextAllowed evaluates the workload's policies for a plaintext
 // connection on the port.
 func (c *polCtx) plaintextAllowed(w *inventory.Workload, port int32, class ipspace.Class, http bool) mesh.Decision {
+	if c.status[w].Ambient {
+		return c.env.Authorize(w, mesh.Request{Port: port, Ztunnel: true, SourceClass: class})
+	}
 	return c.env.Authorize(w, mesh.Request{Port: port, HTTP: http, SourceClass: class})
 }
 
@@ -759,7 +768,12 @@ func (c *polCtx) httpFieldsOnTCP(ap polAuthz) []analysis.Finding {
 	if action != securityapi.AuthorizationPolicy_DENY && action != securityapi.AuthorizationPolicy_ALLOW {
 		return nil
 	}
-	workloads := c.selected(ap)
+	var workloads []*inventory.Workload
+	for _, w := range c.selected(ap) {
+		if !c.status[w].Ambient { // ztunnel's own handling: ztunnelFields
+			workloads = append(workloads, w)
+		}
+	}
 	if len(workloads) == 0 {
 		return nil
 	}

@@ -22,13 +22,14 @@ var Rule = &analysis.Rule{
 	Slug:     "no-network-policy",
 	Severity: analysis.Medium,
 	Title:    "Database not isolated by a NetworkPolicy",
-	Summary:  "a database no Ingress NetworkPolicy selects, or a namespace with databases and no default-deny",
+	Summary:  "a database no Ingress NetworkPolicy selects, or a namespace with databases and no default-deny; a NetworkPolicy that drops ambient HBONE traffic",
 	Doc:      "docs/rules/no-network-policy.md",
 	Messages: []analysis.Message{
 		{Code: "SR1401", Level: analysis.Medium, Summary: "a database selected by no ingress NetworkPolicy: every pod in the cluster may connect to it"},
 		{Code: "SR1402", Level: analysis.Medium, Summary: "a namespace holding databases without a default-deny ingress NetworkPolicy"},
 		{Code: "SR1403", Level: analysis.Medium, Summary: "a namespace holding databases with no ingress NetworkPolicy at all: one finding naming them"},
 		{Code: "SR1404", Level: analysis.Medium, Summary: "a database selected only by ingress NetworkPolicies that admit every pod (no from, from: [{}], 0.0.0.0/0): not protection"},
+		hboneMessage,
 	},
 	Run: runNoNetworkPolicy,
 }
@@ -111,7 +112,7 @@ func runNoNetworkPolicy(p *analysis.Pass) []analysis.Finding {
 		ev = append(ev, graph.EvidenceOf(n.all[0].Workload.Source.Object))
 		out = append(out, p.Finding("SR1402", target, fmt.Sprintf("namespace %s holds databases but has no default-deny ingress NetworkPolicy (podSelector: {}, no ingress rules): a new pod there is open to the whole cluster", ns), ev...))
 	}
-	return out
+	return append(out, hboneBlocked(p)...)
 }
 
 // admitsEveryPod reports a database that ingress policies select but that

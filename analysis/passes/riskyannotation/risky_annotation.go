@@ -214,7 +214,7 @@ func (c *raCheck) mesh() {
 		}
 		for _, b := range passutil.RouteBackends(c.p.Graph, r) {
 			for _, w := range b.Workloads {
-				if w.Workload.Mesh.Member && !w.Workload.Mesh.Gateway {
+				if w.Workload.Mesh.Member && !w.Workload.Mesh.Gateway && !w.Workload.Mesh.Ambient {
 					backends = append(backends, raMeshBackend{svc: b.Service, port: b.Port, has: b.HasPort, w: w})
 				}
 			}
@@ -227,7 +227,7 @@ func (c *raCheck) mesh() {
 
 	var meshed *graph.Node
 	for _, f := range fronts {
-		if f.Workload != nil && f.Workload.Mesh.Member {
+		if f.Workload != nil && f.Workload.Mesh.Member && !f.Workload.Mesh.Ambient {
 			meshed = f
 			break
 		}
