@@ -200,7 +200,7 @@ func (b *builder) routedHopsVia(sources []*workload, l *model.Listener, route *g
 		return
 	}
 	delivered := false
-	var strictReasons, portMissing []string
+	var strictReasons, hboneReasons, portMissing []string
 	for _, dst := range svc.selected {
 		target, ok := model.TargetPort(port, dst.src)
 		if !ok {
@@ -212,6 +212,9 @@ func (b *builder) routedHopsVia(sources []*workload, l *model.Listener, route *g
 			if h.refused != "" {
 				if h.strictRefusal {
 					strictReasons = append(strictReasons, h.refused)
+				}
+				if h.hboneRefusal {
+					hboneReasons = append(hboneReasons, h.refused)
 				}
 				continue
 			}
@@ -230,6 +233,11 @@ func (b *builder) routedHopsVia(sources []*workload, l *model.Listener, route *g
 	case len(strictReasons) > 0:
 		sort.Strings(strictReasons)
 		b.broken(route, owner, strictReasons[0])
+	case len(hboneReasons) > 0:
+		// Structural too: a NetworkPolicy written for sidecar mode drops
+		// the tunnel every mesh hop into an ambient pod travels in.
+		sort.Strings(hboneReasons)
+		b.broken(route, owner, hboneReasons[0])
 	case len(portMissing) > 0:
 		b.broken(route, owner, "target port does not exist: "+portMissing[0])
 	}
