@@ -42,7 +42,8 @@ type apiRouteRule struct {
 func (r *apiRoute) key() string { return r.namespace + "/" + r.name }
 
 // apiRoutes reads every Gateway API route of the inventory, in kind order
-// (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute) and inventory order.
+// (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute) and inventory order; UDPRoutes
+// are unmodelled objects (Not seen).
 func (m *Model) apiRoutes() []*apiRoute {
 	var out []*apiRoute
 	for _, o := range inventory.Typed[*gatewayv1.HTTPRoute](m.Inventory, inventory.HTTPRoute) {
@@ -79,14 +80,6 @@ func (m *Model) apiRoutes() []*apiRoute {
 	}
 	for _, o := range inventory.Typed[*gatewayv1.TCPRoute](m.Inventory, inventory.TCPRoute) {
 		r := &apiRoute{kind: "TCPRoute", entry: o.Entry, namespace: o.Obj.Namespace, name: o.Obj.Name, parents: o.Obj.Spec.ParentRefs,
-			status: o.Obj.Status.Parents}
-		for _, rule := range o.Obj.Spec.Rules {
-			r.rules = append(r.rules, apiRouteRule{backends: rule.BackendRefs})
-		}
-		out = append(out, r)
-	}
-	for _, o := range inventory.Typed[*gatewayv1.UDPRoute](m.Inventory, inventory.UDPRoute) {
-		r := &apiRoute{kind: "UDPRoute", entry: o.Entry, namespace: o.Obj.Namespace, name: o.Obj.Name, parents: o.Obj.Spec.ParentRefs,
 			status: o.Obj.Status.Parents}
 		for _, rule := range o.Obj.Spec.Rules {
 			r.rules = append(r.rules, apiRouteRule{backends: rule.BackendRefs})
@@ -152,10 +145,6 @@ func (m *Model) attachAPIRoute(r *apiRoute) []*Route {
 			m.routeGaps = append(m.routeGaps, RouteGap{Entry: r.entry, Text: fmt.Sprintf("%s %s (%s): parent Gateway %s/%s is not in the input, so its routes through it are not analysed", r.kind, r.key(), r.entry.Origin, ns, ref.Name)})
 			continue
 		}
-		if r.kind == "UDPRoute" {
-			m.routeGaps = append(m.routeGaps, RouteGap{Entry: r.entry, Text: fmt.Sprintf("%s %s (%s) on Gateway %s: UDP routes are not analysed", r.kind, r.key(), r.entry.Origin, gw.Key)})
-			continue
-		}
 		attached, reasons, unresolved := 0, []string{}, false
 		for _, l := range m.ListenersOf(gw.Entry) {
 			src := l.APIListener
@@ -207,11 +196,9 @@ func deref[T ~string](p *T) string {
 // and, when they terminate TLS, TCPRoute (istio/istio
 // pilot/pkg/config/kube/gatewaycommon GenerateSupportedKinds, the current
 // code; a TLS block without mode is Terminate, the CRD's default; the
-// Gateway API itself dropped TCPRoute on TLS listeners in v1.5). Istio supports no
-// UDPRoute; other implementations are taken to take UDPRoute on UDP
-// listeners, as the Gateway API's route-kind table says
-// (https://gateway-api.sigs.k8s.io/concepts/api-overview/#route-resources).
-func supportedRouteKinds(gw *APIGateway, l *gatewayv1.Listener) []string {
+// Gateway API itself dropped TCPRoute on TLS listeners in v1.5). UDPRoutes
+// are not modelled (Istio supports none; they are Not seen).
+func supportedRouteKinds(l *gatewayv1.Listener) []string {
 	switch l.Protocol {
 	case gatewayv1.HTTPProtocolType, gatewayv1.HTTPSProtocolType:
 		return []string{"HTTPRoute", "GRPCRoute"}
@@ -222,10 +209,6 @@ func supportedRouteKinds(gw *APIGateway, l *gatewayv1.Listener) []string {
 			return []string{"TLSRoute", "TCPRoute"}
 		}
 		return []string{"TLSRoute"}
-	case gatewayv1.UDPProtocolType:
-		if !gw.Istio() {
-			return []string{"UDPRoute"}
-		}
 	}
 	return nil
 }
@@ -247,7 +230,7 @@ func (m *Model) listenerRejects(gw *APIGateway, l *gatewayv1.Listener, kind, rou
 			selector = ar.Namespaces.Selector
 		}
 	}
-	if !slices.Contains(supportedRouteKinds(gw, l), kind) {
+	if !slices.Contains(supportedRouteKinds(l), kind) {
 		return fmt.Sprintf("a %s listener takes no %s", l.Protocol, kind)
 	}
 	if len(kinds) > 0 {

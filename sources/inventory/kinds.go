@@ -40,7 +40,6 @@ var (
 	GRPCRoute      = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "GRPCRoute"}
 	TLSRoute       = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "TLSRoute"}
 	TCPRoute       = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "TCPRoute"}
-	UDPRoute       = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "UDPRoute"}
 	ReferenceGrant = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "ReferenceGrant"}
 	// BackendTLSPolicy makes clients of a Service originate TLS.
 	BackendTLSPolicy = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "BackendTLSPolicy"}
@@ -87,7 +86,6 @@ var Modelled = map[schema.GroupKind]KindInfo{
 	GRPCRoute:             {Versions: []string{"v1", "v1alpha2"}},
 	TLSRoute:              {Versions: []string{"v1", "v1alpha3", "v1alpha2"}},
 	TCPRoute:              {Versions: []string{"v1", "v1alpha2"}},
-	UDPRoute:              {Versions: []string{"v1", "v1alpha2"}},
 	ReferenceGrant:        {Versions: []string{"v1", "v1beta1"}},
 	BackendTLSPolicy:      {Versions: []string{"v1", "v1alpha3"}},
 }

@@ -30,7 +30,9 @@ const (
 var Unmodelled = map[schema.GroupKind]TrafficEffect{
 	// Kubernetes Gateway API kinds not modelled (Gateway, the route kinds
 	// ReferenceGrant and BackendTLSPolicy are).
-	{Group: "gateway.networking.k8s.io", Kind: "ListenerSet"}:               Routes,
+	{Group: "gateway.networking.k8s.io", Kind: "ListenerSet"}: Routes,
+	// UDP routes: Istio implements none, and the graph carries no UDP paths.
+	{Group: "gateway.networking.k8s.io", Kind: "UDPRoute"}:                  Routes,
 	{Group: "gateway.networking.x-k8s.io", Kind: "XListenerSet"}:            Routes,
 	{Group: "policy.networking.k8s.io", Kind: "AdminNetworkPolicy"}:         Filters,
 	{Group: "policy.networking.k8s.io", Kind: "BaselineAdminNetworkPolicy"}: Filters,

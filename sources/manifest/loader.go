@@ -695,13 +695,6 @@ func canonical(obj runtime.Object) (inventory.KubeObject, bool) {
 			n.Spec.Rules = append(n.Spec.Rules, gatewayv1.TCPRouteRule(r))
 		}
 		return n, true
-	case *gatewayv1alpha2.UDPRoute:
-		n := &gatewayv1.UDPRoute{TypeMeta: o.TypeMeta, ObjectMeta: o.ObjectMeta, Status: gatewayv1.UDPRouteStatus(o.Status)}
-		n.Spec.CommonRouteSpec = o.Spec.CommonRouteSpec
-		for _, r := range o.Spec.Rules {
-			n.Spec.Rules = append(n.Spec.Rules, gatewayv1.UDPRouteRule(r))
-		}
-		return n, true
 	}
 	k, ok := obj.(inventory.KubeObject)
 	return k, ok
