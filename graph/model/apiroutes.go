@@ -15,8 +15,8 @@ import (
 )
 
 // apiRoute is what attaching reads of any Gateway API route kind: its
-// parentRefs, hostnames (HTTPRoute, GRPCRoute, TLSRoute; TCPRoute and
-// UDPRoute have none and take the listener's), the status written by a
+// parentRefs, hostnames (HTTPRoute, GRPCRoute, TLSRoute; TCPRoute has none
+// and takes the listener's), the status written by a
 // controller, and its rules reduced to matches, redirects and backendRefs.
 type apiRoute struct {
 	kind      string
