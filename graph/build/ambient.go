@@ -127,13 +127,9 @@ func (b *builder) waypointOf(in hopInput) (model.WaypointChoice, string) {
 	return model.WaypointChoice{}, "HBONE"
 }
 
-// waypointIdentity is the identity the waypoint's proxies present: their
-// service account, or, for a waypoint istiod generates, the Gateway's
-// name.
+// waypointIdentity is the identity the waypoint's proxies present
+// (model.APIGateway.ProxyServiceAccount).
 func (b *builder) waypointIdentity(gw *model.APIGateway) (principal, namespace, serviceAccount string) {
-	sa := gw.Obj.Name
-	if len(gw.Proxies) > 0 {
-		sa = gw.Proxies[0].ServiceAccount()
-	}
+	sa := gw.ProxyServiceAccount()
 	return b.env.Principal(gw.Obj.Namespace, sa), gw.Obj.Namespace, gw.Obj.Namespace + "/" + sa
 }

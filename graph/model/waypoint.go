@@ -24,6 +24,16 @@ const (
 // istio-waypoint, or a class whose controller is istio.io/mesh-controller).
 func (g *APIGateway) Waypoint() bool { return g.Controller == MeshController }
 
+// ProxyServiceAccount is the service account the Gateway's proxies run
+// as: the first proxy's, or, for a waypoint istiod generates, the Gateway's
+// own name (a waypoint's ServiceAccount has no class suffix).
+func (g *APIGateway) ProxyServiceAccount() string {
+	if len(g.Proxies) > 0 {
+		return g.Proxies[0].ServiceAccount()
+	}
+	return g.Obj.Name
+}
+
 // waypointFor is the traffic a waypoint takes: istio.io/waypoint-for on
 // the Gateway, else on its GatewayClass, else "service" (istio/istio
 // pilot/pkg/serviceregistry/kube/controller/ambient/waypoints.go

@@ -65,8 +65,13 @@ func runSensitivePath(p *analysis.Pass) []analysis.Finding {
 			continue
 		}
 		paths, ing := spRoutePaths(p.Model, r)
+		rewrite := spRewrite(p.Model, r)
 		for _, rp := range paths {
+			backend, rewritten := rewrite(rp)
 			s := spMatch(list, rp.Path)
+			if s == "" && rewritten {
+				s = spMatch(list, backend.Path)
+			}
 			if s == "" {
 				continue
 			}
@@ -78,7 +83,7 @@ func runSensitivePath(p *analysis.Pass) []analysis.Finding {
 			if ing != nil && spServedByNginx(p, ing) && spNginxAuth(ing) != "" {
 				continue
 			}
-			if !spOpen(p, r, fronts, rp) {
+			if !spOpen(p, r, fronts, rp, backend) {
 				continue
 			}
 			seen[key] = true
@@ -99,6 +104,9 @@ func runSensitivePath(p *analysis.Pass) []analysis.Finding {
 			what := r.Route.Host + rp.Path
 			if r.Route.Host == "*" {
 				what = "path " + rp.Path + " on any host"
+			}
+			if rewritten {
+				what += " (rewritten to " + backend.Path + " for the backend)"
 			}
 			where, missing := "", "no ingress-nginx auth annotation (auth-url, auth-type, auth-tls-secret), and no AuthorizationPolicy requiring a request principal (JWT) or CUSTOM ext-authz policy on the controller or the backend"
 			switch r.Route.Type {
@@ -240,6 +248,76 @@ func spRoutePaths(m *model.Model, r *graph.Node) ([]mesh.Requests, *networkingv1
 	return nil, nil
 }
 
+// spRewrite returns how a route rewrites a matched path before the backend
+// sees it: a VirtualService http route's rewrite.uri replaces the matched
+// prefix (or the whole path of an exact match)
+// (https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPRewrite);
+// an HTTPRoute rule's URLRewrite filter replaces the matched PathPrefix
+// (ReplacePrefixMatch) or the whole path (ReplaceFullPath) (gateway-api
+// apis/v1 httproute_types.go HTTPURLRewriteFilter, HTTPPathModifier).
+// Regex rewrites are not followed. The bool is false when nothing is
+// rewritten.
+func spRewrite(m *model.Model, r *graph.Node) func(mesh.Requests) (mesh.Requests, bool) {
+	none := func(rp mesh.Requests) (mesh.Requests, bool) { return rp, false }
+	owner := r.Route.Owner
+	var prefix, full string
+	switch r.Route.Type {
+	case "VirtualService":
+		o := m.Object(inventory.VirtualService, owner.Namespace, owner.Name)
+		if o == nil {
+			return none
+		}
+		vs, ok := o.Obj.(*istionetv1.VirtualService)
+		i, found := spHTTPIndexOf(r)
+		if !ok || !found || i >= len(vs.Spec.GetHttp()) {
+			return none
+		}
+		if u := vs.Spec.GetHttp()[i].GetRewrite().GetUri(); u != "" {
+			prefix = u
+		}
+	case "HTTPRoute":
+		o := m.Object(inventory.HTTPRoute, owner.Namespace, owner.Name)
+		if o == nil {
+			return none
+		}
+		hr, ok := o.Obj.(*gatewayv1.HTTPRoute)
+		var i int
+		if _, err := fmt.Sscanf(r.Route.Section, "rules[%d]", &i); !ok || err != nil || i >= len(hr.Spec.Rules) {
+			return none
+		}
+		for _, f := range hr.Spec.Rules[i].Filters {
+			if f.Type != gatewayv1.HTTPRouteFilterURLRewrite || f.URLRewrite == nil || f.URLRewrite.Path == nil {
+				continue
+			}
+			switch pm := f.URLRewrite.Path; pm.Type {
+			case gatewayv1.PrefixMatchHTTPPathModifier:
+				prefix = deref(pm.ReplacePrefixMatch)
+			case gatewayv1.FullPathHTTPPathModifier:
+				full = deref(pm.ReplaceFullPath)
+			}
+		}
+	}
+	switch {
+	case full != "":
+		return func(rp mesh.Requests) (mesh.Requests, bool) { return mesh.Requests{Path: full, Exact: true}, true }
+	case prefix != "":
+		return func(rp mesh.Requests) (mesh.Requests, bool) {
+			if rp.Exact {
+				return mesh.Requests{Path: prefix, Exact: true}, true
+			}
+			return mesh.Requests{Path: prefix}, true
+		}
+	}
+	return none
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
 // spHTTPIndexOf reads the HTTP route index from a VirtualService route node
 // ("VirtualService ns/name http[i] via Gateway ...").
 func spHTTPIndexOf(r *graph.Node) (int, bool) {
@@ -312,11 +390,13 @@ func spNginxAuth(ing *networkingv1.Ingress) string {
 // the mesh's one authorization evaluator (mesh.Env.Authorize) for the
 // route's requests without a JWT (mesh.Requests); a policy takes effect only on a mesh
 // member, and on a backend only when the sidecar captures the target port.
-func spOpen(p *analysis.Pass, r *graph.Node, fronts []passutil.Front, rp mesh.Requests) bool {
+func spOpen(p *analysis.Pass, r *graph.Node, fronts []passutil.Front, rp, backendRP mesh.Requests) bool {
 	// The question is the sensitive endpoint, not every request the route
 	// sends: the path and what is under it (a character-prefix route on
-	// /actuator also sends /actuatorx, which is not the endpoint).
+	// /actuator also sends /actuatorx, which is not the endpoint). The
+	// backend sees the path after the route's rewrite.
 	rp.Anonymous, rp.Segments = true, !rp.Exact
+	backendRP.Anonymous, backendRP.Segments = true, !backendRP.Exact
 	open := map[*graph.Node]bool{}
 	for _, front := range fronts {
 		f, w := front.Node, front.Node.Workload
@@ -352,14 +432,20 @@ func spOpen(p *analysis.Pass, r *graph.Node, fronts []passutil.Front, rp mesh.Re
 				if !w.Mesh.Member || w.Source == nil {
 					return true
 				}
-				if captured, _ := mesh.Capture(w.Source, e.Port); !captured {
+				if captured, _ := mesh.Capture(w.Source, e.Port); !captured && !w.Mesh.Ambient {
 					return true
 				}
-				req := mesh.Request{MTLS: e.Auth == graph.AuthMTLS, SourceClass: ipspace.Private, Port: e.Port, HTTP: true, Requests: &rp}
+				req := mesh.Request{MTLS: e.Auth == graph.AuthMTLS, SourceClass: ipspace.Private, Port: e.Port, HTTP: true, Requests: &backendRP}
 				if fw := front.Workload; req.MTLS && fw != nil && fw.Source != nil {
 					req.Principal = p.Mesh().Principal(fw.Source.Namespace, fw.Source.ServiceAccount())
 					req.Namespace = fw.Source.Namespace
 					req.ServiceAccount = fw.Source.Namespace + "/" + fw.Source.ServiceAccount()
+				}
+				if w.Mesh.Ambient {
+					if spAmbientKeepsOut(p, b.Service, front, w.Source, req) {
+						continue
+					}
+					return true
 				}
 				if !spKeepsOut(p.Mesh().Authorize(w.Source, req)) {
 					return true
@@ -368,6 +454,26 @@ func spOpen(p *analysis.Pass, r *graph.Node, fronts []passutil.Front, rp mesh.Re
 		}
 	}
 	return !hasBackend
+}
+
+// spAmbientKeepsOut decides an ambient backend: the L7 question (a JWT, the
+// path) is asked only at a waypoint the gateway sends through (the
+// Service's, with istio.io/ingress-use-waypoint: model.IngressUsesWaypoint);
+// the destination's ztunnel answers at L4 only, with the waypoint's identity
+// when one was passed (graph/build ambientHop, the same semantics).
+func spAmbientKeepsOut(p *analysis.Pass, svc *graph.Node, front *graph.Node, dst *inventory.Workload, req mesh.Request) bool {
+	env := p.Mesh()
+	if s := p.Model.Service(svc.Namespace, svc.Name); s != nil && front.Workload != nil && front.Workload.Mesh.Gateway && p.Model.IngressUsesWaypoint(s) {
+		if wc := p.Model.ServiceWaypoint(s); wc.Gateway != nil {
+			if spKeepsOut(env.AuthorizeAtWaypoint(wc.Gateway.Obj.Namespace, wc.Gateway.Obj.Name, s.Obj.Namespace, s.Obj.Name, req)) {
+				return true
+			}
+			sa := wc.Gateway.ProxyServiceAccount()
+			req.Principal, req.Namespace, req.ServiceAccount = env.Principal(wc.Gateway.Obj.Namespace, sa), wc.Gateway.Obj.Namespace, wc.Gateway.Obj.Namespace+"/"+sa
+		}
+	}
+	req.Ztunnel, req.HTTP, req.Requests = true, false, nil
+	return spKeepsOut(env.Authorize(dst, req))
 }
 
 // spKeepsOut: the decision refuses every request of the set, or a CUSTOM
