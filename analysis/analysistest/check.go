@@ -183,7 +183,19 @@ func RunCases(t *testing.T, rule *analysis.Rule) {
 // the model resolved, the graph built, the selected rules run (at Now).
 func Run(t *testing.T, dir string, catalogue []*analysis.Rule, extra ...string) *analysis.Result {
 	t.Helper()
-	inv := manifesttest.Load(t, filepath.Join(dir, "input.yaml"))
+	return run(t, dir, filepath.Join(dir, "input.yaml"), catalogue, extra)
+}
+
+// RunInputs is Run on every manifest of a directory (or a file), as the
+// CLI reads them, for inputs that are not case folders (the demo).
+func RunInputs(t *testing.T, path string, catalogue []*analysis.Rule) *analysis.Result {
+	t.Helper()
+	return run(t, path, path, catalogue, nil)
+}
+
+func run(t *testing.T, dir, input string, catalogue []*analysis.Rule, extra []string) *analysis.Result {
+	t.Helper()
+	inv := manifesttest.Load(t, input)
 	opts, err := options.Parse(append(Flags(t, dir), extra...), catalogue)
 	if err != nil {
 		t.Fatalf("%s/flags: %v", dir, err)

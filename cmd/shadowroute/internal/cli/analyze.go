@@ -14,6 +14,7 @@ import (
 	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/render/diagram"
 	"github.com/shadowroute/shadowroute/render/report"
+	"github.com/shadowroute/shadowroute/render/sarif"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
@@ -66,6 +67,7 @@ was missing.
 ` + exitCodeHelp,
 		Example: `  shadowroute analyze testdata/demo
   shadowroute analyze ./manifests --format json -o findings.json
+  shadowroute analyze ./manifests --format sarif -o shadowroute.sarif   # GitHub code scanning
   shadowroute analyze ./manifests --fail-on high        # CI gate
   shadowroute analyze ./manifests --enable shadow-route,direct-exposure
   shadowroute analyze ./manifests --disable plaintext-http --severity no-network-policy=low
@@ -82,7 +84,7 @@ was missing.
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.format, "format", "text", "output format: text, json or markdown (a PR comment with a Mermaid diagram of the paths)")
+	f.StringVar(&o.format, "format", "text", "output format: text, json, markdown (a PR comment with a Mermaid diagram of the paths) or sarif (SARIF 2.1.0 for GitHub code scanning: file:line locations, witness paths as code flows, stable fingerprints)")
 	f.StringVarP(&o.output, "output", "o", "", "write the output to this file instead of stdout")
 	o.addAnalysisFlags(f)
 	return cmd
@@ -96,7 +98,7 @@ func (o *analyzeOptions) addAnalysisFlags(f *pflag.FlagSet) {
 }
 
 func (o *analyzeOptions) complete() error {
-	if err := checkFormat(o.format, "text", "json", "markdown"); err != nil {
+	if err := checkFormat(o.format, "text", "json", "markdown", "sarif"); err != nil {
 		return err
 	}
 	return o.completeAnalysis()
@@ -158,6 +160,8 @@ func (o *analyzeOptions) run(streams IO) error {
 	switch o.format {
 	case "json":
 		err = report.JSON(out.w, res)
+	case "sarif":
+		err = sarif.Write(out.w, res, rules.All(), o.global.version)
 	case "markdown":
 		var mermaid []byte
 		if len(res.Findings) > 0 {

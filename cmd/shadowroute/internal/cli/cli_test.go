@@ -60,6 +60,7 @@ func TestCommands(t *testing.T) {
 		{name: "version", args: []string{"version"}, code: 0, stdoutHas: "shadowroute test"},
 		{name: "analyze demo", args: []string{"analyze", demo}, code: 0, golden: "analyze-demo.txt"},
 		{name: "analyze demo json", args: []string{"analyze", demo, "--format", "json"}, code: 0, golden: "analyze-demo.json"},
+		{name: "analyze demo sarif", args: []string{"analyze", demo, "--format", "sarif", "--fail-on", "high"}, code: 1, stdoutHas: `"ruleId": "SR0102"`},
 		{name: "fail-on high trips", args: []string{"analyze", demo, "--fail-on", "high"}, code: 1, stdoutHas: "[HIGH] shadow-route SR0103"},
 		{name: "fail-on critical passes: both bypasses need a compromised workload", args: []string{"analyze", demo, "--fail-on", "critical"}, code: 0},
 		// Issue #12 item 6: ingress-nginx's own cloud manifest at a patched

@@ -51,6 +51,8 @@ type IO struct {
 
 // globalOptions are the flags every command shares.
 type globalOptions struct {
+	// version is the build's version, written into SARIF logs.
+	version   string
 	namespace string
 	strict    bool
 	quiet     bool
@@ -78,15 +80,16 @@ func Execute(args []string, streams IO, version string) int {
 }
 
 func newRootCommand(streams IO, version string) *cobra.Command {
-	g := &globalOptions{}
+	g := &globalOptions{version: version}
 	root := &cobra.Command{
 		Use:   "shadowroute",
 		Short: "Find shadow routes: internet paths to databases that bypass mesh authentication",
 		Long: `shadowroute reads Kubernetes and Istio configuration (manifest files and
 directories, or - for stdin), builds a reachability graph from Ingresses,
-Services, workloads, NetworkPolicies and Istio Gateways, VirtualServices,
-DestinationRules, PeerAuthentications and AuthorizationPolicies, and finds
-paths from the internet to database workloads that are not mesh-authenticated.
+Gateway API Gateways and routes, Services, workloads, NetworkPolicies and
+Istio Gateways, VirtualServices, DestinationRules, PeerAuthentications and
+AuthorizationPolicies (sidecar and ambient mode), and finds paths from the
+internet to database workloads that are not mesh-authenticated.
 
 ` + exitCodeHelp,
 		SilenceUsage:  true,
