@@ -13,6 +13,7 @@ import (
 	"github.com/shadowroute/shadowroute/graph/build"
 	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/render/diagram"
+	"github.com/shadowroute/shadowroute/render/junit"
 	"github.com/shadowroute/shadowroute/render/report"
 	"github.com/shadowroute/shadowroute/render/sarif"
 	"github.com/shadowroute/shadowroute/sources/inventory"
@@ -84,7 +85,7 @@ was missing.
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.format, "format", "text", "output format: text, json, markdown (a PR comment with a Mermaid diagram of the paths) or sarif (SARIF 2.1.0 for GitHub code scanning: file:line locations, witness paths as code flows, stable fingerprints)")
+	f.StringVar(&o.format, "format", "text", "output format: text, json, markdown (a PR comment with a Mermaid diagram of the paths) sarif (SARIF 2.1.0 for GitHub code scanning: file:line locations, witness paths as code flows, stable fingerprints) or junit (JUnit XML: a test case per target and rule, failed by its findings)")
 	f.StringVarP(&o.output, "output", "o", "", "write the output to this file instead of stdout")
 	o.addAnalysisFlags(f)
 	return cmd
@@ -98,7 +99,7 @@ func (o *analyzeOptions) addAnalysisFlags(f *pflag.FlagSet) {
 }
 
 func (o *analyzeOptions) complete() error {
-	if err := checkFormat(o.format, "text", "json", "markdown", "sarif"); err != nil {
+	if err := checkFormat(o.format, "text", "json", "markdown", "sarif", "junit"); err != nil {
 		return err
 	}
 	return o.completeAnalysis()
@@ -162,6 +163,8 @@ func (o *analyzeOptions) run(streams IO) error {
 		err = report.JSON(out.w, res)
 	case "sarif":
 		err = sarif.Write(out.w, res, rules.All(), o.global.version)
+	case "junit":
+		err = junit.Write(out.w, res, o.opts.Rules)
 	case "markdown":
 		var mermaid []byte
 		if len(res.Findings) > 0 {

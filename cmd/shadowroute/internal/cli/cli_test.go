@@ -61,6 +61,7 @@ func TestCommands(t *testing.T) {
 		{name: "analyze demo", args: []string{"analyze", demo}, code: 0, golden: "analyze-demo.txt"},
 		{name: "analyze demo json", args: []string{"analyze", demo, "--format", "json"}, code: 0, golden: "analyze-demo.json"},
 		{name: "analyze demo sarif", args: []string{"analyze", demo, "--format", "sarif", "--fail-on", "high"}, code: 1, stdoutHas: `"ruleId": "SR0102"`},
+		{name: "analyze demo junit", args: []string{"analyze", demo, "--format", "junit"}, code: 0, stdoutHas: `<testsuite name="shadow-route"`},
 		{name: "fail-on high trips", args: []string{"analyze", demo, "--fail-on", "high"}, code: 1, stdoutHas: "[HIGH] shadow-route SR0103"},
 		{name: "fail-on critical passes: both bypasses need a compromised workload", args: []string{"analyze", demo, "--fail-on", "critical"}, code: 0},
 		// Issue #12 item 6: ingress-nginx's own cloud manifest at a patched
