@@ -166,6 +166,9 @@ type Finding struct {
 	// Details holds what a rule knows beyond its message, by key (each
 	// rule's page lists its keys), so messages stay short.
 	Details map[string]any `json:"details,omitempty"`
+	// Suppression is set when a baseline or an annotation accepts the
+	// finding: it stays in the output but does not count.
+	Suppression *Suppression `json:"suppression,omitempty"`
 }
 
 // Target is a database or sensitive workload the analysis searched for.
@@ -186,6 +189,9 @@ type Summary struct {
 	// Mesh: the input shows a service mesh (Istio configuration or an
 	// injected workload).
 	Mesh bool `json:"mesh"`
+	// Suppressed counts the findings a baseline or annotation accepts
+	// (not in Findings or BySeverity).
+	Suppressed int `json:"suppressed,omitempty"`
 }
 
 // Result is the analysis output; its JSON form is the documented contract
@@ -204,13 +210,16 @@ type Result struct {
 	// per internet-reachable route, the workloads it reaches and the
 	// database credentials they hold (docs/blast-radius.md).
 	BlastRadius []blastradius.Entry `json:"blastRadius,omitempty"`
+	// Warnings are problems with the analysis request itself (an ignore
+	// annotation without a reason, an expired baseline entry).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // MaxSeverity returns the highest severity among the findings, or "".
 func (r *Result) MaxSeverity() Severity {
 	best := Severity("")
 	for _, f := range r.Findings {
-		if f.Severity.Rank() > best.Rank() {
+		if f.Counted() && f.Severity.Rank() > best.Rank() {
 			best = f.Severity
 		}
 	}

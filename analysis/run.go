@@ -262,22 +262,11 @@ func RunTrace(in Input, rules []*Rule) (*Result, map[*Rule]Need) {
 		pass := &Pass{Graph: g, Model: m, Config: in.Config, shared: shared}
 		res.BlastRadius = pass.BlastRadius()
 	}
-	counts := map[Ref]int{}
-	for _, f := range res.Findings {
-		counts[f.Target]++
-	}
-	for i := range res.Targets {
-		res.Targets[i].Findings = counts[res.Targets[i].Ref]
-	}
 	sortFindings(res.Findings)
 	sort.Strings(res.NotSeen)
-	res.Summary = Summary{Targets: len(res.Targets), Findings: len(res.Findings), NotSeen: len(res.NotSeen), BySeverity: map[string]int{}, Mesh: g.Mesh}
-	for _, s := range []Severity{Critical, High, Medium, Low, Info} {
-		res.Summary.BySeverity[string(s)] = 0
-	}
-	for _, f := range res.Findings {
-		res.Summary.BySeverity[string(f.Severity)]++
-	}
+	suppressByAnnotations(res, m)
+	res.Summary.Mesh = g.Mesh
+	res.Recount()
 	return res, shared.used
 }
 

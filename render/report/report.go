@@ -55,6 +55,9 @@ func Text(w io.Writer, r *analysis.Result) error {
 	if len(parts) > 0 {
 		p.f(" (%s)", strings.Join(parts, ", "))
 	}
+	if s.Suppressed > 0 {
+		p.f("; %d more accepted by a baseline or an ignore annotation (marked below, not counted)", s.Suppressed)
+	}
 	if r.PathSearch && !s.Mesh {
 		p.f("; the input has no service mesh (no Istio configuration, no injected workload), so no hop is mesh-authenticated")
 	}
@@ -82,6 +85,16 @@ func Text(w io.Writer, r *analysis.Result) error {
 	for i, f := range r.Findings {
 		p.f("\n%d. [%s] %s %s — %s\n", i+1, safetext.Text(strings.ToUpper(string(f.Severity))), safetext.Text(f.Rule), safetext.Text(f.Code), safetext.Text(f.Target.String()))
 		p.f("   %s\n", safetext.LineStart(f.Message))
+		if sup := f.Suppression; sup != nil {
+			by := sup.Kind
+			if sup.Object != "" {
+				by += " on " + sup.Object
+			}
+			if sup.Expires != "" {
+				by += ", until " + sup.Expires
+			}
+			p.f("   suppressed (%s): %s\n", safetext.Text(by), safetext.Text(sup.Reason))
+		}
 		if len(f.Path) > 1 {
 			p.f("   path: %s\n", safetext.Text(Path(f.Path)))
 		}
@@ -105,6 +118,12 @@ func Text(w io.Writer, r *analysis.Result) error {
 		}
 		for _, line := range strings.Split(strings.TrimRight(b.String(), "\n"), "\n") {
 			p.f("  %s\n", line)
+		}
+	}
+	if len(r.Warnings) > 0 {
+		p.f("\nWarnings:\n")
+		for _, w := range r.Warnings {
+			p.f("  - %s\n", safetext.Text(w))
 		}
 	}
 	if len(r.NotSeen) > 0 {

@@ -60,7 +60,8 @@ func securitySeverity(s analysis.Severity) string {
 
 // Report builds the SARIF log of a result: every code of the catalogue is
 // a rule (so an alert keeps its rule when another run finds nothing of it),
-// every finding a result.
+// every finding a result (suppressed ones with their suppression, as
+// GitHub shows dismissed alerts).
 func Report(res *analysis.Result, catalogue []*analysis.Rule, version string) *gosarif.Report {
 	rep := gosarif.NewReport()
 	run := gosarif.NewRunWithInformationURI("shadowroute", InformationURI)
@@ -98,6 +99,15 @@ func Report(res *analysis.Result, catalogue []*analysis.Rule, version string) *g
 		}
 		if flow := codeFlow(f); flow != nil {
 			result.AddCodeFlow(flow)
+		}
+		if sup := f.Suppression; sup != nil {
+			// SARIF suppression kinds: inSource (an annotation in the
+			// analysed files) or external (the baseline file).
+			kind := "external"
+			if sup.Kind == "annotation" {
+				kind = "inSource"
+			}
+			result.AddSuppression(gosarif.NewSuppression().WithKind(kind).WithStatus("accepted").WithJustification(sup.Reason))
 		}
 		props := gosarif.NewPropertyBag().Add("rule", f.Rule).Add("severity", string(f.Severity)).Add("target", f.Target.String())
 		if len(f.Assumptions) > 0 {

@@ -1,7 +1,11 @@
 package cli
 
 import (
+	"time"
+
 	"fmt"
+
+	"github.com/shadowroute/shadowroute/analysis/baseline"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -20,12 +24,14 @@ import (
 )
 
 type analyzeOptions struct {
-	global   *globalOptions
-	format   string
-	output   string
-	failOn   string
-	analysis options.Flags
-	paths    []string
+	global *globalOptions
+	format string
+	// baselineFile and writeBaseline are --baseline and --write-baseline.
+	baselineFile, writeBaseline string
+	output                      string
+	failOn                      string
+	analysis                    options.Flags
+	paths                       []string
 
 	opts   options.Options
 	failAt analysis.Severity
@@ -85,6 +91,8 @@ was missing.
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&o.baselineFile, "baseline", "", "a baseline file (--write-baseline): findings it lists are marked suppressed and do not count; entries past their expires date count again and are reported")
+	f.StringVar(&o.writeBaseline, "write-baseline", "", "write the findings that count to this baseline file (add reason and expires by hand; entries of --baseline keep theirs)")
 	f.StringVar(&o.format, "format", "text", "output format: text, json, markdown (a PR comment with a Mermaid diagram of the paths) sarif (SARIF 2.1.0 for GitHub code scanning: file:line locations, witness paths as code flows, stable fingerprints) or junit (JUnit XML: a test case per target and rule, failed by its findings)")
 	f.StringVarP(&o.output, "output", "o", "", "write the output to this file instead of stdout")
 	o.addAnalysisFlags(f)
@@ -101,6 +109,9 @@ func (o *analyzeOptions) addAnalysisFlags(f *pflag.FlagSet) {
 func (o *analyzeOptions) complete() error {
 	if err := checkFormat(o.format, "text", "json", "markdown", "sarif", "junit"); err != nil {
 		return err
+	}
+	if o.writeBaseline == "-" {
+		return inputError("--write-baseline: name a file (stdout carries the report)")
 	}
 	return o.completeAnalysis()
 }
@@ -137,6 +148,46 @@ func (o *analyzeOptions) analyze(streams IO) (*inventory.Inventory, *graph.Graph
 	return inv, g, analysis.Run(analysis.Input{Graph: g, Model: m, Config: o.opts.Analysis}, o.opts.Rules), nil
 }
 
+// applyBaseline writes --write-baseline (keeping the reason and end date
+// of entries --baseline already has) and applies --baseline.
+func (o *analyzeOptions) applyBaseline(res *analysis.Result) error {
+	var old baseline.File
+	if o.baselineFile != "" {
+		b, err := baseline.Load(o.baselineFile)
+		if err != nil {
+			return inputError("--baseline: %v", err)
+		}
+		old = b
+	}
+	if o.writeBaseline != "" {
+		nb := baseline.From(res)
+		kept := map[string]baseline.Entry{}
+		for _, e := range old.Entries {
+			kept[e.Fingerprint] = e
+		}
+		for i, e := range nb.Entries {
+			if k, ok := kept[e.Fingerprint]; ok {
+				nb.Entries[i].Reason, nb.Entries[i].Expires = k.Reason, k.Expires
+			}
+		}
+		out, err := openOutput(o.writeBaseline, nil)
+		if err != nil {
+			return err
+		}
+		if err := out.finish(baseline.Write(out.w, nb)); err != nil {
+			return err
+		}
+	}
+	if o.baselineFile != "" {
+		now := o.opts.Analysis.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		baseline.Apply(res, old, now)
+	}
+	return nil
+}
+
 // verdict turns --strict and --fail-on into the exit status, once the
 // output is written.
 func (o *analyzeOptions) verdict(inv *inventory.Inventory, res *analysis.Result) error {
@@ -152,6 +203,9 @@ func (o *analyzeOptions) verdict(inv *inventory.Inventory, res *analysis.Result)
 func (o *analyzeOptions) run(streams IO) error {
 	inv, g, res, err := o.analyze(streams)
 	if err != nil {
+		return err
+	}
+	if err := o.applyBaseline(res); err != nil {
 		return err
 	}
 	out, err := openOutput(o.output, streams.Out)
