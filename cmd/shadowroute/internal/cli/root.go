@@ -115,6 +115,7 @@ internet to database workloads that are not mesh-authenticated.
 		newConnectivityCommand(g, streams),
 		newGraphCommand(g, streams),
 		newReportCommand(g, streams),
+		newDiffCommand(g, streams),
 		newInventoryCommand(g, streams),
 		newRulesCommand(streams),
 		newVersionCommand(streams, version),
