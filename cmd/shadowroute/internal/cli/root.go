@@ -116,6 +116,7 @@ internet to database workloads that are not mesh-authenticated.
 		newGraphCommand(g, streams),
 		newReportCommand(g, streams),
 		newDiffCommand(g, streams),
+		newExplainCommand(g, streams),
 		newInventoryCommand(g, streams),
 		newRulesCommand(streams),
 		newVersionCommand(streams, version),
