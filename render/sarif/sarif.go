@@ -66,7 +66,9 @@ func Report(res *analysis.Result, catalogue []*analysis.Rule, version string) *g
 	rep := gosarif.NewReport()
 	run := gosarif.NewRunWithInformationURI("shadowroute", InformationURI)
 	run.Tool.Driver.WithVersion(version).WithSemanticVersion(strings.TrimPrefix(version, "v"))
-	run.WithOriginalUriBaseIds(map[string]gosarif.ArtifactLocation{SourceRoot: *gosarif.NewArtifactLocation().WithURI("./")})
+	// %SRCROOT% is left for the consumer to resolve (GitHub resolves it to
+	// the checkout): an originalUriBaseIds entry must be an absolute URI,
+	// which would write this machine's directory into the log.
 	for _, r := range catalogue {
 		for _, m := range r.Messages {
 			rule := run.AddRule(m.Code).WithName(ruleName(r.Slug, m.Code)).
