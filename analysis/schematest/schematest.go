@@ -74,3 +74,53 @@ func Codes(t testing.TB) []string {
 	}
 	return schema.Defs.Finding.Properties.Code.Enum
 }
+
+// Published schemas of the other JSON outputs; each may refer to the
+// analyze schema's definitions (findings).
+const (
+	DiffSchemaFile     = "docs/schema/diff-v1.schema.json"
+	BaselineSchemaFile = "docs/schema/baseline-v1.schema.json"
+)
+
+// ValidateAgainst fails the test when js does not match the schema file
+// (a path from the repository root, such as DiffSchemaFile); the analyze
+// schema is registered under its $id so references into it resolve
+// offline.
+func ValidateAgainst(t testing.TB, file string, js []byte) {
+	t.Helper()
+	_, here, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(here), "..", "..")
+	c := jsonschema.NewCompiler()
+	for _, f := range []string{SchemaFile, file} {
+		b, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		var id struct {
+			ID string `json:"$id"`
+		}
+		if err := json.Unmarshal(b, &id); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.AddResource(id.ID, doc); err != nil {
+			t.Fatal(err)
+		}
+		if f == file {
+			schema, err := c.Compile(id.ID)
+			if err != nil {
+				t.Fatalf("compiling %s: %v", f, err)
+			}
+			v, err := jsonschema.UnmarshalJSON(bytes.NewReader(js))
+			if err != nil {
+				t.Fatalf("output is not JSON: %v", err)
+			}
+			if err := schema.Validate(v); err != nil {
+				t.Errorf("output does not match %s:\n%v", f, err)
+			}
+		}
+	}
+}

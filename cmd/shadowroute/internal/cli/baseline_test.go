@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/shadowroute/shadowroute/analysis/schematest"
 )
 
 // TestBaselineGatesOnlyNewFindings: --write-baseline records the demo's
@@ -17,6 +19,11 @@ func TestBaselineGatesOnlyNewFindings(t *testing.T) {
 	if code, _, stderr := run([]string{"analyze", demo, "--write-baseline", file}, ""); code != 0 {
 		t.Fatalf("write-baseline: exit %d: %s", code, stderr)
 	}
+	written, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schematest.ValidateAgainst(t, schematest.BaselineSchemaFile, written)
 	if code, _, _ := run([]string{"analyze", demo, "--fail-on", "high"}, ""); code != 1 {
 		t.Fatalf("without baseline: exit %d, want 1", code)
 	}
@@ -24,6 +31,7 @@ func TestBaselineGatesOnlyNewFindings(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("with baseline: exit %d, want 0: %s", code, stderr)
 	}
+	schematest.Validate(t, []byte(stdout))
 	if !strings.Contains(stdout, `"kind": "baseline"`) || !strings.Contains(stdout, `"suppressed": `) {
 		t.Errorf("JSON does not mark the suppressed findings:\n%s", stdout)
 	}

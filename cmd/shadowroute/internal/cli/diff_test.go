@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/shadowroute/shadowroute/analysis/schematest"
 )
 
 // TestDiffCommand: two paths, exit 1 only for new findings at --fail-on,
@@ -22,6 +24,11 @@ func TestDiffCommand(t *testing.T) {
 	}
 	if _, stdout, _ := run([]string{"diff", base, head, "--format", "markdown"}, ""); !strings.HasPrefix(stdout, "## shadowroute: what this change does") {
 		t.Errorf("markdown:\n%s", stdout)
+	}
+	if code, stdout, _ := run([]string{"diff", base, head, "--format", "json"}, ""); code != 0 || !strings.Contains(stdout, `"newlyExposed": [`) {
+		t.Errorf("json: exit %d\n%s", code, stdout)
+	} else {
+		schematest.ValidateAgainst(t, schematest.DiffSchemaFile, []byte(stdout))
 	}
 	if _, stdout, _ := run([]string{"diff", base, head, "--format", "sarif"}, ""); strings.Count(stdout, `"ruleId"`) != 3 {
 		t.Errorf("SARIF should carry the 3 new findings:\n%s", stdout)
