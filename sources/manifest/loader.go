@@ -53,6 +53,29 @@ type Options struct {
 	// Limits bound what hostile input can cost; zero fields take the
 	// defaults of DefaultLimits.
 	Limits Limits
+	// Render renders Helm chart and kustomization directories into the
+	// manifests a cluster receives; nil skips charts and reads overlays as
+	// written, with a warning naming the command that renders them.
+	Render Renderer
+}
+
+// Renderer renders directories that are not manifests as written.
+type Renderer interface {
+	// Chart renders a Helm chart directory.
+	Chart(dir string) ([]RenderedFile, error)
+	// Kustomization builds a kustomization directory.
+	Kustomization(dir string) ([]RenderedFile, error)
+}
+
+// RenderedFile is rendered output attributed to the source file a user
+// would edit (a chart's template, an overlay's resource file), under the
+// rendered directory.
+type RenderedFile struct {
+	Path string
+	Data []byte
+	// Namespace, when set, is given to objects without one (a Helm
+	// release's namespace, as helm install -n places them).
+	Namespace string
 }
 
 // Limits bound the resources one load may spend on its input, so a manifest
@@ -262,14 +285,59 @@ func (l *Loader) walk(inv *inventory.Inventory, root string) error {
 // Both name the command that renders them.
 func (l *Loader) renderHint(inv *inventory.Inventory, path, shown string) error {
 	if _, err := os.Lstat(filepath.Join(path, "Chart.yaml")); err == nil {
-		inv.Warn(inventory.Origin{File: filepath.Join(shown, "Chart.yaml")}, "a Helm chart: its templates are not manifests until rendered, so the chart is skipped; render it first: helm template RELEASE %s | shadowroute analyze -", shown)
+		if l.opts.Render == nil {
+			inv.Warn(inventory.Origin{File: filepath.Join(shown, "Chart.yaml")}, "a Helm chart: its templates are not manifests until rendered, so the chart is skipped; render it first: helm template RELEASE %s | shadowroute analyze -", shown)
+			return fs.SkipDir
+		}
+		files, err := l.opts.Render.Chart(path)
+		if err != nil {
+			return err
+		}
+		if err := l.loadRendered(inv, path, shown, files); err != nil {
+			return err
+		}
 		return fs.SkipDir
 	}
 	for _, name := range []string{"kustomization.yaml", "kustomization.yml", "Kustomization"} {
 		if _, err := os.Lstat(filepath.Join(path, name)); err == nil {
-			inv.Warn(inventory.Origin{File: filepath.Join(shown, name)}, "a kustomize overlay: its files are read as written, without its patches, generators and name prefixes; for the objects a cluster receives, render it first: kustomize build %s | shadowroute analyze -", shown)
-			return nil
+			if l.opts.Render == nil {
+				inv.Warn(inventory.Origin{File: filepath.Join(shown, name)}, "a kustomize overlay: its files are read as written, without its patches, generators and name prefixes; for the objects a cluster receives, render it first: kustomize build %s | shadowroute analyze -", shown)
+				return nil
+			}
+			files, err := l.opts.Render.Kustomization(path)
+			if err != nil {
+				return err
+			}
+			if err := l.loadRendered(inv, path, shown, files); err != nil {
+				return err
+			}
+			return fs.SkipDir
 		}
+	}
+	return nil
+}
+
+// loadRendered loads rendered files, each named by its source file as the
+// user gave the directory (shown), so evidence points at the file to edit;
+// line numbers count in the rendered output of that file. Rendered bytes
+// are charged to the input budget like bytes read, so a chart that renders
+// gigabytes is refused as too large.
+func (l *Loader) loadRendered(inv *inventory.Inventory, path, shown string, files []RenderedFile) error {
+	for _, f := range files {
+		if int64(len(f.Data)) > l.inputLeft {
+			return &InputTooLargeError{Path: shown + " (rendered)", Limit: l.opts.Limits.MaxInputBytes}
+		}
+		l.inputLeft -= int64(len(f.Data))
+		name := f.Path
+		if rel, err := filepath.Rel(path, f.Path); err == nil && !strings.HasPrefix(rel, "..") {
+			name = filepath.Join(shown, rel)
+		}
+		def := l.opts.DefaultNamespace
+		if f.Namespace != "" {
+			l.opts.DefaultNamespace = f.Namespace
+		}
+		l.loadBytes(inv, name, f.Data)
+		l.opts.DefaultNamespace = def
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shadowroute/shadowroute/render/safetext"
+	"github.com/shadowroute/shadowroute/sources/helm"
 	"github.com/shadowroute/shadowroute/sources/inventory"
 	"github.com/shadowroute/shadowroute/sources/manifest"
 )
@@ -57,6 +58,10 @@ type globalOptions struct {
 	strict    bool
 	quiet     bool
 	limits    manifest.Limits
+	// helm are the chart rendering settings; noRender keeps charts and
+	// overlays unrendered (a warning each).
+	helm     helm.Options
+	noRender bool
 }
 
 // Execute runs the CLI with args and returns the process exit code.
@@ -110,6 +115,11 @@ internet to database workloads that are not mesh-authenticated.
 		"skip (with a warning) a YAML document whose aliases (*name) would expand to more than this many bytes")
 	pf.Int64Var(&g.limits.MaxAliasBytesTotal, "max-alias-bytes-total", g.limits.MaxAliasBytesTotal,
 		"skip (with a warning) every further document once aliases in all documents together would expand to more than this many bytes")
+	pf.StringArrayVarP(&g.helm.ValueFiles, "values", "f", nil, "Helm chart directories: a values file, as helm template -f (repeatable)")
+	pf.StringArrayVar(&g.helm.Set, "set", nil, "Helm chart directories: a value, as helm template --set KEY=VALUE (repeatable)")
+	pf.StringVar(&g.helm.ReleaseName, "release-name", "release", "Helm chart directories: the release name")
+	pf.StringVar(&g.helm.Namespace, "release-namespace", "", `Helm chart directories: the release namespace, given to rendered objects without one (default: -n, else "default")`)
+	pf.BoolVar(&g.noRender, "no-render", false, "do not render Helm chart and kustomization directories (charts are skipped, overlays read as written, with a warning)")
 	root.AddCommand(
 		newAnalyzeCommand(g, streams),
 		newConnectivityCommand(g, streams),
@@ -136,7 +146,15 @@ func loadInput(g *globalOptions, streams IO, paths []string, needModelled bool) 
 	if len(paths) == 0 {
 		return nil, inputError("no input: name manifest files or directories, or - for stdin")
 	}
-	loader, err := manifest.NewLoader(manifest.Options{DefaultNamespace: g.namespace, Stdin: streams.In, Limits: g.limits})
+	opts := manifest.Options{DefaultNamespace: g.namespace, Stdin: streams.In, Limits: g.limits}
+	if !g.noRender {
+		h := g.helm
+		if h.Namespace == "" {
+			h.Namespace = g.namespace
+		}
+		opts.Render = renderer{helm: h}
+	}
+	loader, err := manifest.NewLoader(opts)
 	if err != nil {
 		return nil, err
 	}
