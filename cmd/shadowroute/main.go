@@ -1,5 +1,7 @@
 // Command shadowroute finds shadow routes: paths from the internet to database
 // workloads that bypass service-mesh authentication. See `shadowroute --help`.
+// Installed (or linked) as kubectl-shadowroute it is the kubectl plugin
+// `kubectl shadowroute`.
 package main
 
 import (
@@ -13,7 +15,7 @@ import (
 var version = ""
 
 func main() {
-	os.Exit(cli.Execute(os.Args[1:], cli.IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, resolveVersion()))
+	os.Exit(cli.ExecuteAs(os.Args[0], os.Args[1:], cli.IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, resolveVersion()))
 }
 
 func resolveVersion() string {

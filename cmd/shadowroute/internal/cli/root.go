@@ -66,7 +66,22 @@ type globalOptions struct {
 
 // Execute runs the CLI with args and returns the process exit code.
 func Execute(args []string, streams IO, version string) int {
+	return ExecuteAs("shadowroute", args, streams, version)
+}
+
+// PluginName is the binary name kubectl runs as `kubectl shadowroute`
+// (https://kubernetes.io/docs/tasks/extend-kubectl/kubectl-plugins/).
+const PluginName = "kubectl-shadowroute"
+
+// ExecuteAs is Execute for the binary invoked as argv0: as the kubectl
+// plugin (kubectl-shadowroute) help and usage say `kubectl shadowroute`.
+func ExecuteAs(argv0 string, args []string, streams IO, version string) int {
 	root := newRootCommand(streams, version)
+	// Either separator: a Windows path read on another system too.
+	base := argv0[strings.LastIndexAny(argv0, `/\`)+1:]
+	if name := strings.TrimSuffix(base, ".exe"); name == PluginName {
+		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl shadowroute"}
+	}
 	root.SetArgs(args)
 	err := root.Execute()
 	if err == nil {
