@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"container/heap"
+	"encoding/binary"
 	"math"
 
 	gonum "gonum.org/v1/gonum/graph"
@@ -65,15 +66,39 @@ type partialPath struct {
 	node   *graph.Node
 	cost   float64
 	parent *partialPath
+	// visited is the set of reachability-graph nodes the path passes, a
+	// bitset by node ID (IDs are dense).
+	visited []uint64
 }
 
 func (p *partialPath) passes(n *graph.Node) bool {
-	for ; p != nil; p = p.parent {
-		if p.node == n {
-			return true
-		}
+	id := n.ID()
+	w := int(id / 64)
+	return w < len(p.visited) && p.visited[w]&(1<<(id%64)) != 0
+}
+
+// extend is the path followed by one more state.
+func (p *partialPath) extend(id int64, n *graph.Node, cost float64) *partialPath {
+	nid := n.ID()
+	size := max(len(p.visited), int(nid/64)+1)
+	visited := make([]uint64, size)
+	copy(visited, p.visited)
+	visited[nid/64] |= 1 << (nid % 64)
+	return &partialPath{id: id, node: n, cost: cost, parent: p, visited: visited}
+}
+
+// key identifies what matters of a partial path for the rest of the
+// search: the state it is in and the nodes it may no longer pass. Two paths
+// with the same key have the same loop-free continuations, so only the
+// cheaper (the first taken) needs expanding: the search explores sets of
+// passed nodes, not their orders.
+func (p *partialPath) key() string {
+	b := make([]byte, 8+8*len(p.visited))
+	binary.LittleEndian.PutUint64(b, uint64(p.id))
+	for i, w := range p.visited {
+		binary.LittleEndian.PutUint64(b[8+8*i:], w)
 	}
-	return false
+	return string(b)
 }
 
 // loopFree is an A* search over partial paths that never pass a node of
@@ -94,9 +119,15 @@ func (q *Search) loopFree(targets []int64, avoid *graph.Node) (nodes []gonum.Nod
 		return nil, true
 	}
 	open := &minHeap[queued]{less: byPriority}
-	heap.Push(open, queued{&partialPath{id: start, node: q.src}, h})
+	heap.Push(open, queued{(&partialPath{}).extend(start, q.src, 0), h})
+	expanded := map[string]bool{}
 	for pushed := 1; open.Len() > 0; {
 		p := heap.Pop(open).(queued).path
+		if k := p.key(); expanded[k] {
+			continue
+		} else {
+			expanded[k] = true
+		}
 		if isTarget[p.id] {
 			var out []gonum.Node
 			for ; p != nil; p = p.parent {
@@ -120,7 +151,7 @@ func (q *Search) loopFree(targets []int64, avoid *graph.Node) (nodes []gonum.Nod
 			}
 			pushed++
 			w, _ := q.s.g.Weight(p.id, succ)
-			child := &partialPath{id: succ, node: n, cost: p.cost + w, parent: p}
+			child := p.extend(succ, n, p.cost+w)
 			heap.Push(open, queued{child, child.cost + rest})
 		}
 	}

@@ -262,6 +262,7 @@ func RunTrace(in Input, rules []*Rule) (*Result, map[*Rule]Need) {
 		pass := &Pass{Graph: g, Model: m, Config: in.Config, shared: shared}
 		res.BlastRadius = pass.BlastRadius()
 	}
+	markUnread(res, m)
 	sortFindings(res.Findings)
 	sort.Strings(res.NotSeen)
 	suppressByAnnotations(res, m)

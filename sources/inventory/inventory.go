@@ -20,6 +20,19 @@ type Origin struct {
 	File      string `json:"file"`
 	Line      int    `json:"line"`
 	ListIndex *int   `json:"listIndex,omitempty"`
+	// Live marks an object read from a live cluster: File then reads
+	// "cluster:CONTEXT Kind/namespace/name" and Line is 0.
+	Live bool `json:"-"`
+}
+
+// ClusterOrigin is the origin of an object read from a live cluster, in
+// place of file:line.
+func ClusterOrigin(context, kind, namespace, name string) Origin {
+	ref := kind + "/" + name
+	if namespace != "" {
+		ref = kind + "/" + namespace + "/" + name
+	}
+	return Origin{File: "cluster:" + context + " " + ref, Live: true}
 }
 
 // String renders the origin as file:line (plus the List item index when set).
@@ -108,6 +121,12 @@ type Inventory struct {
 	// data is kept for the rules that look for credentials written in
 	// configuration.
 	ConfigMaps []ConfigMapData
+	// Unread lists what a live-cluster read could not read; an analysis
+	// of this inventory is incomplete there.
+	Unread []Unread
+	// Scope names parts of the input deliberately left out (a live read
+	// restricted to one namespace): Not seen lines, not failures.
+	Scope []string
 
 	workloads []*Workload
 	// podWorkload maps each Pod object to the workload it is part of
@@ -246,4 +265,27 @@ type ConfigMapData struct {
 	Name      string
 	Origin    Origin
 	Data      map[string]string
+}
+
+// Unread is a kind the source could not read, in one namespace or ("") in
+// all: the credentials were refused (403) or the server failed. Verdicts
+// that depend on it are assumptions, and the analysis says so.
+type Unread struct {
+	Group     string `json:"group"`
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace,omitempty"`
+	Reason    string `json:"reason"`
+}
+
+// String names what was not read, as a Not seen line does.
+func (u Unread) String() string {
+	kind := u.Kind
+	if u.Group != "" {
+		kind += "." + u.Group
+	}
+	where := "in every namespace"
+	if u.Namespace != "" {
+		where = "in namespace " + u.Namespace
+	}
+	return fmt.Sprintf("%s %s could not be read from the cluster: %s", kind, where, u.Reason)
 }

@@ -198,13 +198,24 @@ func (e *InputTooLargeError) Error() string {
 // (which may point out of the tree, at /dev/zero or at a secret), FIFOs
 // (which block), devices and sockets are skipped with a warning.
 func (l *Loader) Load(paths []string) (*inventory.Inventory, error) {
-	l.resetBudget()
 	inv := inventory.New()
+	if err := l.LoadInto(inv, paths); err != nil {
+		return nil, err
+	}
+	return inv, nil
+}
+
+// LoadInto is Load into an inventory that already holds objects (read from
+// a live cluster): an object in the files replaces the cluster's object of
+// the same key without a warning, as `istioctl analyze` overlays files on
+// the cluster to check a change before it is applied.
+func (l *Loader) LoadInto(inv *inventory.Inventory, paths []string) error {
+	l.resetBudget()
 	for _, p := range paths {
 		if p == StdinPath {
 			data, err := l.readAll("<stdin>", l.opts.Stdin)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			inv.Sources = append(inv.Sources, "<stdin>")
 			l.loadBytes(inv, "<stdin>", data)
@@ -213,25 +224,25 @@ func (l *Loader) Load(paths []string) (*inventory.Inventory, error) {
 		info, err := os.Stat(p)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
-				return nil, &MissingPathError{Path: p}
+				return &MissingPathError{Path: p}
 			}
-			return nil, fmt.Errorf("reading %s: %w", p, err)
+			return fmt.Errorf("reading %s: %w", p, err)
 		}
 		inv.Sources = append(inv.Sources, p)
 		if !info.IsDir() {
 			if err := l.loadNamedFile(inv, p); err != nil {
-				return nil, err
+				return err
 			}
 			continue
 		}
 		if err := l.walk(inv, p); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	// The order paths were named in is no part of the input: the same
 	// files named in another order give the same inventory and output.
 	sort.Strings(inv.Sources)
-	return inv, nil
+	return nil
 }
 
 // walk loads the manifests under the directory root. The walk itself never
@@ -519,6 +530,20 @@ func (l *Loader) loadDocument(inv *inventory.Inventory, file string, doc documen
 	l.loadObject(inv, origin, js, "", "")
 }
 
+// AddObject adds an object read from a live cluster (a typed struct, or
+// metav1.PartialObjectMetadata for kinds read as metadata only) as if it
+// had been read from a file: the same version checks, conversion to the
+// canonical struct, secret scrubbing and unmodelled-kind accounting apply.
+// apiVersion and kind name what was listed (list items carry neither).
+func (l *Loader) AddObject(inv *inventory.Inventory, origin inventory.Origin, apiVersion, kind string, obj any) error {
+	js, err := json.Marshal(obj)
+	if err != nil {
+		return fmt.Errorf("%s: encoding %s %s: %w", origin, apiVersion, kind, err)
+	}
+	l.loadObject(inv, origin, js, apiVersion, kind)
+	return nil
+}
+
 // withinAliasBudget charges the document's alias expansion to the load's
 // budget, and warns and refuses the document when it is over the
 // per-document limit or the budget left for the whole load.
@@ -647,7 +672,7 @@ func (l *Loader) loadObject(inv *inventory.Inventory, origin inventory.Origin, j
 		inv.Reject(entry, admission.Describe(errs))
 		return
 	}
-	if old := inv.Add(entry); old != nil {
+	if old := inv.Add(entry); old != nil && !old.Origin.Live {
 		inv.Warn(origin, "duplicate %s: this definition replaces the one at %s", entry.Key, old.Origin)
 	}
 }

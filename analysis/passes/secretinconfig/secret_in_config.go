@@ -1,6 +1,8 @@
 package secretinconfig
 
 import (
+	"bytes"
+	"encoding/pem"
 	"fmt"
 	"math"
 	"regexp"
@@ -187,12 +189,45 @@ func sicCredential(key, value string, annotation bool) string {
 			return sicWhyKeyName
 		}
 	}
-	for _, field := range strings.FieldsFunc(v, func(r rune) bool { return unicode.IsSpace(r) || r == ',' || r == ';' || r == '"' || r == '\'' }) {
+	for _, field := range strings.FieldsFunc(sicWithoutPublicPEM(v), func(r rune) bool { return unicode.IsSpace(r) || r == ',' || r == ';' || r == '"' || r == '\'' }) {
 		if sicHighEntropy(field) {
 			return sicWhyEntropy
 		}
 	}
 	return ""
+}
+
+// sicPublicPEM are PEM block types that hold nothing secret: a CA bundle
+// (the API server's extension-apiserver-authentication, Istio's
+// istio-ca-root-cert in every namespace) is configuration, and its base64 is
+// high-entropy by nature.
+var sicPublicPEM = map[string]bool{"CERTIFICATE": true, "TRUSTED CERTIFICATE": true, "PUBLIC KEY": true, "RSA PUBLIC KEY": true, "X509 CRL": true, "CERTIFICATE REQUEST": true}
+
+// sicWithoutPublicPEM is the value without its public PEM blocks, so only
+// what surrounds them is judged by entropy.
+func sicWithoutPublicPEM(v string) string {
+	if !strings.Contains(v, "-----BEGIN ") {
+		return v
+	}
+	var out strings.Builder
+	rest := []byte(v)
+	for {
+		i := bytes.Index(rest, []byte("-----BEGIN "))
+		if i < 0 {
+			break
+		}
+		block, after := pem.Decode(rest[i:])
+		if block == nil {
+			break
+		}
+		out.Write(rest[:i])
+		if !sicPublicPEM[block.Type] {
+			out.Write(rest[i : len(rest)-len(after)])
+		}
+		rest = after
+	}
+	out.Write(rest)
+	return out.String()
 }
 
 // sicIsReference: the value consists only of variable references (and

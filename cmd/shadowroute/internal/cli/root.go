@@ -62,6 +62,8 @@ type globalOptions struct {
 	// overlays unrendered (a warning each).
 	helm     helm.Options
 	noRender bool
+	// cluster holds the live-cluster flags (--cluster, kubectl's flags).
+	cluster clusterOptions
 }
 
 // Execute runs the CLI with args and returns the process exit code.
@@ -134,6 +136,7 @@ internet to database workloads that are not mesh-authenticated.
 	pf.StringArrayVar(&g.helm.Set, "set", nil, "Helm chart directories: a value, as helm template --set KEY=VALUE (repeatable)")
 	pf.StringVar(&g.helm.ReleaseName, "release-name", "release", "Helm chart directories: the release name")
 	pf.StringVar(&g.helm.Namespace, "release-namespace", "", `Helm chart directories: the release namespace, given to rendered objects without one (default: -n, else "default")`)
+	g.cluster.register(pf)
 	pf.BoolVar(&g.noRender, "no-render", false, "do not render Helm chart and kustomization directories (charts are skipped, overlays read as written, with a warning)")
 	root.AddCommand(
 		newAnalyzeCommand(g, streams),
@@ -158,8 +161,11 @@ func load(g *globalOptions, streams IO, paths []string) (*inventory.Inventory, e
 // loadInput is load; with needModelled false an input holding only kinds
 // shadowroute does not model is accepted (the inventory command lists them).
 func loadInput(g *globalOptions, streams IO, paths []string, needModelled bool) (*inventory.Inventory, error) {
-	if len(paths) == 0 {
-		return nil, inputError("no input: name manifest files or directories, or - for stdin")
+	if err := g.cluster.validate(g); err != nil {
+		return nil, err
+	}
+	if len(paths) == 0 && !g.cluster.enabled {
+		return nil, inputError("no input: name manifest files or directories, - for stdin, or --cluster for the live cluster")
 	}
 	opts := manifest.Options{DefaultNamespace: g.namespace, Stdin: streams.In, Limits: g.limits}
 	if !g.noRender {
@@ -173,8 +179,17 @@ func loadInput(g *globalOptions, streams IO, paths []string, needModelled bool) 
 	if err != nil {
 		return nil, err
 	}
-	inv, err := loader.Load(paths)
-	if err != nil {
+	inv := inventory.New()
+	if g.cluster.enabled {
+		snap, err := g.cluster.read(g, streams)
+		if err != nil {
+			return nil, err
+		}
+		if err := addSnapshot(loader, inv, snap); err != nil {
+			return nil, err
+		}
+	}
+	if err := loader.LoadInto(inv, paths); err != nil {
 		return nil, &ExitError{Code: ExitInput, Err: err}
 	}
 	if !g.quiet {
@@ -205,6 +220,11 @@ func requireObjects(inv *inventory.Inventory, paths []string, needModelled bool)
 		return nil
 	}
 	where := strings.Join(paths, " ")
+	for _, src := range inv.Sources {
+		if strings.HasPrefix(src, "cluster:") {
+			where = strings.TrimSpace(src + " " + where)
+		}
+	}
 	switch {
 	case skipped > 0:
 		return inputError("no object of a kind shadowroute models in %s (%d object(s) of other kinds skipped, %d warning(s)); `shadowroute inventory` lists them", where, skipped, len(inv.Warnings))
@@ -217,6 +237,9 @@ func requireObjects(inv *inventory.Inventory, paths []string, needModelled bool)
 
 // strictCheck turns warnings into an input error when --strict is set.
 func strictCheck(g *globalOptions, inv *inventory.Inventory) error {
+	if err := completeCheck(g, inv); err != nil {
+		return err
+	}
 	if g.strict && len(inv.Warnings) > 0 {
 		return inputError("--strict: %d input warning(s)", len(inv.Warnings))
 	}
