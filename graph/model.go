@@ -79,7 +79,16 @@ func (e Evidence) String() string {
 	if e.File == "" {
 		return e.Kind + " " + name
 	}
-	return fmt.Sprintf("%s %s (%s:%d)", e.Kind, name, e.File, e.Line)
+	return fmt.Sprintf("%s %s (%s)", e.Kind, name, e.Where())
+}
+
+// Where is "file:line", or the origin alone when it has no line (an
+// object read from a live cluster: "cluster:CONTEXT Kind/ns/name").
+func (e Evidence) Where() string {
+	if e.Line == 0 {
+		return e.File
+	}
+	return fmt.Sprintf("%s:%d", e.File, e.Line)
 }
 
 // Node is a vertex of the graph. Which of the optional parts is set depends

@@ -131,7 +131,7 @@ func details(f analysis.Finding) string {
 	}
 	for _, e := range f.Evidence {
 		if e.File != "" {
-			fmt.Fprintf(&b, "evidence: %s %s (%s:%d)\n", e.Kind, e.Name, e.File, e.Line)
+			fmt.Fprintf(&b, "evidence: %s %s (%s)\n", e.Kind, e.Name, e.Where())
 		}
 	}
 	for _, a := range f.Assumptions {

@@ -11,6 +11,7 @@ package sarif
 import (
 	"fmt"
 	"io"
+	"net/url"
 	"path/filepath"
 	"strings"
 
@@ -18,6 +19,7 @@ import (
 
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/graph"
+	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
 // DocsBase is where the rule pages are published.
@@ -166,6 +168,16 @@ func name(e graph.Evidence) string {
 func location(e graph.Evidence, msg string) *gosarif.Location {
 	art := gosarif.NewArtifactLocation()
 	file := filepath.ToSlash(e.File)
+	if ctx, ref, ok := inventory.ParseClusterOrigin(e.File); ok {
+		// An object read from a live cluster has no file: an absolute URI
+		// of its own scheme names it (cluster:CONTEXT/Kind/namespace/name).
+		parts := []string{url.PathEscape(ctx)}
+		for _, p := range strings.Split(ref, "/") {
+			parts = append(parts, url.PathEscape(p))
+		}
+		art.WithURI("cluster:" + strings.Join(parts, "/"))
+		return gosarif.NewLocationWithPhysicalLocation(gosarif.NewPhysicalLocation().WithArtifactLocation(art)).WithMessage(gosarif.NewTextMessage(msg))
+	}
 	if filepath.IsAbs(e.File) {
 		art.WithURI("file://" + file)
 	} else {

@@ -7,6 +7,7 @@ package inventory
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -32,7 +33,23 @@ func ClusterOrigin(context, kind, namespace, name string) Origin {
 	if namespace != "" {
 		ref = kind + "/" + namespace + "/" + name
 	}
-	return Origin{File: "cluster:" + context + " " + ref, Live: true}
+	return Origin{File: clusterPrefix + context + " " + ref, Live: true}
+}
+
+const clusterPrefix = "cluster:"
+
+// ParseClusterOrigin splits an origin's File written by ClusterOrigin into
+// the context and the Kind/namespace/name reference; ok is false for a file.
+func ParseClusterOrigin(file string) (context, ref string, ok bool) {
+	rest, found := strings.CutPrefix(file, clusterPrefix)
+	if !found {
+		return "", "", false
+	}
+	i := strings.LastIndex(rest, " ")
+	if i < 0 {
+		return "", "", false
+	}
+	return rest[:i], rest[i+1:], true
 }
 
 // String renders the origin as file:line (plus the List item index when set).

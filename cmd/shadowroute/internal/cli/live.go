@@ -97,6 +97,10 @@ func (c *clusterOptions) read(g *globalOptions, streams IO) (*cluster.Snapshot, 
 	if c.kube.Context != nil && *c.kube.Context != "" {
 		contextName = *c.kube.Context
 	}
+	if contextName == "" && (c.kube.APIServer == nil || *c.kube.APIServer == "") {
+		// client-go would fall back to http://localhost:8080.
+		return nil, inputError("--cluster: the kubeconfig has no current context (set KUBECONFIG, --kubeconfig or --context, or --server)")
+	}
 	cfg, err := c.kube.ToRESTConfig()
 	if err != nil {
 		return nil, inputError("--cluster: %v", err)

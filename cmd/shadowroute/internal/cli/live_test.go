@@ -3,10 +3,13 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/analysis/schematest"
@@ -71,6 +74,112 @@ func TestLiveClusterMatchesFiles(t *testing.T) {
 			}
 			if len(got) == 0 {
 				t.Error("no finding: the comparison proves nothing")
+			}
+		})
+	}
+}
+
+// TestLiveClusterOverlayScopeAndFormats checks, on the demo applied to a
+// real API server: files overlaid on the cluster win (a PR switching
+// payments to STRICT removes the shadow routes through it before it is
+// applied); -n reads one namespace and says so; the text report cites
+// cluster:CONTEXT Kind/ns/name; SARIF of a cluster scan is valid.
+func TestLiveClusterOverlayScopeAndFormats(t *testing.T) {
+	env := clustertest.Start(t)
+	env.Apply(t, filepath.Join(testdata, "demo"))
+	kc := env.Kubeconfig
+
+	code, base, stderr := run([]string{"analyze", "--cluster", "--kubeconfig", kc, "--format", "json"}, "")
+	if code > 1 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	before := strings.Join(findingLines(t, base), "\n")
+	if !strings.Contains(before, "SR0102 high StatefulSet data/postgres") {
+		t.Fatalf("the demo's shadow route is missing:\n%s", before)
+	}
+
+	overlay := filepath.Join(t.TempDir(), "strict-payments.yaml")
+	writeFile(t, overlay, "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: default, namespace: payments}\nspec:\n  mtls: {mode: STRICT}\n")
+	code, head, stderr := run([]string{"analyze", "--cluster", "--kubeconfig", kc, overlay, "--format", "json"}, "")
+	if code > 1 {
+		t.Fatalf("overlay: exit %d: %s", code, stderr)
+	}
+	if strings.Contains(stderr, "duplicate") {
+		t.Errorf("an overlaid object is no duplicate: %s", stderr)
+	}
+	after := strings.Join(findingLines(t, head), "\n")
+	if strings.Contains(after, "SR0102 high StatefulSet data/postgres") {
+		t.Errorf("the file's STRICT PeerAuthentication did not replace the cluster's PERMISSIVE one:\n%s", after)
+	}
+
+	code, scoped, stderr := run([]string{"analyze", "--cluster", "--kubeconfig", kc, "-n", "data", "--format", "json"}, "")
+	if code > 1 {
+		t.Fatalf("-n data: exit %d: %s", code, stderr)
+	}
+	var res analysis.Result
+	if err := json.Unmarshal([]byte(scoped), &res); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(res.NotSeen, "\n"), "only namespace data was read (-n)") {
+		t.Errorf("-n data: Not seen does not say the read was scoped: %q", res.NotSeen)
+	}
+
+	code, text, _ := run([]string{"analyze", "--cluster", "--kubeconfig", kc}, "")
+	if code > 1 || !strings.Contains(text, "(cluster:envtest StatefulSet/data/postgres)") {
+		t.Errorf("text report: exit %d, want evidence at cluster:envtest StatefulSet/data/postgres:\n%.2000s", code, text)
+	}
+
+	code, sarifLog, stderr := run([]string{"analyze", "--cluster", "--kubeconfig", kc, "--format", "sarif"}, "")
+	if code > 1 {
+		t.Fatalf("sarif: exit %d: %s", code, stderr)
+	}
+	schema, err := jsonschema.NewCompiler().Compile(filepath.Join(testdata, "sarif", "sarif-2.1.0-rtm.5.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(sarifLog))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.Validate(doc); err != nil {
+		t.Errorf("SARIF of a cluster scan: %v", err)
+	}
+	if !strings.Contains(sarifLog, `"uri": "cluster:envtest/StatefulSet/data/postgres"`) {
+		t.Errorf("SARIF does not locate the target in the cluster:\n%.3000s", sarifLog)
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestClusterFlagErrors needs no API server: flags that cannot mean what
+// they say, and a server that does not answer, are input errors (exit 2)
+// that name the cause.
+func TestClusterFlagErrors(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "kubeconfig")
+	writeFile(t, empty, "apiVersion: v1\nkind: Config\n")
+	tests := []struct {
+		name      string
+		args      []string
+		stderrHas string
+	}{
+		{"read-secrets needs --cluster", []string{"analyze", filepath.Join(testdata, "demo"), "--read-secrets"}, "need --cluster"},
+		{"require-complete needs --cluster", []string{"analyze", filepath.Join(testdata, "demo"), "--require-complete"}, "need --cluster"},
+		{"-A with -n", []string{"analyze", "--cluster", "-A", "-n", "shop"}, "--all-namespaces and --namespace"},
+		{"no path and no --cluster", []string{"analyze"}, "or --cluster for the live cluster"},
+		{"nothing listens", []string{"analyze", "--cluster", "--kubeconfig", empty, "--server", "https://127.0.0.1:1", "--request-timeout", "5s"}, "--cluster: cluster"},
+		{"no cluster configured", []string{"analyze", "--cluster", "--kubeconfig", empty}, "no current context"},
+		{"bad page size", []string{"analyze", "--cluster", "--page-size", "0"}, "must be positive"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := run(tc.args, "")
+			if code != ExitInput || !strings.Contains(stderr, tc.stderrHas) {
+				t.Errorf("exit %d, stderr %q; want 2 and %q", code, stderr, tc.stderrHas)
 			}
 		})
 	}
