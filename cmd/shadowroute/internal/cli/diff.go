@@ -25,10 +25,11 @@ type diffOptions struct {
 func newDiffCommand(g *globalOptions, streams IO) *cobra.Command {
 	o := &diffOptions{analyzeOptions: analyzeOptions{global: g}}
 	cmd := &cobra.Command{
-		Use:   "diff BASE HEAD | diff --base-ref GITREF PATH...",
+		Use:   "diff BASE HEAD | diff --base-ref GITREF PATH... | diff --cluster PATH...",
 		Short: "Compare two configurations: new, fixed and unchanged findings, and what changed in exposure",
 		Long: `Analyze two configurations (two paths, or the same paths at a git
-revision and in the working tree) and report what the change does: findings
+revision and in the working tree, or the live cluster as it is and with the
+PATHs applied on it) and report what the change does: findings
 new, fixed and unchanged (matched by their stable fingerprint, so renamed
 files and moved lines change nothing), workloads the internet newly reaches
 through configured routing, new connections into databases, hops that went
@@ -38,7 +39,8 @@ hop. --fail-on looks at new findings only (a --baseline applies to HEAD).
 ` + exitCodeHelp,
 		Example: `  shadowroute diff main-manifests/ pr-manifests/ --fail-on high
   shadowroute diff --base-ref origin/main deploy/ --format markdown   # PR comment
-  shadowroute diff --base-ref HEAD~1 deploy/ --format sarif -o new.sarif`,
+  shadowroute diff --base-ref HEAD~1 deploy/ --format sarif -o new.sarif
+  shadowroute diff --cluster --context prod pr/ --fail-on high   # before kubectl apply -f pr/`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.complete(); err != nil {
 				return err
@@ -79,10 +81,16 @@ func (o *diffOptions) run(streams IO, args []string) error {
 		if err != nil {
 			return err
 		}
+	case o.global.cluster.enabled:
+		// The live cluster as it is, and with the files applied on it.
+		if len(args) == 0 {
+			return inputError("diff --cluster: name the files to apply on the cluster")
+		}
+		basePaths, headPaths = nil, args
 	case len(args) == 2:
 		basePaths, headPaths = args[:1], args[1:]
 	default:
-		return inputError("diff: want BASE HEAD (two paths) or --base-ref GITREF PATH...")
+		return inputError("diff: want BASE HEAD (two paths), --base-ref GITREF PATH... or --cluster PATH...")
 	}
 	side := func(paths []string) (diff.Side, error) {
 		o.paths = paths
