@@ -15,6 +15,7 @@ import (
 	"github.com/shadowroute/shadowroute/analysis/rules"
 	"github.com/shadowroute/shadowroute/render/report"
 	"github.com/shadowroute/shadowroute/render/sarif"
+	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
 type diffOptions struct {
@@ -92,9 +93,11 @@ func (o *diffOptions) run(streams IO, args []string) error {
 	default:
 		return inputError("diff: want BASE HEAD (two paths), --base-ref GITREF PATH... or --cluster PATH...")
 	}
+	var inventories []*inventory.Inventory
 	side := func(paths []string) (diff.Side, error) {
 		o.paths = paths
-		_, g, res, err := o.analyze(streams)
+		inv, g, res, err := o.analyze(streams)
+		inventories = append(inventories, inv)
 		return diff.Side{Result: res, Graph: g}, err
 	}
 	base, err := side(basePaths)
@@ -127,6 +130,11 @@ func (o *diffOptions) run(streams IO, args []string) error {
 	}
 	if err := out.finish(err); err != nil {
 		return err
+	}
+	for _, inv := range inventories {
+		if err := strictCheck(o.global, inv); err != nil {
+			return err
+		}
 	}
 	if o.failAt != "" && d.HasNewAtOrAbove(o.failAt) {
 		return &ExitError{Code: ExitFindings, Err: fmt.Errorf("new findings at or above %s", o.failAt)}

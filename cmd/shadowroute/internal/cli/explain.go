@@ -141,7 +141,20 @@ func (o *explainOptions) run(streams IO) error {
 			p.f("  - %s\n", safetext.Text(n))
 		}
 	}
-	return p.err
+	// What was not read may hold the object that would decide a hop.
+	if len(inv.Scope)+len(inv.Unread) > 0 {
+		p.f("\nNot seen (these ways assume nothing else exists there):\n")
+		for _, line := range inv.Scope {
+			p.f("  - %s\n", safetext.Text(line))
+		}
+		for _, u := range inv.Unread {
+			p.f("  - %s\n", safetext.Text(u.String()))
+		}
+	}
+	if p.err != nil {
+		return p.err
+	}
+	return strictCheck(o.global, inv)
 }
 
 // simplePaths enumerates up to k paths without repeated nodes from src to

@@ -56,7 +56,7 @@ func (c *clusterOptions) register(f *pflag.FlagSet) {
 	c.kube.AddFlags(f)
 	f.BoolVar(&c.enabled, "cluster", false, "read the live cluster of the current kubeconfig context (read-only: list only); PATHs given too are overlaid on it, the files winning, to check a change before it is applied")
 	f.BoolVarP(&c.allNamespaces, "all-namespaces", "A", false, "with --cluster: read every namespace (the default: paths cross namespaces); -n NS reads one")
-	f.BoolVar(&c.readSecrets, "read-secrets", false, "with --cluster: read Secrets whole for their type and keys (values are dropped on load); by default only their metadata is read")
+	f.BoolVar(&c.readSecrets, "read-secrets", false, "with --cluster: read Secrets whole, for their type (keys and values are dropped on load); by default only their metadata is read")
 	f.BoolVar(&c.checkCerts, "check-certs", false, "with --cluster: also read kubernetes.io/tls Secrets whole, for the certificate checks (the private key is dropped on load)")
 	f.BoolVar(&c.requireComplete, "require-complete", false, "with --cluster: exit 2 when anything could not be read (403 on a kind or namespace)")
 	f.Float32Var(&c.qps, "kube-qps", 50, "with --cluster: client requests per second to the API server")
@@ -162,13 +162,20 @@ func isTerminal(w any) bool {
 
 // addSnapshot puts what the cluster read into inv through the loader, so a
 // cluster object is checked and stored as one from a file would be.
-func addSnapshot(loader *manifest.Loader, inv *inventory.Inventory, snap *cluster.Snapshot) error {
+func addSnapshot(loader *manifest.Loader, inv *inventory.Inventory, snap *cluster.Snapshot, c *clusterOptions) error {
 	for _, o := range snap.Objects {
 		if err := loader.AddObject(inv, o.Origin, o.APIVersion, o.Kind, o.Obj); err != nil {
 			return err
 		}
 	}
 	inv.Unread = append(inv.Unread, snap.Unread...)
+	switch {
+	case c.readSecrets:
+	case c.checkCerts:
+		inv.Scope = append(inv.Scope, fmt.Sprintf("cluster %s: Secrets other than kubernetes.io/tls were read as metadata only (their type is unknown; --read-secrets reads them whole, values dropped)", snap.Context))
+	default:
+		inv.Scope = append(inv.Scope, fmt.Sprintf("cluster %s: Secrets were read as metadata only, so TLS certificates were not checked (--check-certs reads kubernetes.io/tls Secrets for the weak-tls certificate checks)", snap.Context))
+	}
 	if snap.Namespace != "" {
 		inv.Scope = append(inv.Scope, fmt.Sprintf("cluster %s: only namespace %s was read (-n): objects in other namespaces (ingress controllers, the mesh root namespace's policies) were not seen", snap.Context, snap.Namespace))
 	}

@@ -107,7 +107,8 @@ func newRootCommand(streams IO, version string) *cobra.Command {
 		Use:   "shadowroute",
 		Short: "Find shadow routes: internet paths to databases that bypass mesh authentication",
 		Long: `shadowroute reads Kubernetes and Istio configuration (manifest files and
-directories, or - for stdin), builds a reachability graph from Ingresses,
+directories, Helm charts, kustomizations, - for stdin, or with --cluster a live
+cluster, read-only, with files overlaid on it), builds a reachability graph from Ingresses,
 Gateway API Gateways and routes, Services, workloads, NetworkPolicies and
 Istio Gateways, VirtualServices, DestinationRules, PeerAuthentications and
 AuthorizationPolicies (sidecar and ambient mode), and finds paths from the
@@ -185,7 +186,7 @@ func loadInput(g *globalOptions, streams IO, paths []string, needModelled bool) 
 		if err != nil {
 			return nil, err
 		}
-		if err := addSnapshot(loader, inv, snap); err != nil {
+		if err := addSnapshot(loader, inv, snap, &g.cluster); err != nil {
 			return nil, err
 		}
 	}
