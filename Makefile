@@ -10,7 +10,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 PKGS    := ./...
 
-.PHONY: all build test test-integration kube-binaries race bench fuzz vuln demo fmt lint vet tidy-check clean docs/demo-exposure.png
+.PHONY: all build test test-integration kube-binaries race bench bench-data bench-large fuzz vuln demo fmt lint vet tidy-check clean docs/demo-exposure.png
 
 all: build
 
@@ -40,6 +40,15 @@ race:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# The generator's clusters on disk (docs/performance.md): small 1k pods,
+# medium 10k, large 100k, seed 1 (the same files on every machine).
+bench-data: build
+	@for s in small medium large; do ./$(BIN) gen --size $$s --seed 1 -o build/bench/$$s; done
+
+# The stage benchmarks on the large size too (one iteration takes minutes).
+bench-large:
+	SHADOWROUTE_BENCH_LARGE=1 $(GO) test -run '^$$' -bench 'Stages/large' -benchtime 1x -timeout 2h ./analysis
 
 # Every native fuzz target, one after the other, FUZZTIME each (seed corpora
 # under testdata/fuzz/ and each package's testdata/fuzz/ also run in make test).

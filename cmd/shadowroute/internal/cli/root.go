@@ -149,6 +149,7 @@ internet to database workloads that are not mesh-authenticated.
 		newInventoryCommand(g, streams),
 		newRulesCommand(streams),
 		newVersionCommand(streams, version),
+		newGenCommand(streams),
 	)
 	return root
 }
