@@ -369,6 +369,10 @@ func (g *Graph) AddNode(n *Node) *Node {
 // Lookup returns the node with the given key, or nil.
 func (g *Graph) Lookup(key string) *Node { return g.nodes[key] }
 
+// IDBound is one more than the largest node ID: node IDs are dense, so
+// per-node state of a search fits a slice of this length.
+func (g *Graph) IDBound() int64 { return g.nextID }
+
 // Connect adds an edge from→to with the given attributes.
 func (g *Graph) Connect(from, to *Node, e *Edge) *Edge {
 	e.from, e.to = from, to

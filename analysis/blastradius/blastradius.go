@@ -274,18 +274,21 @@ type pivot struct {
 // Only workloads keep returns true for are returned (their chains are
 // built; the walk still passes through the others).
 func pivots(g *graph.Graph, starts []*graph.Node, maxPivots int, keep func(*graph.Node) bool) []pivot {
-	parent := map[*graph.Node]*graph.Node{}
-	depth := map[*graph.Node]int{}
-	seen := map[*graph.Node]bool{}
+	// Per-node state in slices by node ID (dense), not maps: the walk
+	// passes every lateral edge once per distinct start set, and map
+	// lookups were most of its cost on large graphs.
+	bound := g.IDBound()
+	parent := make([]*graph.Node, bound)
+	depth := make([]int32, bound)
+	seen := make([]bool, bound)
 	queue := append([]*graph.Node{}, starts...)
 	for _, s := range starts {
-		seen[s] = true
+		seen[s.ID()] = true
 	}
 	var order []*graph.Node
-	for len(queue) > 0 {
-		n := queue[0]
-		queue = queue[1:]
-		if maxPivots != AnyPivots && depth[n] >= maxPivots {
+	for head := 0; head < len(queue); head++ {
+		n := queue[head]
+		if maxPivots != AnyPivots && int(depth[n.ID()]) >= maxPivots {
 			continue
 		}
 		for _, e := range g.EdgesFrom(n) {
@@ -293,12 +296,12 @@ func pivots(g *graph.Graph, starts []*graph.Node, maxPivots int, keep func(*grap
 				continue
 			}
 			to := e.ToNode()
-			if to.Kind != graph.KindWorkload || seen[to] {
+			if to.Kind != graph.KindWorkload || seen[to.ID()] {
 				continue
 			}
-			seen[to] = true
-			parent[to] = n
-			depth[to] = depth[n] + 1
+			seen[to.ID()] = true
+			parent[to.ID()] = n
+			depth[to.ID()] = depth[n.ID()] + 1
 			queue = append(queue, to)
 			order = append(order, to)
 		}
@@ -309,9 +312,10 @@ func pivots(g *graph.Graph, starts []*graph.Node, maxPivots int, keep func(*grap
 			continue
 		}
 		var chain []string
-		for p := parent[n]; p != nil; p = parent[p] {
-			chain = append([]string{name(p)}, chain...)
+		for p := parent[n.ID()]; p != nil; p = parent[p.ID()] {
+			chain = append(chain, name(p))
 		}
+		slices.Reverse(chain)
 		out = append(out, pivot{node: n, via: strings.Join(chain, " → ")})
 	}
 	// Sort by node key, each key built once (Key concatenates strings).
