@@ -81,7 +81,9 @@ was missing.
   shadowroute analyze ./manifests --severity SR0704=info     # one finding kind
   shadowroute analyze ./manifests --sensitive 'payments/app=ledger'
   shadowroute analyze ./manifests --ingress-controller 'public=edge/app=envoy'
-  shadowroute analyze ./manifests --gateway-controller 'edge=infra/app=edge-proxy'  # Gateway API class`,
+  shadowroute analyze ./manifests --gateway-controller 'edge=infra/app=edge-proxy'  # Gateway API class
+  shadowroute analyze --cluster --context prod --fail-on high     # the live cluster, read-only (docs/live.md)
+  shadowroute analyze --cluster pr-manifests/                     # the cluster with a change overlaid`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.paths = args
 			if err := o.complete(); err != nil {

@@ -123,7 +123,7 @@ internet to database workloads that are not mesh-authenticated.
 	root.SetOut(streams.Out)
 	root.SetErr(streams.Err)
 	pf := root.PersistentFlags()
-	pf.StringVarP(&g.namespace, "namespace", "n", "", `namespace given to namespaced objects that have none (default "default")`)
+	pf.StringVarP(&g.namespace, "namespace", "n", "", `namespace given to namespaced objects that have none (default "default"); with --cluster, the one namespace to read (default: every namespace)`)
 	pf.BoolVar(&g.strict, "strict", false, "treat any input warning as an error (exit 2)")
 	pf.BoolVar(&g.quiet, "quiet", false, "do not print warnings on stderr")
 	g.limits = manifest.DefaultLimits()
