@@ -13,6 +13,7 @@ import (
 	"github.com/shadowroute/shadowroute/analysis/rules"
 	"github.com/shadowroute/shadowroute/graph/build"
 	"github.com/shadowroute/shadowroute/graph/model"
+	conntext "github.com/shadowroute/shadowroute/render/connectivity"
 	"github.com/shadowroute/shadowroute/render/report"
 	"github.com/shadowroute/shadowroute/render/sarif"
 	"github.com/shadowroute/shadowroute/sources/inventory"
@@ -106,7 +107,11 @@ func BenchmarkStages(b *testing.B) {
 		}
 		b.Run(s.Name+"/connectivity", func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				connectivity.Read(g, g.Mesh, false, "")
+				cg, err := build.Connectivity(model.New(inv, model.Options{}), build.ConnectivityOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				connectivity.Read(cg, false, false, "")
 			}
 		})
 		b.Run(s.Name+"/render-json", func(b *testing.B) {
@@ -176,5 +181,35 @@ func BenchmarkNoRuleCostsMoreThanTheGraphBuild(b *testing.B) {
 				b.Errorf("rule %s costs %s on medium, more than the model and graph build (%s)", r.Slug, cost, buildCost)
 			}
 		}
+	}
+}
+
+// BenchmarkConnectivityPolicyOnly times `shadowroute connectivity` (load,
+// model, the all-pairs connectivity graph, table, text) on the NetworkPolicy-only shape of 500 and
+// 10,000 workloads.
+func BenchmarkConnectivityPolicyOnly(b *testing.B) {
+	for _, size := range []struct {
+		name                  string
+		namespaces, workloads int
+	}{{"500", 25, 20}, {"10000", 100, 100}} {
+		data := synthetic.PolicyOnly(size.namespaces, size.workloads)
+		b.Run(size.name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for i := 0; i < b.N; i++ {
+				l, err := manifest.NewLoader(manifest.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				inv := inventory.New()
+				l.LoadBytes(inv, "policy-only.yaml", data)
+				g, err := build.Connectivity(model.New(inv, model.Options{}), build.ConnectivityOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := conntext.Write(io.Discard, connectivity.Read(g, false, false, ""), "txt"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -52,13 +52,24 @@ func Connectivity(m *model.Model, copts ConnectivityOptions) (*graph.Graph, erro
 	if copts.Mesh {
 		c.httpPorts = b.httpPorts()
 	}
+	runs := namespaceRuns(b.workloads)
 	for _, dst := range b.workloads {
-		for _, src := range b.workloads {
-			if src == dst {
+		for _, run := range runs {
+			// A namespace none of whose pods can pass dst's ingress
+			// policies (NetworkPolicy admits by namespace before pod
+			// labels) contributes no pair: skip it whole, so an isolated
+			// cluster costs per namespace, not per pod pair. The sources
+			// keep their order, so the graph is the same.
+			if first := run[0]; !first.assumed && !b.np.NamespaceMayReach(first.src.Namespace, first.peer.NSLabels, dst.peer) {
 				continue
 			}
-			set := b.np.EgressConns(src.peer, dst.peer).Conns.Intersect(b.np.IngressConns(src.peer, dst.peer).Conns)
-			c.connect(src.node, src, ipspace.Private, dst, set)
+			for _, src := range run {
+				if src == dst {
+					continue
+				}
+				set := b.np.EgressConns(src.peer, dst.peer).Conns.Intersect(b.np.IngressConns(src.peer, dst.peer).Conns)
+				c.connect(src.node, src, ipspace.Private, dst, set)
+			}
 		}
 		c.externalIngress(dst)
 		c.externalEgress(dst)
@@ -74,6 +85,22 @@ func Connectivity(m *model.Model, copts ConnectivityOptions) (*graph.Graph, erro
 	c.ingressController()
 	sort.Strings(b.g.NotSeen)
 	return b.g, nil
+}
+
+// namespaceRuns cuts the workloads into runs of one namespace each, in
+// order (an assumed workload is a run of its own: its namespace labels
+// are not known).
+func namespaceRuns(ws []*workload) [][]*workload {
+	var runs [][]*workload
+	for i, w := range ws {
+		last := len(runs) - 1
+		if i > 0 && !w.assumed && !ws[i-1].assumed && w.src.Namespace == ws[i-1].src.Namespace {
+			runs[last] = append(runs[last], w)
+			continue
+		}
+		runs = append(runs, []*workload{w})
+	}
+	return runs
 }
 
 // meshOutside is the mesh status of sources whose pods are unknown.

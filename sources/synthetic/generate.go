@@ -354,3 +354,52 @@ spec:
 	}
 	return strings.TrimPrefix(b.String(), "---\n")
 }
+
+// PolicyOnly writes the NetworkPolicy-only shape the connectivity target
+// is measured on (docs/performance.md): namespaces × workloads, each
+// workload a Deployment with a Service and one allow policy (from the
+// workload before it in its namespace, and from ingress-nginx), a
+// default-deny policy per namespace and one Ingress per namespace; no mesh.
+func PolicyOnly(namespaces, workloadsPerNamespace int) []byte {
+	var b strings.Builder
+	b.WriteString("apiVersion: v1\nkind: Namespace\nmetadata: {name: ingress-nginx}\n")
+	for n := 0; n < namespaces; n++ {
+		ns := fmt.Sprintf("ns-%d", n)
+		fmt.Fprintf(&b, "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: %[1]s}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: default-deny, namespace: %[1]s}\nspec: {podSelector: {}, policyTypes: [Ingress]}\n", ns)
+		for w := 0; w < workloadsPerNamespace; w++ {
+			fmt.Fprintf(&b, `---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: w-%[2]d, namespace: %[1]s}
+spec:
+  selector: {matchLabels: {app: w-%[2]d}}
+  template:
+    metadata: {labels: {app: w-%[2]d}}
+    spec: {containers: [{name: c, image: example/w:1, ports: [{containerPort: 8080}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: w-%[2]d, namespace: %[1]s}
+spec: {selector: {app: w-%[2]d}, ports: [{port: 80, targetPort: 8080}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: w-%[2]d, namespace: %[1]s}
+spec:
+  podSelector: {matchLabels: {app: w-%[2]d}}
+  policyTypes: [Ingress]
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: w-%[3]d}}}, {namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}}]
+    ports: [{port: 8080}]
+`, ns, w, (w+workloadsPerNamespace-1)%workloadsPerNamespace)
+		}
+		fmt.Fprintf(&b, `---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: %[1]s}
+spec:
+  rules: [{host: %[1]s.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: w-0, port: {number: 80}}}}]}}]
+`, ns)
+	}
+	return []byte(b.String())
+}
