@@ -18,14 +18,11 @@ import (
 // plane may not agree with.
 func markUnread(res *Result, m *model.Model) {
 	inv := m.Inventory
-	res.NotSeen = append(res.NotSeen, inv.Scope...)
+	res.NotSeen = append(res.NotSeen, NotReadLines(inv)...)
 	if len(inv.Unread) == 0 {
 		return
 	}
 	groups := unreadGroups(inv.Unread)
-	for _, g := range groups {
-		res.NotSeen = append(res.NotSeen, g.String()+"; verdicts that depend on it are marked as assumptions")
-	}
 	root := m.Options.RootNamespace
 	for i := range res.Findings {
 		f := &res.Findings[i]
@@ -39,6 +36,17 @@ func markUnread(res *Result, m *model.Model) {
 			}
 		}
 	}
+}
+
+// NotReadLines are the Not seen lines for what the input left out: the
+// scope of a restricted live read, then what could not be read, one line
+// per namespace and reason.
+func NotReadLines(inv *inventory.Inventory) []string {
+	out := append([]string{}, inv.Scope...)
+	for _, g := range unreadGroups(inv.Unread) {
+		out = append(out, g.String()+"; verdicts that depend on it are marked as assumptions")
+	}
+	return out
 }
 
 // unreadGroup is the kinds unread in one namespace for one reason.

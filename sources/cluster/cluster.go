@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -92,6 +93,7 @@ type kindToRead struct {
 	versions []string // supported, most preferred first
 	// metadataOnly kinds are read through the metadata API.
 	metadataOnly bool
+	// clusterScope is set from discovery (APIResource.Namespaced).
 	clusterScope bool
 }
 
@@ -150,7 +152,7 @@ func newReader(cfg *rest.Config, opts Options) (*reader, error) {
 func kindsToRead() []kindToRead {
 	var out []kindToRead
 	for gk, info := range inventory.Modelled {
-		out = append(out, kindToRead{gk: gk, versions: info.Versions, clusterScope: info.ClusterScoped})
+		out = append(out, kindToRead{gk: gk, versions: info.Versions})
 	}
 	out = append(out, kindToRead{gk: schema.GroupKind{Kind: "ConfigMap"}, versions: []string{"v1"}})
 	for gk := range inventory.Unmodelled {
@@ -245,13 +247,13 @@ func (s servedIndex) find(k kindToRead) (servedResource, bool) {
 	}
 	pick := func(v string) (servedResource, bool) {
 		res, ok := versions[v]
-		if !ok || !hasVerb(res.Verbs, "list") {
+		if !ok || !slices.Contains(res.Verbs, "list") {
 			return servedResource{}, false
 		}
 		return servedResource{gv: schema.GroupVersion{Group: k.gk.Group, Version: v}, APIResource: res}, true
 	}
 	pref := s.preferred[k.gk.Group]
-	if k.metadataOnly || contains(k.versions, pref) {
+	if k.metadataOnly || slices.Contains(k.versions, pref) {
 		if res, ok := pick(pref); ok {
 			return res, true
 		}
@@ -307,24 +309,6 @@ func (r *reader) discover() (servedIndex, map[string]string, error) {
 		}
 	}
 	return idx, failed, nil
-}
-
-func hasVerb(verbs []string, v string) bool {
-	for _, x := range verbs {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // unread records what could not be read.
@@ -421,6 +405,15 @@ func (r *reader) listInto(ctx context.Context, k kindToRead, res servedResource,
 	if gk == inventory.Namespace {
 		r.namespaces, r.nsListed = nil, false
 	}
+	// --check-certs: the kubernetes.io/tls Secrets are listed whole first
+	// and take the place of their metadata-only copies below.
+	var tls map[string]runtime.Object
+	if gk == inventory.Secret && r.opts.CheckCerts && !r.opts.ReadSecrets {
+		var err error
+		if tls, err = r.listTLSSecrets(ctx, namespace); err != nil {
+			return err
+		}
+	}
 	page := r.pageFunc(k, res, namespace)
 	p := pager.New(page)
 	p.PageSize = r.opts.PageSize
@@ -428,6 +421,9 @@ func (r *reader) listInto(ctx context.Context, k kindToRead, res servedResource,
 		m, err := meta.Accessor(obj)
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", apiVersion, kind, err)
+		}
+		if whole, ok := tls[m.GetNamespace()+"/"+m.GetName()]; ok {
+			obj = whole
 		}
 		ns := m.GetNamespace()
 		if k.clusterScope {
@@ -445,15 +441,12 @@ func (r *reader) listInto(ctx context.Context, k kindToRead, res servedResource,
 		sort.Strings(r.namespaces)
 		r.nsListed = true
 	}
-	if err == nil && gk == inventory.Secret && r.opts.CheckCerts && !r.opts.ReadSecrets {
-		err = r.listTLSSecrets(ctx, res, namespace, count)
-	}
 	return err
 }
 
-// listTLSSecrets reads kubernetes.io/tls Secrets whole (--check-certs);
-// each replaces its metadata-only copy.
-func (r *reader) listTLSSecrets(ctx context.Context, res servedResource, namespace string, _ *int) error {
+// listTLSSecrets reads the kubernetes.io/tls Secrets of a namespace ("" =
+// all) whole, by namespace/name.
+func (r *reader) listTLSSecrets(ctx context.Context, namespace string) (map[string]runtime.Object, error) {
 	p := pager.New(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 		o.FieldSelector = "type=" + string(corev1.SecretTypeTLS)
 		return r.kube.CoreV1().Secrets(namespace).List(ctx, o)
@@ -465,19 +458,7 @@ func (r *reader) listTLSSecrets(ctx context.Context, res servedResource, namespa
 		full[s.Namespace+"/"+s.Name] = s
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	for i, o := range r.snap.Objects {
-		if o.Kind != "Secret" || o.APIVersion != res.gv.String() {
-			continue
-		}
-		m, _ := meta.Accessor(o.Obj)
-		if s, ok := full[m.GetNamespace()+"/"+m.GetName()]; ok {
-			r.snap.Objects[i].Obj = s
-		}
-	}
-	return nil
+	return full, err
 }
 
 // pageFunc lists one page of a kind through the typed client of its API

@@ -534,13 +534,19 @@ func (l *Loader) loadDocument(inv *inventory.Inventory, file string, doc documen
 // metav1.PartialObjectMetadata for kinds read as metadata only) as if it
 // had been read from a file: the same version checks, conversion to the
 // canonical struct, secret scrubbing and unmodelled-kind accounting apply.
-// apiVersion and kind name what was listed (list items carry neither).
-func (l *Loader) AddObject(inv *inventory.Inventory, origin inventory.Origin, apiVersion, kind string, obj any) error {
+// apiVersion and kind name what was listed (list items carry neither);
+// they are set on obj so its JSON routes like a file's document.
+func (l *Loader) AddObject(inv *inventory.Inventory, origin inventory.Origin, apiVersion, kind string, obj runtime.Object) error {
+	gv, err := schema.ParseGroupVersion(apiVersion)
+	if err != nil {
+		return fmt.Errorf("%s: %w", origin, err)
+	}
+	obj.GetObjectKind().SetGroupVersionKind(gv.WithKind(kind))
 	js, err := json.Marshal(obj)
 	if err != nil {
 		return fmt.Errorf("%s: encoding %s %s: %w", origin, apiVersion, kind, err)
 	}
-	l.loadObject(inv, origin, js, apiVersion, kind)
+	l.loadObject(inv, origin, js, "", "")
 	return nil
 }
 

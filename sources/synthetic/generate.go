@@ -55,10 +55,11 @@ func Generate(size Size, seed uint64) map[string][]byte {
 	return out
 }
 
-// Write writes Generate's files into dir (created if missing).
-func Write(dir string, size Size, seed uint64) error {
+// Write writes Generate's files into dir (created if missing) and returns
+// how many bytes it wrote.
+func Write(dir string, size Size, seed uint64) (int64, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		return 0, err
 	}
 	files := Generate(size, seed)
 	names := make([]string, 0, len(files))
@@ -66,12 +67,14 @@ func Write(dir string, size Size, seed uint64) error {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	var total int64
 	for _, n := range names {
 		if err := os.WriteFile(filepath.Join(dir, n), files[n], 0o644); err != nil {
-			return err
+			return total, err
 		}
+		total += int64(len(files[n]))
 	}
-	return nil
+	return total, nil
 }
 
 func infrastructure() string {

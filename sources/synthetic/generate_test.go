@@ -34,7 +34,7 @@ func TestGeneratedShape(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if err := synthetic.Write(dir, s, 1); err != nil {
+	if _, err := synthetic.Write(dir, s, 1); err != nil {
 		t.Fatal(err)
 	}
 	inv, err := l.Load([]string{dir})

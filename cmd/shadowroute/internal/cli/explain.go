@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/shadowroute/shadowroute/analysis"
 	"github.com/shadowroute/shadowroute/graph"
 	"github.com/shadowroute/shadowroute/graph/build"
 	"github.com/shadowroute/shadowroute/graph/model"
@@ -142,13 +143,10 @@ func (o *explainOptions) run(streams IO) error {
 		}
 	}
 	// What was not read may hold the object that would decide a hop.
-	if len(inv.Scope)+len(inv.Unread) > 0 {
+	if lines := analysis.NotReadLines(inv); len(lines) > 0 {
 		p.f("\nNot seen (these ways assume nothing else exists there):\n")
-		for _, line := range inv.Scope {
+		for _, line := range lines {
 			p.f("  - %s\n", safetext.Text(line))
-		}
-		for _, u := range inv.Unread {
-			p.f("  - %s\n", safetext.Text(u.String()))
 		}
 	}
 	if p.err != nil {
@@ -176,7 +174,7 @@ func simplePaths(g *graph.Graph, src, dst *graph.Node, port int32, k int) [][]*g
 			continue
 		}
 		for _, e := range g.EdgesFrom(s.node) {
-			if !followed(e) {
+			if !analysis.Carries(e) {
 				continue
 			}
 			next := e.ToNode()
@@ -204,20 +202,6 @@ func simplePaths(g *graph.Graph, src, dst *graph.Node, port int32, k int) [][]*g
 	return out
 }
 
-// followed are the edges a way takes, as the path search does: a source
-// exposing an entrypoint, an entrypoint forwarding to pods, and
-// connections between workloads (routed or lateral); forwards through
-// route and Service nodes are carried by the routed connections.
-func followed(e *graph.Edge) bool {
-	switch e.Kind {
-	case graph.EdgeExposes, graph.EdgeNetwork:
-		return true
-	case graph.EdgeForwards:
-		return e.FromNode().Kind == graph.KindEntrypoint && e.ToNode().Kind == graph.KindWorkload
-	}
-	return false
-}
-
 // reachedWorkloads are the first n workloads the source reaches, nearest
 // first.
 func reachedWorkloads(g *graph.Graph, src *graph.Node, n int) []*graph.Node {
@@ -229,7 +213,7 @@ func reachedWorkloads(g *graph.Graph, src *graph.Node, n int) []*graph.Node {
 		queue = queue[1:]
 		for _, e := range g.EdgesFrom(cur) {
 			next := e.ToNode()
-			if _, ok := dist[next]; ok || !followed(e) {
+			if _, ok := dist[next]; ok || !analysis.Carries(e) {
 				continue
 			}
 			dist[next] = dist[cur] + 1

@@ -27,7 +27,7 @@ func newGenCommand(streams IO) *cobra.Command {
 			if out == "" {
 				return inputError("-o DIR: name the folder to write")
 			}
-			if err := synthetic.Write(out, s, seed); err != nil {
+			if _, err := synthetic.Write(out, s, seed); err != nil {
 				return err
 			}
 			fmt.Fprintf(streams.Out, "wrote %s: %d namespaces, %d workloads, seed %d\n", out, s.Namespaces, s.Namespaces*(s.WorkloadsPerNamespace+2), seed)
