@@ -1,8 +1,9 @@
 // Package graph is shadowroute's reachability graph: nodes for the internet,
 // entrypoints, workloads, services, routes and external hosts, and edges for
 // exposure, forwarding, service selection and network connections, each with
-// the attributes and evidence that make it exist. It is a gonum multigraph,
-// so gonum's algorithms (path, traverse) run on it directly.
+// the attributes and evidence that make it exist. It implements gonum's
+// directed multigraph interfaces (graph.DirectedMultigraph) over each node's
+// own edge lists, so gonum's algorithms (path, traverse) run on it directly.
 //
 // The model is documented in docs/graph-model.md.
 package graph
@@ -13,7 +14,7 @@ import (
 	"sort"
 
 	gonum "gonum.org/v1/gonum/graph"
-	"gonum.org/v1/gonum/graph/multi"
+	"gonum.org/v1/gonum/graph/iterator"
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/shadowroute/shadowroute/graph/conns"
@@ -319,10 +320,10 @@ func (e *Edge) ToNode() *Node { return e.to }
 
 // Graph is the reachability graph.
 type Graph struct {
-	*multi.DirectedGraph
-	nodes  map[string]*Node
-	edges  []*Edge
-	nextID int64
+	nodes map[string]*Node
+	// byID holds the nodes by ID (IDs are dense, from 0).
+	byID  []*Node
+	edges []*Edge
 
 	// Internet and PrivateNetwork are the two sources.
 	Internet       *Node
@@ -347,7 +348,7 @@ type BrokenRoute struct {
 
 // New returns a graph holding the two source nodes.
 func New() *Graph {
-	g := &Graph{DirectedGraph: multi.NewDirectedGraph(), nodes: map[string]*Node{}}
+	g := &Graph{nodes: map[string]*Node{}}
 	g.Internet = g.AddNode(&Node{Kind: KindInternet, Label: "internet", Name: "internet"})
 	g.PrivateNetwork = g.AddNode(&Node{Kind: KindPrivateNetwork, Label: "private-network", Name: "private-network"})
 	return g
@@ -359,10 +360,9 @@ func (g *Graph) AddNode(n *Node) *Node {
 	if old, ok := g.nodes[n.Key()]; ok {
 		return old
 	}
-	n.id = g.nextID
-	g.nextID++
+	n.id = int64(len(g.byID))
+	g.byID = append(g.byID, n)
 	g.nodes[n.Key()] = n
-	g.DirectedGraph.AddNode(n)
 	return n
 }
 
@@ -371,7 +371,7 @@ func (g *Graph) Lookup(key string) *Node { return g.nodes[key] }
 
 // IDBound is one more than the largest node ID: node IDs are dense, so
 // per-node state of a search fits a slice of this length.
-func (g *Graph) IDBound() int64 { return g.nextID }
+func (g *Graph) IDBound() int64 { return int64(len(g.byID)) }
 
 // Connect adds an edge from→to with the given attributes.
 func (g *Graph) Connect(from, to *Node, e *Edge) *Edge {
@@ -380,9 +380,144 @@ func (g *Graph) Connect(from, to *Node, e *Edge) *Edge {
 	g.edges = append(g.edges, e)
 	from.out = append(from.out, e)
 	to.in = append(to.in, e)
-	g.SetLine(e)
 	return e
 }
+
+// The methods below implement gonum's graph.DirectedMultigraph on the
+// nodes' edge lists. The graph kept no copy of its lines in a gonum
+// multigraph: that copy (a map per node pair) cost as much as the edges
+// themselves on a large cluster (issue #16).
+
+// Node implements gonum's graph.Graph.
+func (g *Graph) Node(id int64) gonum.Node {
+	if n := g.node(id); n != nil {
+		return n
+	}
+	return nil
+}
+
+func (g *Graph) node(id int64) *Node {
+	if id < 0 || id >= int64(len(g.byID)) {
+		return nil
+	}
+	return g.byID[id]
+}
+
+// Nodes implements gonum's graph.Graph, in ID order.
+func (g *Graph) Nodes() gonum.Nodes {
+	nodes := make([]gonum.Node, len(g.byID))
+	for i, n := range g.byID {
+		nodes[i] = n
+	}
+	return iterator.NewOrderedNodes(nodes)
+}
+
+// neighbours lists the distinct far ends of edges, in first-seen order.
+func neighbours(edges []*Edge, far func(*Edge) *Node) gonum.Nodes {
+	if len(edges) == 0 {
+		return gonum.Empty
+	}
+	seen := map[*Node]bool{}
+	var out []gonum.Node
+	for _, e := range edges {
+		if n := far(e); !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return iterator.NewOrderedNodes(out)
+}
+
+// From implements gonum's graph.Graph: the nodes an edge from id reaches.
+func (g *Graph) From(id int64) gonum.Nodes {
+	n := g.node(id)
+	if n == nil {
+		return gonum.Empty
+	}
+	return neighbours(n.out, (*Edge).ToNode)
+}
+
+// To implements gonum's graph.Directed: the nodes with an edge into id.
+func (g *Graph) To(id int64) gonum.Nodes {
+	n := g.node(id)
+	if n == nil {
+		return gonum.Empty
+	}
+	return neighbours(n.in, (*Edge).FromNode)
+}
+
+// linesFromTo lists the edges from uid to vid in insertion order.
+func (g *Graph) linesFromTo(uid, vid int64) []gonum.Line {
+	u := g.node(uid)
+	if u == nil {
+		return nil
+	}
+	var out []gonum.Line
+	for _, e := range u.out {
+		if e.to.id == vid {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// HasEdgeFromTo implements gonum's graph.Directed.
+func (g *Graph) HasEdgeFromTo(uid, vid int64) bool { return len(g.linesFromTo(uid, vid)) > 0 }
+
+// HasEdgeBetween implements gonum's graph.Graph.
+func (g *Graph) HasEdgeBetween(xid, yid int64) bool {
+	return g.HasEdgeFromTo(xid, yid) || g.HasEdgeFromTo(yid, xid)
+}
+
+// Edge implements gonum's graph.Graph: the lines from uid to vid as one
+// multigraph edge, or nil.
+func (g *Graph) Edge(uid, vid int64) gonum.Edge {
+	lines := g.linesFromTo(uid, vid)
+	if len(lines) == 0 {
+		return nil
+	}
+	return multiEdge{from: g.byID[uid], to: g.byID[vid], lines: lines}
+}
+
+// Lines implements gonum's graph.Multigraph.
+func (g *Graph) Lines(uid, vid int64) gonum.Lines {
+	lines := g.linesFromTo(uid, vid)
+	if len(lines) == 0 {
+		return gonum.Empty
+	}
+	return iterator.NewOrderedLines(lines)
+}
+
+// LinesBetween implements gonum's graph.Multigraph (either direction).
+func (g *Graph) LinesBetween(xid, yid int64) gonum.Lines {
+	lines := append(g.linesFromTo(xid, yid), g.linesFromTo(yid, xid)...)
+	if len(lines) == 0 {
+		return gonum.Empty
+	}
+	return iterator.NewOrderedLines(lines)
+}
+
+// multiEdge is the gonum edge of the lines between two nodes.
+type multiEdge struct {
+	from, to *Node
+	lines    []gonum.Line
+}
+
+func (e multiEdge) From() gonum.Node { return e.from }
+func (e multiEdge) To() gonum.Node   { return e.to }
+func (e multiEdge) ReversedEdge() gonum.Edge {
+	rev := make([]gonum.Line, len(e.lines))
+	for i, l := range e.lines {
+		rev[i] = l.ReversedLine()
+	}
+	return multiEdge{from: e.to, to: e.from, lines: rev}
+}
+
+// Lines returns the edge's lines (gonum's graph.Lines as the multi
+// package's Edge does).
+func (e multiEdge) Lines() gonum.Lines { return iterator.NewOrderedLines(e.lines) }
+
+var _ gonum.DirectedMultigraph = (*Graph)(nil)
 
 // SortedNodes returns every node sorted by key.
 func (g *Graph) SortedNodes() []*Node {

@@ -14,6 +14,7 @@ import (
 func newGenCommand(streams IO) *cobra.Command {
 	var size, out string
 	var seed uint64
+	var namespaces int
 	cmd := &cobra.Command{
 		Use:    "gen -o DIR",
 		Short:  "Write a synthetic cluster for benchmarks (small 1k pods, medium 10k, large 100k)",
@@ -23,6 +24,14 @@ func newGenCommand(streams IO) *cobra.Command {
 			s, ok := synthetic.Sizes[size]
 			if !ok {
 				return inputError("--size %q: one of %s", size, strings.Join(synthetic.SizeNames(), ", "))
+			}
+			if namespaces < 0 {
+				return inputError("--namespaces %d: give a positive count", namespaces)
+			}
+			if namespaces > 0 {
+				// Sizes between the named ones, to measure how cost grows.
+				s.Name = fmt.Sprintf("%s-%dns", s.Name, namespaces)
+				s.Namespaces = namespaces
 			}
 			if out == "" {
 				return inputError("-o DIR: name the folder to write")
@@ -35,6 +44,7 @@ func newGenCommand(streams IO) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&size, "size", "small", "small, medium or large")
+	cmd.Flags().IntVar(&namespaces, "namespaces", 0, "number of namespaces (25 workloads each), overriding the size's")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed: the same seed writes the same files")
 	cmd.Flags().StringVarP(&out, "output", "o", "", "folder to write the manifests into")
 	return cmd

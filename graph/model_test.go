@@ -1,0 +1,82 @@
+package graph
+
+import (
+	"testing"
+
+	gonum "gonum.org/v1/gonum/graph"
+	"gonum.org/v1/gonum/graph/topo"
+)
+
+// The graph answers gonum's multigraph questions from its own edge lists.
+func TestGonumMultigraph(t *testing.T) {
+	g := New()
+	a := g.AddNode(&Node{Kind: KindWorkload, Label: "a"})
+	b := g.AddNode(&Node{Kind: KindWorkload, Label: "b"})
+	c := g.AddNode(&Node{Kind: KindWorkload, Label: "c"})
+	g.Connect(a, b, &Edge{Kind: EdgeNetwork, Port: 80})
+	g.Connect(a, b, &Edge{Kind: EdgeNetwork, Port: 443})
+	g.Connect(b, c, &Edge{Kind: EdgeNetwork, Port: 5432})
+
+	ids := func(it gonum.Nodes) []int64 {
+		var out []int64
+		for it.Next() {
+			out = append(out, it.Node().ID())
+		}
+		return out
+	}
+	count := func(it gonum.Lines) int {
+		n := 0
+		for it.Next() {
+			n++
+		}
+		return n
+	}
+	tests := []struct {
+		name string
+		got  any
+		want any
+	}{
+		{"nodes", len(ids(g.Nodes())), 5},
+		{"from a (two lines, one neighbour)", ids(g.From(a.ID())), []int64{b.ID()}},
+		{"to c", ids(g.To(c.ID())), []int64{b.ID()}},
+		{"from c", len(ids(g.From(c.ID()))), 0},
+		{"from an unknown ID", len(ids(g.From(99))), 0},
+		{"lines a to b", count(g.Lines(a.ID(), b.ID())), 2},
+		{"lines b to a", count(g.Lines(b.ID(), a.ID())), 0},
+		{"lines between b and a", count(g.LinesBetween(b.ID(), a.ID())), 2},
+		{"has a to b", g.HasEdgeFromTo(a.ID(), b.ID()), true},
+		{"has b to a", g.HasEdgeFromTo(b.ID(), a.ID()), false},
+		{"between b and a", g.HasEdgeBetween(b.ID(), a.ID()), true},
+		{"edge c to a", g.Edge(c.ID(), a.ID()) == nil, true},
+		{"edge a to b ends", g.Edge(a.ID(), b.ID()).To().ID(), b.ID()},
+		{"reversed edge", g.Edge(a.ID(), b.ID()).ReversedEdge().From().ID(), b.ID()},
+		{"node by ID", g.Node(c.ID()) == gonum.Node(c), true},
+		{"unknown node", g.Node(-1) == nil, true},
+		{"path a to c (gonum)", topo.PathExistsIn(g, a, c), true},
+		{"no path c to a (gonum)", topo.PathExistsIn(g, c, a), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got, want := tc.got, tc.want; !equal(got, want) {
+				t.Errorf("got %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+func equal(a, b any) bool {
+	as, aok := a.([]int64)
+	bs, bok := b.([]int64)
+	if aok && bok {
+		if len(as) != len(bs) {
+			return false
+		}
+		for i := range as {
+			if as[i] != bs[i] {
+				return false
+			}
+		}
+		return true
+	}
+	return a == b
+}
