@@ -131,14 +131,14 @@ func (q *Search) loopFree(targets []int64, avoid *graph.Node) (nodes []gonum.Nod
 		if isTarget[p.id] {
 			var out []gonum.Node
 			for ; p != nil; p = p.parent {
-				out = append(out, q.s.g.Node(p.id))
+				out = append(out, q.s.node(p.id))
 			}
 			for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 				out[i], out[j] = out[j], out[i]
 			}
 			return out, true
 		}
-		next := q.s.g.From(p.id)
+		next := q.s.From(p.id)
 		for next.Next() {
 			succ := next.Node().ID()
 			n := q.s.nodes[succ]
@@ -150,7 +150,7 @@ func (q *Search) loopFree(targets []int64, avoid *graph.Node) (nodes []gonum.Nod
 				return nil, false
 			}
 			pushed++
-			w, _ := q.s.g.Weight(p.id, succ)
+			w, _ := q.s.Weight(p.id, succ)
 			child := p.extend(succ, n, p.cost+w)
 			heap.Push(open, queued{child, child.cost + rest})
 		}
@@ -172,10 +172,10 @@ func (s *stateGraph) distancesTo(targets []int64) map[int64]float64 {
 		if it.d > dist[it.id] {
 			continue
 		}
-		prev := s.g.To(it.id)
+		prev := s.To(it.id)
 		for prev.Next() {
 			from := prev.Node().ID()
-			w, _ := s.g.Weight(from, it.id)
+			w, _ := s.Weight(from, it.id)
 			if d, ok := dist[from]; !ok || it.d+w < d {
 				dist[from] = it.d + w
 				heap.Push(open, distItem{from, it.d + w})

@@ -1,8 +1,10 @@
 package analysis
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -26,15 +28,27 @@ import (
 // and Service).
 type stateGraph struct {
 	lateral Lateral
-	g       *simple.WeightedDirectedGraph
-	edges   map[[2]int64]*graph.Edge
-	nodes   map[int64]*graph.Node
+	// out and in are the arcs leaving and entering each state, indexed by
+	// state ID (states are dense: see id); out is sorted by target, one arc
+	// per pair of states.
+	out, in [][]arc
+	// nodes is the reachability-graph node of each state (nil: no state).
+	nodes []*graph.Node
 	// slots numbers, per gated proxy, the ports its routes are entered on
 	// (from 1); slot 0 is entering on any other port, or starting there.
 	slots  map[*graph.Node]map[int32]int
 	stride int64
 	// loopBudget bounds the loop-free search (loopFreeBudget; tests lower it).
 	loopBudget int
+}
+
+// arc is a step between two states: the reachability-graph edge it takes
+// and its cost. In an in-list, state is the arc's source; in an out-list,
+// its target.
+type arc struct {
+	state  int64
+	weight float64
+	edge   *graph.Edge
 }
 
 // id numbers a state: the node and its entry-port slot, whether a hop so
@@ -112,9 +126,12 @@ func Bypasses(e *graph.Edge) bool {
 // lateralCost makes one lateral hop cost more than any path of routed hops.
 const lateralCost = 1e4
 
+// newStateGraph builds the state graph as plain adjacency slices: a
+// general-purpose graph (a map per node) cost more than the reachability
+// graph it copies on a large cluster (issue #16). The search reads it
+// through gonum's traverse.Graph and path.Weighted (From, Edge, Weight).
 func newStateGraph(g *graph.Graph, lateral Lateral) *stateGraph {
-	s := &stateGraph{lateral: lateral, g: simple.NewWeightedDirectedGraph(0, math.Inf(1)), edges: map[[2]int64]*graph.Edge{}, nodes: map[int64]*graph.Node{},
-		slots: map[*graph.Node]map[int32]int{}, stride: 1, loopBudget: loopFreeBudget}
+	s := &stateGraph{lateral: lateral, slots: map[*graph.Node]map[int32]int{}, stride: 1, loopBudget: loopFreeBudget}
 	for _, e := range g.Edges() {
 		for _, p := range e.EntryPorts {
 			m := s.slots[e.FromNode()]
@@ -135,13 +152,13 @@ func newStateGraph(g *graph.Graph, lateral Lateral) *stateGraph {
 	if lateral == LateralOne {
 		layers = []bool{false, true}
 	}
+	states := g.IDBound() * s.stride * 4
+	s.out, s.in, s.nodes = make([][]arc, states), make([][]arc, states), make([]*graph.Node, states)
 	for _, n := range g.SortedNodes() {
 		for _, slot := range s.slotsOf(n) {
 			for _, t := range []bool{false, true} {
 				for _, l := range layers {
-					id := s.id(n, slot, t, l)
-					s.g.AddNode(simple.Node(id))
-					s.nodes[id] = n
+					s.nodes[s.id(n, slot, t, l)] = n
 				}
 			}
 		}
@@ -176,17 +193,102 @@ func newStateGraph(g *graph.Graph, lateral Lateral) *stateGraph {
 					}
 					from := s.id(e.FromNode(), fromSlot, t, l)
 					to := s.id(e.ToNode(), toSlot, t || Bypasses(e), toL)
-					key := [2]int64{from, to}
-					if old, ok := s.edges[key]; ok && preferEdge(old, e) {
-						continue
-					}
-					s.edges[key] = e
-					s.g.SetWeightedEdge(simple.WeightedEdge{F: simple.Node(from), T: simple.Node(to), W: weight})
+					s.out[from] = append(s.out[from], arc{state: to, weight: weight, edge: e})
 				}
 			}
 		}
 	}
+	// One arc per pair of states: of parallel edges the first, unless a
+	// later one is routed (preferEdge), at that edge's cost.
+	for from, arcs := range s.out {
+		if len(arcs) == 0 {
+			continue
+		}
+		slices.SortStableFunc(arcs, func(a, b arc) int { return cmp.Compare(a.state, b.state) })
+		kept := arcs[:0]
+		for _, a := range arcs {
+			if k := len(kept) - 1; k >= 0 && kept[k].state == a.state {
+				if !preferEdge(kept[k].edge, a.edge) {
+					kept[k] = a
+				}
+				continue
+			}
+			kept = append(kept, a)
+		}
+		s.out[from] = slices.Clip(kept)
+		for _, a := range kept {
+			s.in[a.state] = append(s.in[a.state], arc{state: int64(from), weight: a.weight, edge: a.edge})
+		}
+	}
 	return s
+}
+
+// arcTo returns the arc from one state to another, if any.
+func (s *stateGraph) arcTo(from, to int64) (arc, bool) {
+	if from < 0 || from >= int64(len(s.out)) {
+		return arc{}, false
+	}
+	arcs := s.out[from]
+	i, found := slices.BinarySearchFunc(arcs, to, func(a arc, t int64) int { return cmp.Compare(a.state, t) })
+	if !found {
+		return arc{}, false
+	}
+	return arcs[i], true
+}
+
+// stateNodes iterates the states at the ends of arcs (gonum's graph.Nodes).
+type stateNodes struct {
+	arcs []arc
+	i    int
+}
+
+func (it *stateNodes) Next() bool {
+	if it.i >= len(it.arcs) {
+		return false
+	}
+	it.i++
+	return true
+}
+func (it *stateNodes) Len() int                { return len(it.arcs) - it.i }
+func (it *stateNodes) Reset()                  { it.i = 0 }
+func (it *stateNodes) Node() gonum.Node        { return simple.Node(it.arcs[it.i-1].state) }
+func (s *stateGraph) node(id int64) gonum.Node { return simple.Node(id) }
+
+// From implements gonum's traverse.Graph: the states an arc from id reaches.
+func (s *stateGraph) From(id int64) gonum.Nodes {
+	if id < 0 || id >= int64(len(s.out)) || len(s.out[id]) == 0 {
+		return gonum.Empty
+	}
+	return &stateNodes{arcs: s.out[id]}
+}
+
+// To lists the states with an arc into id.
+func (s *stateGraph) To(id int64) gonum.Nodes {
+	if id < 0 || id >= int64(len(s.in)) || len(s.in[id]) == 0 {
+		return gonum.Empty
+	}
+	return &stateNodes{arcs: s.in[id]}
+}
+
+// Edge implements gonum's traverse.Graph.
+func (s *stateGraph) Edge(uid, vid int64) gonum.Edge {
+	a, ok := s.arcTo(uid, vid)
+	if !ok {
+		return nil
+	}
+	return simple.WeightedEdge{F: simple.Node(uid), T: simple.Node(vid), W: a.weight}
+}
+
+// Weight implements gonum's path.Weighted.
+func (s *stateGraph) Weight(xid, yid int64) (float64, bool) {
+	if xid == yid {
+		return 0, true
+	}
+	a, ok := s.arcTo(xid, yid)
+	if !ok {
+		return math.Inf(1), false
+	}
+	return a.weight, true
 }
 
 // preferEdge keeps the first of two parallel edges unless the second is
@@ -207,7 +309,7 @@ type Search struct {
 func (q *Search) Source() *graph.Node { return q.src }
 
 func (s *stateGraph) from(src *graph.Node) *Search {
-	return &Search{s: s, tree: path.DijkstraFrom(simple.Node(s.id(src, 0, false, false)), s.g), src: src, lateral: s.lateral}
+	return &Search{s: s, tree: path.DijkstraFrom(simple.Node(s.id(src, 0, false, false)), s), src: src, lateral: s.lateral}
 }
 
 // Reaches reports whether a loop-free path reaches the node in the taint
@@ -257,7 +359,8 @@ func (q *Search) steps(nodes []gonum.Node) []Step {
 	for i, gn := range nodes {
 		st := Step{Node: q.s.nodes[gn.ID()]}
 		if i > 0 {
-			st.Edge = q.s.edges[[2]int64{nodes[i-1].ID(), gn.ID()}]
+			a, _ := q.s.arcTo(nodes[i-1].ID(), gn.ID())
+			st.Edge = a.edge
 		}
 		out = append(out, st)
 	}
