@@ -115,7 +115,11 @@ type computed struct {
 	paths       *PathSearch
 	blastRadius []blastradius.Entry
 	blastDone   bool
-	used        map[*Rule]Need
+	// adminHolders is the blast radius cut to admin credentials
+	// (blastradius.ComputeAdminHolders), when the full one is not wanted.
+	adminHolders []blastradius.Entry
+	adminDone    bool
+	used         map[*Rule]Need
 }
 
 // Mesh returns the Istio semantics of the model (configured root namespace
@@ -138,6 +142,23 @@ func (p *Pass) BlastRadius() []blastradius.Entry {
 		p.shared.blastRadius, p.shared.blastDone = blastradius.Compute(p.Graph, p.Model.Inventory, p.Config.Lateral.MaxHops()), true
 	}
 	return p.shared.blastRadius
+}
+
+// AdminCredentialReach returns the blast radius with only the credentials
+// that are another database's admin credential (blastradius.AdminOf),
+// computed once per run: the full blast radius when the run computes it
+// anyway (Config.BlastRadius: report), else the far cheaper cut one
+// (blastradius.ComputeAdminHolders). Both give the same answer to "which
+// reached workload holds which admin credential, from which routes".
+func (p *Pass) AdminCredentialReach() []blastradius.Entry {
+	if p.Config.BlastRadius {
+		return p.BlastRadius()
+	}
+	p.shared.used[p.Rule] |= NeedBlastRadius
+	if !p.shared.adminDone {
+		p.shared.adminHolders, p.shared.adminDone = blastradius.ComputeAdminHolders(p.Graph, p.Model.Inventory, p.Config.Lateral.MaxHops()), true
+	}
+	return p.shared.adminHolders
 }
 
 // Finding builds a finding of the pass's rule with the catalogue message

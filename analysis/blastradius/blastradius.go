@@ -91,32 +91,81 @@ const AnyPivots = -1
 // pivot hops (lateral movement) followed from a route's backends, as
 // --lateral bounds the path search: 0 follows none, AnyPivots no limit.
 func Compute(g *graph.Graph, inv *inventory.Inventory, maxPivots int) []Entry {
+	return compute(g, inv, maxPivots, nil)
+}
+
+// ComputeAdminHolders is Compute keeping only the credentials a workload
+// holds that are another database's admin credential (Credential.AdminOf):
+// routed reaches keep those alone, pivots that hold none are left out, and
+// so are routes none of whose reaches holds one.
+// What it returns is Compute's answer with everything else removed, and it
+// costs far less when few workloads hold such a credential: the walk from a
+// route stops once every holder is found, and is skipped when there is
+// none.
+func ComputeAdminHolders(g *graph.Graph, inv *inventory.Inventory, maxPivots int) []Entry {
+	return compute(g, inv, maxPivots, func(holder string, c Credential) bool { return len(c.AdminOf(holder)) > 0 })
+}
+
+// AdminOf lists the databases other than the holder (namespace/name[Kind])
+// that initialise their admin account from the credential. A database
+// holding the Secret it is initialised from holds it by design (its own
+// admin account, or a replica holding its primary's superuser and
+// replication passwords): then none is listed.
+func (c Credential) AdminOf(holder string) []DBUse {
+	var admins []DBUse
+	for _, d := range c.UsedByDatabases {
+		if d.Database == holder {
+			return nil
+		}
+		if d.Admin {
+			admins = append(admins, d)
+		}
+	}
+	return admins
+}
+
+// compute is Compute keeping, when filter is set, only the credentials it
+// accepts.
+func compute(g *graph.Graph, inv *inventory.Inventory, maxPivots int, filter func(holder string, c Credential) bool) []Entry {
 	if g == nil || g.Internet == nil {
 		return []Entry{}
 	}
 	idx := newIndex(g, inv)
+	credentials := func(n *graph.Node) []Credential {
+		all := idx.credentials(n)
+		if filter == nil {
+			return all
+		}
+		out := []Credential{}
+		for _, c := range all {
+			if filter(n.Workload.Source.ID(), c) {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	holders := newHolderSet(g, func(n *graph.Node) bool { return len(credentials(n)) > 0 })
 	routes := publicRoutes(g)
 	pivotCache := map[string][]pivot{}
 	out := []Entry{}
 	for _, r := range routes {
 		e := Entry{Route: RouteRef{Label: r.node.Label, Owner: r.node.Route.Owner, Host: r.node.Route.Host, Path: r.node.Route.Path}, Reaches: []Reach{}}
 		for _, w := range r.backends {
-			e.Reaches = append(e.Reaches, Reach{Workload: w.Workload.Source.ID(), How: Routed, Credentials: idx.credentials(w)})
+			e.Reaches = append(e.Reaches, Reach{Workload: w.Workload.Source.ID(), How: Routed, Credentials: credentials(w)})
 		}
 		key := nodeKeys(r.backends)
 		pv, ok := pivotCache[key]
 		if !ok {
-			pv = pivots(g, r.backends, maxPivots, func(n *graph.Node) bool { return len(idx.credentials(n)) > 0 })
+			pv = pivots(g, r.backends, maxPivots, holders)
 			pivotCache[key] = pv
 		}
 		for _, p := range pv {
-			creds := idx.credentials(p.node)
-			if len(creds) == 0 {
-				continue
-			}
-			e.Reaches = append(e.Reaches, Reach{Workload: p.node.Workload.Source.ID(), How: "pivot via " + p.via, Credentials: creds})
+			e.Reaches = append(e.Reaches, Reach{Workload: p.node.Workload.Source.ID(), How: "pivot via " + p.via, Credentials: credentials(p.node)})
 		}
 		if len(e.Reaches) == 0 {
+			continue
+		}
+		if filter != nil && !holdsAny(e.Reaches) {
 			continue
 		}
 		sort.SliceStable(e.Reaches, func(i, j int) bool {
@@ -264,6 +313,34 @@ type pivot struct {
 	via string
 }
 
+// holderSet marks the workloads whose credentials a computation keeps, by
+// node ID.
+type holderSet struct {
+	is    []bool
+	count int
+}
+
+func newHolderSet(g *graph.Graph, holds func(*graph.Node) bool) holderSet {
+	h := holderSet{is: make([]bool, g.IDBound())}
+	for _, n := range g.SortedNodes() {
+		if n.Kind == graph.KindWorkload && n.Workload != nil && n.Workload.Source != nil && holds(n) {
+			h.is[n.ID()] = true
+			h.count++
+		}
+	}
+	return h
+}
+
+// holdsAny: some reach holds a kept credential.
+func holdsAny(reaches []Reach) bool {
+	for _, r := range reaches {
+		if len(r.Credentials) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // pivots walks non-routed network edges breadth-first from the backends,
 // at most maxPivots hops deep (AnyPivots: no limit): each workload is
 // visited once, at its shortest chain, so the walk is linear in the graph
@@ -271,21 +348,30 @@ type pivot struct {
 // only holds pivot edges the builder allowed (NetworkPolicy, mesh
 // authentication, authorization).
 //
-// Only workloads keep returns true for are returned (their chains are
-// built; the walk still passes through the others).
-func pivots(g *graph.Graph, starts []*graph.Node, maxPivots int, keep func(*graph.Node) bool) []pivot {
+// Only the holders are returned (their chains are built; the walk still
+// passes through the others), and the walk stops once every holder other
+// than the starts is found: the chains of those found are the same.
+func pivots(g *graph.Graph, starts []*graph.Node, maxPivots int, holders holderSet) []pivot {
 	// Per-node state in slices by node ID (dense), not maps: the walk
 	// passes every lateral edge once per distinct start set, and map
 	// lookups were most of its cost on large graphs.
 	bound := g.IDBound()
-	parent := make([]*graph.Node, bound)
-	depth := make([]int32, bound)
+	left := holders.count
 	seen := make([]bool, bound)
-	queue := append([]*graph.Node{}, starts...)
 	for _, s := range starts {
+		if !seen[s.ID()] && holders.is[s.ID()] {
+			left--
+		}
 		seen[s.ID()] = true
 	}
-	var order []*graph.Node
+	if left == 0 {
+		return nil
+	}
+	parent := make([]*graph.Node, bound)
+	depth := make([]int32, bound)
+	queue := append([]*graph.Node{}, starts...)
+	var found []*graph.Node
+walk:
 	for head := 0; head < len(queue); head++ {
 		n := queue[head]
 		if maxPivots != AnyPivots && int(depth[n.ID()]) >= maxPivots {
@@ -303,14 +389,16 @@ func pivots(g *graph.Graph, starts []*graph.Node, maxPivots int, keep func(*grap
 			parent[to.ID()] = n
 			depth[to.ID()] = depth[n.ID()] + 1
 			queue = append(queue, to)
-			order = append(order, to)
+			if holders.is[to.ID()] {
+				found = append(found, to)
+				if left--; left == 0 {
+					break walk
+				}
+			}
 		}
 	}
 	var out []pivot
-	for _, n := range order {
-		if n.Workload == nil || n.Workload.Source == nil || !keep(n) {
-			continue
-		}
+	for _, n := range found {
 		var chain []string
 		for p := parent[n.ID()]; p != nil; p = parent[p.ID()] {
 			chain = append(chain, name(p))

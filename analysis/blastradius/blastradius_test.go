@@ -383,3 +383,84 @@ func TestComputeFollowsLateralBound(t *testing.T) {
 		}
 	}
 }
+
+// adminOnly is Compute's answer with every credential that is not another
+// database's admin credential removed (and reaches and routes left holding
+// none): what ComputeAdminHolders must return.
+func adminOnly(entries []Entry) []Entry {
+	out := []Entry{}
+	for _, e := range entries {
+		kept := Entry{Route: e.Route, Reaches: []Reach{}}
+		held := false
+		for _, r := range e.Reaches {
+			creds := []Credential{}
+			for _, c := range r.Credentials {
+				if len(c.AdminOf(r.Workload)) > 0 {
+					creds = append(creds, c)
+				}
+			}
+			if r.How != Routed && len(creds) == 0 {
+				continue
+			}
+			held = held || len(creds) > 0
+			kept.Reaches = append(kept.Reaches, Reach{Workload: r.Workload, How: r.How, Credentials: creds})
+		}
+		if held {
+			out = append(out, kept)
+		}
+	}
+	return out
+}
+
+// The cut blast radius (the rule's, when no report wants the whole) is the
+// whole one restricted to admin credentials, chains included, on every case
+// folder and pivot bound.
+func TestComputeAdminHolders(t *testing.T) {
+	dirs, err := filepath.Glob(rulesDir + "/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs = append(dirs, "../../testdata/blastradius/nginx-to-gateway")
+	holding := 0
+	for _, dir := range dirs {
+		for _, bound := range []int{0, 1, AnyPivots} {
+			t.Run(fmt.Sprintf("%s/pivots=%d", filepath.Base(dir), bound), func(t *testing.T) {
+				g, inv := load(t, dir)
+				want := adminOnly(Compute(g, inv, bound))
+				got := ComputeAdminHolders(g, inv, bound)
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("ComputeAdminHolders:\n%s\nwant:\n%s", strings.Join(flatten(got), "\n"), strings.Join(flatten(want), "\n"))
+				}
+				holding += len(got)
+			})
+		}
+	}
+	if holding == 0 {
+		t.Error("no case folder holds an admin credential: the comparison proves nothing")
+	}
+}
+
+func TestAdminOf(t *testing.T) {
+	pg := DBUse{Database: "shop/postgres[StatefulSet]", Admin: true}
+	replica := DBUse{Database: "shop/replica[StatefulSet]", Admin: true}
+	reader := DBUse{Database: "shop/reports[StatefulSet]"}
+	for _, tc := range []struct {
+		name   string
+		holder string
+		uses   []DBUse
+		want   int
+	}{
+		{"an app holding a database's admin Secret", "shop/web[Deployment]", []DBUse{pg}, 1},
+		{"an app holding a non-admin Secret", "shop/web[Deployment]", []DBUse{reader}, 0},
+		{"two databases' admin Secret", "shop/web[Deployment]", []DBUse{pg, replica, reader}, 2},
+		{"a database holding its own admin Secret", "shop/postgres[StatefulSet]", []DBUse{pg}, 0},
+		{"a replica holding its primary's Secret it is initialised from", "shop/replica[StatefulSet]", []DBUse{pg, replica}, 0},
+		{"no database uses it", "shop/web[Deployment]", nil, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := len(Credential{UsedByDatabases: tc.uses}.AdminOf(tc.holder)); got != tc.want {
+				t.Errorf("AdminOf(%s) lists %d databases, want %d", tc.holder, got, tc.want)
+			}
+		})
+	}
+}

@@ -54,21 +54,11 @@ func runPrivilegedCredential(p *analysis.Pass) []analysis.Finding {
 	}
 	var order []string
 	held := map[string]*privHeld{}
-	for _, e := range p.BlastRadius() {
+	for _, e := range p.AdminCredentialReach() {
 		for _, r := range e.Reaches {
 			for _, c := range r.Credentials {
-				// A database initialised from the Secret itself holds it by
-				// design: its own admin account, or a replica holding its
-				// primary's superuser and replication passwords.
-				itself := false
-				var admins []blastradius.DBUse
-				for _, d := range c.UsedByDatabases {
-					itself = itself || d.Database == r.Workload
-					if d.Admin && d.Database != r.Workload {
-						admins = append(admins, d)
-					}
-				}
-				if itself || len(admins) == 0 {
+				admins := c.AdminOf(r.Workload)
+				if len(admins) == 0 {
 					continue
 				}
 				key := r.Workload + "\x00" + c.Secret
