@@ -75,6 +75,9 @@ type builder struct {
 	// assumedGateways are the assumed proxies of Gateway API Gateways whose
 	// proxies are not in the input, by Gateway namespace/name.
 	assumedGateways map[string]*workload
+	// evaluateEachPivot turns off the pivot classes (pivotClasses): every
+	// lateral hop is evaluated on its own. Tests compare both.
+	evaluateEachPivot bool
 }
 
 type peerAuthKey struct {
@@ -85,7 +88,12 @@ type peerAuthKey struct {
 // Build constructs the graph from the resolved model. Problems with the
 // input that do not stop the build are recorded in the graph's NotSeen list.
 func Build(m *model.Model) (*graph.Graph, error) {
+	return build(m, false)
+}
+
+func build(m *model.Model, evaluateEachPivot bool) (*graph.Graph, error) {
 	b := newBuilder(m)
+	b.evaluateEachPivot = evaluateEachPivot
 	b.g.Mesh = m.HasMesh()
 	b.addWorkloads()
 	b.addServices()

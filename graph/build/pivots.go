@@ -1,12 +1,19 @@
 package build
 
 import (
+	"fmt"
+	"slices"
 	"sort"
+
+	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
 
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/shadowroute/shadowroute/graph"
+	"github.com/shadowroute/shadowroute/graph/mesh"
 	"github.com/shadowroute/shadowroute/graph/model"
+	"github.com/shadowroute/shadowroute/graph/netpol"
+	"github.com/shadowroute/shadowroute/sources/inventory"
 )
 
 // addPivots adds the network edges out of every workload reachable from the
@@ -41,6 +48,7 @@ func (b *builder) addPivots() {
 	// policies let some pod of that namespace through: in locked-down
 	// clusters most namespace pairs are ruled out once, not per pod pair.
 	admissible := map[string][]*workload{}
+	classes := b.newPivotClasses()
 	for len(queue) > 0 {
 		src := queue[0]
 		queue = queue[1:]
@@ -64,10 +72,8 @@ func (b *builder) addPivots() {
 			}
 			candidates = list
 		}
-		for _, dst := range candidates {
-			if dst == src {
-				continue
-			}
+		connectAll := func(dst *workload) []*graph.Edge {
+			var out []*graph.Edge
 			for _, port := range dst.portList {
 				h := b.evaluate(hopInput{src: src, dst: dst, port: port, protocol: dst.ports[port], http: httpPorts[dst][port]})
 				if h.refused != "" {
@@ -75,11 +81,118 @@ func (b *builder) addPivots() {
 				}
 				e := h.edge
 				e.Kind = graph.EdgeNetwork
-				b.g.Connect(src.node, dst.node, &e)
+				e.Evidence, e.Assumptions = slices.Clip(e.Evidence), slices.Clip(e.Assumptions)
+				out = append(out, b.g.Connect(src.node, dst.node, &e))
 				visit(dst.node)
+			}
+			return out
+		}
+		key, shared := classes.key(src)
+		shared = shared && !b.evaluateEachPivot
+		if c, seen := classes.byKey[key]; shared && seen {
+			// Another pod of the class went first: its hops are this
+			// pod's, in the same order, except the one into this pod
+			// (none: no hop into itself) and those into the first pod
+			// (evaluated here: the first pod made none into itself).
+			for _, ch := range c.hops {
+				switch {
+				case ch.edge == nil:
+					connectAll(ch.dst)
+				case ch.dst != src:
+					e := *ch.edge
+					b.g.Connect(src.node, ch.dst.node, &e)
+					visit(ch.dst.node)
+				}
+			}
+			continue
+		}
+		var record *pivotClass
+		if shared {
+			record = &pivotClass{}
+			classes.byKey[key] = record
+		}
+		for _, dst := range candidates {
+			if dst == src {
+				if record != nil {
+					record.hops = append(record.hops, classHop{dst: src})
+				}
+				continue
+			}
+			for _, e := range connectAll(dst) {
+				if record != nil {
+					record.hops = append(record.hops, classHop{dst: dst, edge: e})
+				}
 			}
 		}
 	}
+}
+
+// pivotClasses groups the reached workloads whose lateral hops are the
+// same: every hop out of a pod is decided by what the NetworkPolicies,
+// Sidecars, DestinationRules and AuthorizationPolicies of the input read
+// of it, so pods that those read alike get the same hops, evaluated once.
+// What is read of a source:
+//   - its namespace (same-namespace peers, namespace selectors, the
+//     DestinationRule and Sidecar lookup, source.namespace);
+//   - its pod labels as far as some egress policy's podSelector, some
+//     ingress rule's peer podSelector or some DestinationRule
+//     workloadSelector tells them apart (netpol.LabelVocabulary);
+//   - hostNetwork (a pod seen as its node);
+//   - its mesh state, and its identity as far as the AuthorizationPolicies'
+//     principal and service-account patterns tell it apart
+//     (mesh.IdentityVocabulary);
+//   - the Sidecar resource of its proxy.
+//
+// A pod outside the mesh (the hop's reason names it) or isolated for
+// egress (an egress assumption names it) and an assumed controller are
+// their own class: their hops are evaluated one by one.
+type pivotClasses struct {
+	b          *builder
+	labels     *netpol.LabelVocabulary
+	identities mesh.IdentityVocabulary
+	sidecars   map[*inventory.TypedObject[*istionetv1.Sidecar]]int
+	byKey      map[string]*pivotClass
+}
+
+// pivotClass holds the hops of the class's first pod in the order they
+// were made; a hop without edge marks where the first pod itself stood
+// among the destinations.
+type pivotClass struct {
+	hops []classHop
+}
+
+type classHop struct {
+	dst  *workload
+	edge *graph.Edge
+}
+
+func (b *builder) newPivotClasses() *pivotClasses {
+	c := &pivotClasses{
+		b: b, labels: netpol.NewLabelVocabulary(), identities: b.env.IdentityVocabulary(),
+		sidecars: map[*inventory.TypedObject[*istionetv1.Sidecar]]int{}, byKey: map[string]*pivotClass{},
+	}
+	b.np.AddSourceSelectors(c.labels)
+	for _, sel := range b.env.ClientSelectors() {
+		c.labels.AddLabels(sel)
+	}
+	return c
+}
+
+// key is the source's class, and false when its hops are its own.
+func (c *pivotClasses) key(w *workload) (string, bool) {
+	if w.assumed || !w.mesh.Member || c.b.np.EgressIsolated(w.peer) {
+		return "", false
+	}
+	sc := c.b.sidecarOf(w)
+	id, ok := c.sidecars[sc]
+	if !ok {
+		id = len(c.sidecars)
+		c.sidecars[sc] = id
+	}
+	st := w.mesh
+	return fmt.Sprintf("%d:%s|%s|%t|%t %t %t %d:%s|%s|%d", len(w.src.Namespace), w.src.Namespace,
+		c.labels.Key(w.src.Labels()), w.peer.HostNetwork, st.Gateway, st.Ambient, st.Unknown, len(st.Reason), st.Reason,
+		c.identities.Key(w.principal, w.src.Namespace+"/"+w.src.ServiceAccount()), id), true
 }
 
 // httpPorts marks workload ports on which an HTTP request reaches the

@@ -242,3 +242,20 @@ func oldestFirst[T configObject](list []inventory.TypedObject[T]) {
 		return a.GetNamespace() < b.GetNamespace()
 	})
 }
+
+// ClientSelectors lists the workloadSelector labels of the DestinationRules
+// (a rule with one applies only to the client pods it selects, see
+// DestinationRuleFor): what a rule choice reads of the client's labels.
+func (e Env) ClientSelectors() []map[string]string {
+	rules := e.DestinationRules
+	if rules == nil {
+		rules = SortedDestinationRules(e.Inv)
+	}
+	var out []map[string]string
+	for _, r := range rules {
+		if sel := r.Obj.Spec.GetWorkloadSelector(); sel != nil {
+			out = append(out, sel.GetMatchLabels())
+		}
+	}
+	return out
+}
