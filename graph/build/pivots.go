@@ -107,9 +107,11 @@ func (b *builder) addPivots() {
 			continue
 		}
 		var record *pivotClass
+		var across *crossClass
 		if shared {
 			record = &pivotClass{}
 			classes.byKey[key] = record
+			across = classes.across(src)
 		}
 		for _, dst := range candidates {
 			if dst == src {
@@ -118,7 +120,13 @@ func (b *builder) addPivots() {
 				}
 				continue
 			}
-			for _, e := range connectAll(dst) {
+			var edges []*graph.Edge
+			if across != nil && dst.src.Namespace != src.src.Namespace {
+				edges = across.hops(dst, b.g, src, connectAll, visit)
+			} else {
+				edges = connectAll(dst)
+			}
+			for _, e := range edges {
 				if record != nil {
 					record.hops = append(record.hops, classHop{dst: dst, edge: e})
 				}
@@ -143,15 +151,29 @@ func (b *builder) addPivots() {
 //     (mesh.IdentityVocabulary);
 //   - the Sidecar resource of its proxy.
 //
+// Into a workload of another namespace, the namespace itself is read less:
+// a podSelector peer alone never admits it (it selects the policy's
+// namespace), namespace selectors read the namespace's labels, which
+// project onto what those selectors name, source.namespace and
+// namespaces read it as far as the AuthorizationPolicies' namespace
+// patterns tell it apart, and the DestinationRule lookup reads it only
+// when the namespace holds rules, is the root namespace or is named in an
+// exportTo (mesh.Env.RuleNamespaces). Sources alike in all that share
+// their hops into other namespaces (crossClass), whatever their own.
+//
 // A pod outside the mesh (the hop's reason names it) or isolated for
 // egress (an egress assumption names it) and an assumed controller are
 // their own class: their hops are evaluated one by one.
 type pivotClasses struct {
-	b          *builder
-	labels     *netpol.LabelVocabulary
-	identities mesh.IdentityVocabulary
-	sidecars   map[*inventory.TypedObject[*istionetv1.Sidecar]]int
-	byKey      map[string]*pivotClass
+	b            *builder
+	labels       *netpol.LabelVocabulary
+	nsLabels     *netpol.LabelVocabulary
+	identities   mesh.IdentityVocabulary
+	ruleSpaces   map[string]bool
+	sidecars     map[*inventory.TypedObject[*istionetv1.Sidecar]]int
+	byKey        map[string]*pivotClass
+	crossByKey   map[string]*crossClass
+	workloadSlot map[*workload]int
 }
 
 // pivotClass holds the hops of the class's first pod in the order they
@@ -166,14 +188,44 @@ type classHop struct {
 	edge *graph.Edge
 }
 
+// crossClass holds, per destination workload of another namespace than
+// the evaluating pod's, the hops a pod of the class makes into it.
+type crossClass struct {
+	slot   map[*workload]int
+	byDst  [][]*graph.Edge
+	filled []bool
+}
+
+// hops connects src to dst as the class's pods connect, evaluating the
+// hops (connectAll) the first time.
+func (x *crossClass) hops(dst *workload, g *graph.Graph, src *workload, connectAll func(*workload) []*graph.Edge, visit func(*graph.Node)) []*graph.Edge {
+	i := x.slot[dst]
+	if !x.filled[i] {
+		x.byDst[i], x.filled[i] = connectAll(dst), true
+		return x.byDst[i]
+	}
+	out := make([]*graph.Edge, 0, len(x.byDst[i]))
+	for _, t := range x.byDst[i] {
+		e := *t
+		out = append(out, g.Connect(src.node, dst.node, &e))
+		visit(dst.node)
+	}
+	return out
+}
+
 func (b *builder) newPivotClasses() *pivotClasses {
 	c := &pivotClasses{
-		b: b, labels: netpol.NewLabelVocabulary(), identities: b.env.IdentityVocabulary(),
-		sidecars: map[*inventory.TypedObject[*istionetv1.Sidecar]]int{}, byKey: map[string]*pivotClass{},
+		b: b, labels: netpol.NewLabelVocabulary(), nsLabels: netpol.NewLabelVocabulary(), identities: b.env.IdentityVocabulary(),
+		ruleSpaces: b.env.RuleNamespaces(), sidecars: map[*inventory.TypedObject[*istionetv1.Sidecar]]int{},
+		byKey: map[string]*pivotClass{}, crossByKey: map[string]*crossClass{}, workloadSlot: map[*workload]int{},
 	}
 	b.np.AddSourceSelectors(c.labels)
+	b.np.AddSourceNamespaceSelectors(c.nsLabels)
 	for _, sel := range b.env.ClientSelectors() {
 		c.labels.AddLabels(sel)
+	}
+	for i, w := range b.workloads {
+		c.workloadSlot[w] = i
 	}
 	return c
 }
@@ -183,6 +235,11 @@ func (c *pivotClasses) key(w *workload) (string, bool) {
 	if w.assumed || !w.mesh.Member || c.b.np.EgressIsolated(w.peer) {
 		return "", false
 	}
+	return fmt.Sprintf("%d:%s|%s", len(w.src.Namespace), w.src.Namespace, c.common(w)), true
+}
+
+// common is the part of the class read into any namespace.
+func (c *pivotClasses) common(w *workload) string {
 	sc := c.b.sidecarOf(w)
 	id, ok := c.sidecars[sc]
 	if !ok {
@@ -190,9 +247,24 @@ func (c *pivotClasses) key(w *workload) (string, bool) {
 		c.sidecars[sc] = id
 	}
 	st := w.mesh
-	return fmt.Sprintf("%d:%s|%s|%t|%t %t %t %d:%s|%s|%d", len(w.src.Namespace), w.src.Namespace,
-		c.labels.Key(w.src.Labels()), w.peer.HostNetwork, st.Gateway, st.Ambient, st.Unknown, len(st.Reason), st.Reason,
-		c.identities.Key(w.principal, w.src.Namespace+"/"+w.src.ServiceAccount()), id), true
+	return fmt.Sprintf("%s|%t|%t %t %t|%s|%d", c.labels.Key(w.src.Labels()), w.peer.HostNetwork, st.Gateway, st.Ambient, st.Unknown,
+		c.identities.Key(w.principal, w.src.Namespace+"/"+w.src.ServiceAccount()), id)
+}
+
+// across returns the class of a shareable source for its hops into other
+// namespaces.
+func (c *pivotClasses) across(w *workload) *crossClass {
+	ns := ""
+	if c.ruleSpaces[w.src.Namespace] {
+		ns = w.src.Namespace
+	}
+	key := fmt.Sprintf("%d:%s|%s|%s|%s", len(ns), ns, c.nsLabels.Key(w.peer.NSLabels), c.identities.NamespaceKey(w.src.Namespace), c.common(w))
+	x, ok := c.crossByKey[key]
+	if !ok {
+		x = &crossClass{slot: c.workloadSlot, byDst: make([][]*graph.Edge, len(c.workloadSlot)), filled: make([]bool, len(c.workloadSlot))}
+		c.crossByKey[key] = x
+	}
+	return x
 }
 
 // httpPorts marks workload ports on which an HTTP request reaches the

@@ -106,8 +106,15 @@ func TestPivotClassesChangeNothing(t *testing.T) {
 // front-2 differs from front-1 only by the Sidecar that confines its
 // egress; e-1 and e-2 are isolated for egress by an ipBlock rule whose
 // assumption names them; p-1 and p-2 are outside the mesh, and the hop's
-// reason names them. Every pod is injected by its pod label, whose reason
-// names no namespace.
+// reason names them. Into namespace t, front-3 (b) differs from front-r
+// (r: a DestinationRule of its namespace turns mTLS off to t-dr), front-g
+// (g: its labels pass the namespaceSelectors of t-nssel and, certainly,
+// of t-nssel-or-block, which admits the others by an assumed ipBlock) and
+// front-h (h: t-authz allows namespace h) only by what their namespace is
+// read for;
+// back-2 admits its own namespace certainly and others by an assumed
+// ipBlock. Every pod is injected by its pod label, whose reason names no
+// namespace.
 var classBoundaries = `apiVersion: v1
 kind: Namespace
 metadata: {name: a}
@@ -146,7 +153,62 @@ spec:
   podSelector: {matchLabels: {role: egress}}
   policyTypes: [Egress]
   egress: [{to: [{ipBlock: {cidr: 10.0.0.0/8}}]}]
-` + strings.ReplaceAll(classPods("d", "p-1", "p-2"), `sidecar.istio.io/inject: "true", `, "") + classPods("d", "q")
+` + strings.ReplaceAll(classPods("d", "p-1", "p-2"), `sidecar.istio.io/inject: "true", `, "") + classPods("d", "q") + `---
+apiVersion: v1
+kind: Namespace
+metadata: {name: g, labels: {team: x}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: h}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: r}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: t}
+` + classPods("r", "front-r") + classPods("t", "t-nssel-or-block") + classPods("g", "front-g") + classPods("h", "front-h") + classPods("t", "t-dr", "t-nssel", "t-authz") + classPods("a", "back-2") + `---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: t-dr-plaintext, namespace: r}
+spec:
+  host: t-dr.t.svc.cluster.local
+  trafficPolicy: {tls: {mode: DISABLE}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: t-nssel, namespace: t}
+spec:
+  podSelector: {matchLabels: {app: t-nssel}}
+  ingress: [{from: [{namespaceSelector: {matchLabels: {team: x}}}]}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: t-nssel-or-block, namespace: t}
+spec:
+  podSelector: {matchLabels: {app: t-nssel-or-block}}
+  ingress:
+  - from: [{namespaceSelector: {matchLabels: {team: x}}}]
+  - from: [{ipBlock: {cidr: 10.0.0.0/8}}]
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: t-authz, namespace: t}
+spec:
+  selector: {matchLabels: {app: t-authz}}
+  rules: [{from: [{source: {namespaces: [h]}}]}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: back-2, namespace: a}
+spec:
+  podSelector: {matchLabels: {app: back-2}}
+  ingress:
+  - from: [{podSelector: {}}]
+  - from: [{ipBlock: {cidr: 10.0.0.0/8}}]
+`
 
 // classPods writes a Deployment and a LoadBalancer Service per name
 // (labels app: NAME, role: egress for e-*, injected by pod label).

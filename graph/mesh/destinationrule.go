@@ -259,3 +259,24 @@ func (e Env) ClientSelectors() []map[string]string {
 	}
 	return out
 }
+
+// RuleNamespaces are the client namespaces whose DestinationRule choice
+// for a Service of another namespace may differ from a client's of any
+// other namespace (DestinationRuleFor): those holding rules (looked up
+// first), the root namespace (its own private rules), and those an
+// exportTo names. A client elsewhere sees the Service's and the root
+// namespace's rules exported to every namespace, whichever it is in.
+func (e Env) RuleNamespaces() map[string]bool {
+	rules := e.DestinationRules
+	if rules == nil {
+		rules = SortedDestinationRules(e.Inv)
+	}
+	out := map[string]bool{e.RootNamespace: true}
+	for _, r := range rules {
+		out[r.Obj.Namespace] = true
+		for _, ns := range r.Obj.Spec.GetExportTo() {
+			out[ns] = true
+		}
+	}
+	return out
+}

@@ -11,14 +11,15 @@ import (
 )
 
 // IdentityVocabulary is what the input's AuthorizationPolicies can tell
-// apart in a source's mesh identity: the principal and service-account
-// patterns they name (from.source principals, notPrincipals,
-// serviceAccounts, notServiceAccounts, and when conditions on
-// source.principal). Two identities matching the same patterns, with the
-// same trust domain and namespace, are decided alike by every policy
-// (matchSource and matchWhen compare identities only through MatchValue).
+// apart in a source's mesh identity: the principal, service-account and
+// namespace patterns they name (from.source principals, notPrincipals,
+// serviceAccounts, notServiceAccounts, namespaces, notNamespaces, and when
+// conditions on source.principal and source.namespace). Two identities
+// matching the same patterns, with the same trust domain, are decided
+// alike by every policy (matchSource and matchWhen compare identities only
+// through MatchValue).
 type IdentityVocabulary struct {
-	principals, serviceAccounts patternSet
+	principals, serviceAccounts, namespaces patternSet
 }
 
 type patternSet struct {
@@ -74,13 +75,17 @@ func (e Env) IdentityVocabulary() IdentityVocabulary {
 				for _, p := range append(append([]string(nil), s.GetServiceAccounts()...), s.GetNotServiceAccounts()...) {
 					v.serviceAccounts.add(qualifyServiceAccount(p, ns))
 				}
+				for _, p := range append(append([]string(nil), s.GetNamespaces()...), s.GetNotNamespaces()...) {
+					v.namespaces.add(p)
+				}
 			}
 			for _, c := range r.GetWhen() {
-				if c.GetKey() != "source.principal" {
+				set := map[string]*patternSet{"source.principal": &v.principals, "source.namespace": &v.namespaces}[c.GetKey()]
+				if set == nil {
 					continue
 				}
 				for _, p := range append(append([]string(nil), c.GetValues()...), c.GetNotValues()...) {
-					v.principals.add(p)
+					set.add(p)
 				}
 			}
 		}
@@ -90,8 +95,7 @@ func (e Env) IdentityVocabulary() IdentityVocabulary {
 
 // Key projects a source identity (SPIFFE principal, "namespace/name"
 // service account) onto the vocabulary. The trust domain is kept whole
-// (source.trustDomain, trustDomains); the namespace is the caller's to
-// add.
+// (source.trustDomain, trustDomains); the namespace is NamespaceKey's.
 func (v IdentityVocabulary) Key(principal, serviceAccount string) string {
 	var b strings.Builder
 	trustDomain, _, _ := strings.Cut(principal, "/ns/")
@@ -109,6 +113,16 @@ func (v IdentityVocabulary) Key(principal, serviceAccount string) string {
 			b.WriteString(strconv.Itoa(i))
 			b.WriteByte(',')
 		}
+	}
+	return b.String()
+}
+
+// NamespaceKey projects a source namespace onto the namespace patterns.
+func (v IdentityVocabulary) NamespaceKey(namespace string) string {
+	var b strings.Builder
+	for _, i := range v.namespaces.matched(namespace) {
+		b.WriteString(strconv.Itoa(i))
+		b.WriteByte(',')
 	}
 	return b.String()
 }

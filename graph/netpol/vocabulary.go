@@ -123,3 +123,21 @@ func (e *Evaluator) AddSourceSelectors(v *LabelVocabulary) {
 func (e *Evaluator) EgressIsolated(p Peer) bool {
 	return len(e.selectingPolicies(p, p.Namespace, false)) > 0
 }
+
+// AddSourceNamespaceSelectors adds the namespace selectors of every
+// ingress rule's peers: what is read of the namespace a connection comes
+// from, besides whether it is the policy's own (a podSelector peer alone).
+func (e *Evaluator) AddSourceNamespaceSelectors(v *LabelVocabulary) {
+	for _, policies := range e.byNamespace {
+		for _, c := range policies {
+			if !c.ingress {
+				continue
+			}
+			for _, rule := range c.policy.Spec.Ingress {
+				for _, peer := range rule.From {
+					v.AddSelector(peer.NamespaceSelector)
+				}
+			}
+		}
+	}
+}
