@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
 
@@ -121,8 +122,8 @@ func (b *builder) addPivots() {
 				continue
 			}
 			var edges []*graph.Edge
-			if across != nil && dst.src.Namespace != src.src.Namespace {
-				edges = across.hops(dst, b.g, src, connectAll, visit)
+			if mask, ok := classes.identityMask(src, dst); ok && across != nil && dst.src.Namespace != src.src.Namespace {
+				edges = across.hops(dst, mask, b.g, src, connectAll, visit)
 			} else {
 				edges = connectAll(dst)
 			}
@@ -154,11 +155,12 @@ func (b *builder) addPivots() {
 // Into a workload of another namespace, the namespace itself is read less:
 // a podSelector peer alone never admits it (it selects the policy's
 // namespace), namespace selectors read the namespace's labels, which
-// project onto what those selectors name, source.namespace and
-// namespaces read it as far as the AuthorizationPolicies' namespace
-// patterns tell it apart, and the DestinationRule lookup reads it only
-// when the namespace holds rules, is the root namespace or is named in an
-// exportTo (mesh.Env.RuleNamespaces). Sources alike in all that share
+// project onto what those selectors name, and the DestinationRule lookup
+// reads it only when the namespace holds rules, is the root namespace or
+// is named in an exportTo (mesh.Env.RuleNamespaces). The identity
+// (principal, service account, namespace) is read there by the
+// AuthorizationPolicies of that workload only: it projects onto which of
+// their patterns it matches (identityMask). Sources alike in all that share
 // their hops into other namespaces (crossClass), whatever their own.
 //
 // A pod outside the mesh (the hop's reason names it) or isolated for
@@ -174,6 +176,8 @@ type pivotClasses struct {
 	byKey        map[string]*pivotClass
 	crossByKey   map[string]*crossClass
 	workloadSlot map[*workload]int
+	// patterns caches identityMask's patterns per destination slot.
+	patterns [][]mesh.IdentityPattern
 }
 
 // pivotClass holds the hops of the class's first pod in the order they
@@ -189,28 +193,37 @@ type classHop struct {
 }
 
 // crossClass holds, per destination workload of another namespace than
-// the evaluating pod's, the hops a pod of the class makes into it.
+// the evaluating pod's and per identityMask of the source there, the hops a
+// pod of the class makes into it.
 type crossClass struct {
-	slot   map[*workload]int
-	byDst  [][]*graph.Edge
-	filled []bool
+	slot  map[*workload]int
+	byDst [][]maskedHops
 }
 
-// hops connects src to dst as the class's pods connect, evaluating the
-// hops (connectAll) the first time.
-func (x *crossClass) hops(dst *workload, g *graph.Graph, src *workload, connectAll func(*workload) []*graph.Edge, visit func(*graph.Node)) []*graph.Edge {
+type maskedHops struct {
+	mask  uint64
+	edges []*graph.Edge
+}
+
+// hops connects src to dst as the class's pods with the same identity mask
+// connect, evaluating the hops (connectAll) the first time.
+func (x *crossClass) hops(dst *workload, mask uint64, g *graph.Graph, src *workload, connectAll func(*workload) []*graph.Edge, visit func(*graph.Node)) []*graph.Edge {
 	i := x.slot[dst]
-	if !x.filled[i] {
-		x.byDst[i], x.filled[i] = connectAll(dst), true
-		return x.byDst[i]
+	for _, m := range x.byDst[i] {
+		if m.mask != mask {
+			continue
+		}
+		out := make([]*graph.Edge, 0, len(m.edges))
+		for _, t := range m.edges {
+			e := *t
+			out = append(out, g.Connect(src.node, dst.node, &e))
+			visit(dst.node)
+		}
+		return out
 	}
-	out := make([]*graph.Edge, 0, len(x.byDst[i]))
-	for _, t := range x.byDst[i] {
-		e := *t
-		out = append(out, g.Connect(src.node, dst.node, &e))
-		visit(dst.node)
-	}
-	return out
+	edges := connectAll(dst)
+	x.byDst[i] = append(x.byDst[i], maskedHops{mask, edges})
+	return edges
 }
 
 func (b *builder) newPivotClasses() *pivotClasses {
@@ -227,6 +240,7 @@ func (b *builder) newPivotClasses() *pivotClasses {
 	for i, w := range b.workloads {
 		c.workloadSlot[w] = i
 	}
+	c.patterns = make([][]mesh.IdentityPattern, len(b.workloads))
 	return c
 }
 
@@ -235,11 +249,12 @@ func (c *pivotClasses) key(w *workload) (string, bool) {
 	if w.assumed || !w.mesh.Member || c.b.np.EgressIsolated(w.peer) {
 		return "", false
 	}
-	return fmt.Sprintf("%d:%s|%s", len(w.src.Namespace), w.src.Namespace, c.common(w)), true
+	return fmt.Sprintf("%d:%s|%s|%s", len(w.src.Namespace), w.src.Namespace, c.shape(w),
+		c.identities.Key(w.principal, w.src.Namespace+"/"+w.src.ServiceAccount())), true
 }
 
-// common is the part of the class read into any namespace.
-func (c *pivotClasses) common(w *workload) string {
+// shape is what is read of a source besides its namespace and identity.
+func (c *pivotClasses) shape(w *workload) string {
 	sc := c.b.sidecarOf(w)
 	id, ok := c.sidecars[sc]
 	if !ok {
@@ -247,24 +262,47 @@ func (c *pivotClasses) common(w *workload) string {
 		c.sidecars[sc] = id
 	}
 	st := w.mesh
-	return fmt.Sprintf("%s|%t|%t %t %t|%s|%d", c.labels.Key(w.src.Labels()), w.peer.HostNetwork, st.Gateway, st.Ambient, st.Unknown,
-		c.identities.Key(w.principal, w.src.Namespace+"/"+w.src.ServiceAccount()), id)
+	return fmt.Sprintf("%s|%t|%t %t %t|%d", c.labels.Key(w.src.Labels()), w.peer.HostNetwork, st.Gateway, st.Ambient, st.Unknown, id)
 }
 
 // across returns the class of a shareable source for its hops into other
-// namespaces.
+// namespaces; its identity is read per destination (identityMask).
 func (c *pivotClasses) across(w *workload) *crossClass {
 	ns := ""
 	if c.ruleSpaces[w.src.Namespace] {
 		ns = w.src.Namespace
 	}
-	key := fmt.Sprintf("%d:%s|%s|%s|%s", len(ns), ns, c.nsLabels.Key(w.peer.NSLabels), c.identities.NamespaceKey(w.src.Namespace), c.common(w))
+	trustDomain, _, _ := strings.Cut(w.principal, "/ns/")
+	key := fmt.Sprintf("%d:%s|%s|%d:%s|%s", len(ns), ns, c.nsLabels.Key(w.peer.NSLabels), len(trustDomain), trustDomain, c.shape(w))
 	x, ok := c.crossByKey[key]
 	if !ok {
-		x = &crossClass{slot: c.workloadSlot, byDst: make([][]*graph.Edge, len(c.workloadSlot)), filled: make([]bool, len(c.workloadSlot))}
+		x = &crossClass{slot: c.workloadSlot, byDst: make([][]maskedHops, len(c.workloadSlot))}
 		c.crossByKey[key] = x
 	}
 	return x
+}
+
+// identityMask is which of the identity patterns of the AuthorizationPolicies
+// applying to dst (mesh.Env.IdentityPatternsFor) the source matches: its
+// principal, service account and namespace are read there through those
+// only. Lateral hops name no Service, so no waypoint's policies apply.
+// false when there are more patterns than the mask holds.
+func (c *pivotClasses) identityMask(src, dst *workload) (uint64, bool) {
+	i := c.workloadSlot[dst]
+	if c.patterns[i] == nil {
+		c.patterns[i] = append([]mesh.IdentityPattern{}, c.b.env.IdentityPatternsFor(dst.src)...)
+	}
+	patterns := c.patterns[i]
+	if len(patterns) > 64 {
+		return 0, false
+	}
+	var mask uint64
+	for bit, p := range patterns {
+		if p.Matches(src.principal, src.src.Namespace, src.src.Namespace+"/"+src.src.ServiceAccount()) {
+			mask |= 1 << bit
+		}
+	}
+	return mask, true
 }
 
 // httpPorts marks workload ports on which an HTTP request reaches the

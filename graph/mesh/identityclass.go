@@ -11,15 +11,14 @@ import (
 )
 
 // IdentityVocabulary is what the input's AuthorizationPolicies can tell
-// apart in a source's mesh identity: the principal, service-account and
-// namespace patterns they name (from.source principals, notPrincipals,
-// serviceAccounts, notServiceAccounts, namespaces, notNamespaces, and when
-// conditions on source.principal and source.namespace). Two identities
-// matching the same patterns, with the same trust domain, are decided
-// alike by every policy (matchSource and matchWhen compare identities only
-// through MatchValue).
+// apart in a source's mesh identity: the principal and service-account
+// patterns they name (from.source principals, notPrincipals,
+// serviceAccounts, notServiceAccounts, and when conditions on
+// source.principal). Two identities matching the same patterns, with the
+// same trust domain and namespace, are decided alike by every policy
+// (matchSource and matchWhen compare identities only through MatchValue).
 type IdentityVocabulary struct {
-	principals, serviceAccounts, namespaces patternSet
+	principals, serviceAccounts patternSet
 }
 
 type patternSet struct {
@@ -75,17 +74,13 @@ func (e Env) IdentityVocabulary() IdentityVocabulary {
 				for _, p := range append(append([]string(nil), s.GetServiceAccounts()...), s.GetNotServiceAccounts()...) {
 					v.serviceAccounts.add(qualifyServiceAccount(p, ns))
 				}
-				for _, p := range append(append([]string(nil), s.GetNamespaces()...), s.GetNotNamespaces()...) {
-					v.namespaces.add(p)
-				}
 			}
 			for _, c := range r.GetWhen() {
-				set := map[string]*patternSet{"source.principal": &v.principals, "source.namespace": &v.namespaces}[c.GetKey()]
-				if set == nil {
+				if c.GetKey() != "source.principal" {
 					continue
 				}
 				for _, p := range append(append([]string(nil), c.GetValues()...), c.GetNotValues()...) {
-					set.add(p)
+					v.principals.add(p)
 				}
 			}
 		}
@@ -95,7 +90,8 @@ func (e Env) IdentityVocabulary() IdentityVocabulary {
 
 // Key projects a source identity (SPIFFE principal, "namespace/name"
 // service account) onto the vocabulary. The trust domain is kept whole
-// (source.trustDomain, trustDomains); the namespace is NamespaceKey's.
+// (source.trustDomain, trustDomains); the namespace is the caller's to
+// add.
 func (v IdentityVocabulary) Key(principal, serviceAccount string) string {
 	var b strings.Builder
 	trustDomain, _, _ := strings.Cut(principal, "/ns/")
@@ -117,12 +113,75 @@ func (v IdentityVocabulary) Key(principal, serviceAccount string) string {
 	return b.String()
 }
 
-// NamespaceKey projects a source namespace onto the namespace patterns.
-func (v IdentityVocabulary) NamespaceKey(namespace string) string {
-	var b strings.Builder
-	for _, i := range v.namespaces.matched(namespace) {
-		b.WriteString(strconv.Itoa(i))
-		b.WriteByte(',')
+// IdentityField names what of a source identity a pattern is matched
+// against.
+type IdentityField int
+
+// The identity fields AuthorizationPolicy sources and conditions read.
+const (
+	FieldPrincipal IdentityField = iota
+	FieldServiceAccount
+	FieldNamespace
+)
+
+// IdentityPattern is one pattern an AuthorizationPolicy matches a source
+// identity against (service accounts qualified with the policy's
+// namespace, as matchSource does).
+type IdentityPattern struct {
+	Field IdentityField
+	Value string
+}
+
+// Matches reports whether the pattern matches a source identity.
+func (p IdentityPattern) Matches(principal, namespace, serviceAccount string) bool {
+	switch p.Field {
+	case FieldPrincipal:
+		return MatchValue(p.Value, principal)
+	case FieldServiceAccount:
+		return MatchValue(p.Value, serviceAccount)
 	}
-	return b.String()
+	return MatchValue(p.Value, namespace)
+}
+
+// IdentityPatternsFor lists, once each, the principal, service-account
+// and namespace patterns of the AuthorizationPolicies that apply to a
+// workload (policiesFor, what Authorize decides with): two sources of the
+// same trust domain matching the same of them are authorized alike there.
+func (e Env) IdentityPatternsFor(w *inventory.Workload) []IdentityPattern {
+	var out []IdentityPattern
+	seen := map[IdentityPattern]bool{}
+	add := func(f IdentityField, values ...string) {
+		for _, v := range values {
+			p := IdentityPattern{f, v}
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+		}
+	}
+	for _, ap := range e.policiesFor(w) {
+		ns := ap.Obj.Namespace
+		for _, r := range ap.Obj.Spec.GetRules() {
+			for _, f := range r.GetFrom() {
+				s := f.GetSource()
+				add(FieldPrincipal, s.GetPrincipals()...)
+				add(FieldPrincipal, s.GetNotPrincipals()...)
+				add(FieldServiceAccount, qualifyServiceAccounts(s.GetServiceAccounts(), ns)...)
+				add(FieldServiceAccount, qualifyServiceAccounts(s.GetNotServiceAccounts(), ns)...)
+				add(FieldNamespace, s.GetNamespaces()...)
+				add(FieldNamespace, s.GetNotNamespaces()...)
+			}
+			for _, c := range r.GetWhen() {
+				switch c.GetKey() {
+				case "source.principal":
+					add(FieldPrincipal, c.GetValues()...)
+					add(FieldPrincipal, c.GetNotValues()...)
+				case "source.namespace":
+					add(FieldNamespace, c.GetValues()...)
+					add(FieldNamespace, c.GetNotValues()...)
+				}
+			}
+		}
+	}
+	return out
 }
