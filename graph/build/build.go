@@ -75,8 +75,9 @@ type builder struct {
 	// assumedGateways are the assumed proxies of Gateway API Gateways whose
 	// proxies are not in the input, by Gateway namespace/name.
 	assumedGateways map[string]*workload
-	// evaluateEachPivot turns off the pivot classes (pivotClasses): every
-	// lateral hop is evaluated on its own. Tests compare both.
+	// evaluateEachPivot turns off the pivot classes (pivotClasses) and the
+	// namespace prefilter: every lateral hop from a reached workload to
+	// any workload is evaluated on its own. Tests compare both.
 	evaluateEachPivot bool
 }
 

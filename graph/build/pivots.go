@@ -60,15 +60,11 @@ func (b *builder) addPivots() {
 			}
 		}
 		candidates := b.workloads
-		if !src.assumed {
+		if !src.assumed && !b.evaluateEachPivot {
 			ns := src.src.Namespace
 			list, ok := admissible[ns]
 			if !ok {
-				for _, dst := range b.workloads {
-					if b.np.NamespaceMayReach(ns, src.peer.NSLabels, dst.peer) {
-						list = append(list, dst)
-					}
-				}
+				list = classes.admissible(ns, src.peer.NSLabels)
 				admissible[ns] = list
 			}
 			candidates = list
@@ -178,6 +174,9 @@ type pivotClasses struct {
 	workloadSlot map[*workload]int
 	// patterns caches identityMask's patterns per destination slot.
 	patterns [][]mesh.IdentityPattern
+	// mayReachAcross caches admissible's answers into other namespaces,
+	// per workload slot, by projection of the namespace labels.
+	mayReachAcross map[string][]bool
 }
 
 // pivotClass holds the hops of the class's first pod in the order they
@@ -241,6 +240,7 @@ func (b *builder) newPivotClasses() *pivotClasses {
 		c.workloadSlot[w] = i
 	}
 	c.patterns = make([][]mesh.IdentityPattern, len(b.workloads))
+	c.mayReachAcross = map[string][]bool{}
 	return c
 }
 
@@ -280,6 +280,37 @@ func (c *pivotClasses) across(w *workload) *crossClass {
 		c.crossByKey[key] = x
 	}
 	return x
+}
+
+// admissible lists the workloads whose ingress policies let some pod of
+// namespace ns through (netpol.Evaluator.NamespaceMayReach), in the
+// builder's order. Into another namespace that reads only the namespace's
+// labels through the peers' namespace selectors, so it is decided once per
+// projection of the labels (nsLabels) and reused by every namespace with
+// the same one. (The prefilter only saves evaluations: a workload it keeps
+// is still evaluated hop by hop.)
+func (c *pivotClasses) admissible(ns string, nsLabels map[string]string) []*workload {
+	key := c.nsLabels.Key(nsLabels)
+	across, ok := c.mayReachAcross[key]
+	if !ok {
+		across = make([]bool, len(c.b.workloads))
+		for i, dst := range c.b.workloads {
+			// "" is no namespace: no podSelector peer admits it.
+			across[i] = c.b.np.NamespaceMayReach("", nsLabels, dst.peer)
+		}
+		c.mayReachAcross[key] = across
+	}
+	var out []*workload
+	for i, dst := range c.b.workloads {
+		if dst.src.Namespace == ns {
+			if c.b.np.NamespaceMayReach(ns, nsLabels, dst.peer) {
+				out = append(out, dst)
+			}
+		} else if across[i] {
+			out = append(out, dst)
+		}
+	}
+	return out
 }
 
 // identityMask is which of the identity patterns of the AuthorizationPolicies

@@ -18,8 +18,9 @@ import (
 )
 
 // TestPivotClassesChangeNothing: the graph built with the pivot classes
-// (one evaluation per class of sources) is the graph built evaluating every
-// lateral hop on its own, edge for edge and in the same order, on every
+// (one evaluation per class of sources) and the namespace prefilter is the
+// graph built evaluating every lateral hop from each reached workload to
+// every workload on its own, edge for edge and in the same order, on every
 // case folder of the repository (each under three addressing settings) and
 // on the generator's small size (which has classes of many pods).
 func TestPivotClassesChangeNothing(t *testing.T) {
