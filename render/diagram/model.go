@@ -41,6 +41,8 @@ type EdgeDetail struct {
 type Diagram struct {
 	Nodes []NodeDetail `json:"nodes"`
 	Edges []EdgeDetail `json:"edges"`
+	// Collapsed says, one statement each, what was drawn as summary nodes.
+	Collapsed []string `json:"collapsed,omitempty"`
 }
 
 // MarshalJSON writes the diagram as plain encoding/json would, then lets

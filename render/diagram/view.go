@@ -35,6 +35,11 @@ type Options struct {
 	CollapseThreshold int
 	// Findings mark witness paths (highlighted) and feed node details.
 	Findings []analysis.Finding
+	// MaxNodes, when positive, is the most nodes the diagram should have:
+	// a view with more is drawn with one node per namespace (databases
+	// and the traffic sources kept), its edges aggregated between them,
+	// and Diagram.Collapsed says so.
+	MaxNodes int
 }
 
 // DefaultCollapseThreshold keeps a 500-service cluster readable.
@@ -109,7 +114,31 @@ func Select(g *graph.Graph, opts Options) (Diagram, error) {
 		return Diagram{Nodes: []NodeDetail{}, Edges: []EdgeDetail{}}, nil
 	}
 	summary := collapse(keep, onPath, threshold)
-	return assemble(g, opts.View, keep, drawn, summary, onPath, pathEdges, findingsAt), nil
+	d, _ := assemble(g, opts.View, keep, drawn, summary, onPath, pathEdges, findingsAt, false)
+	if opts.MaxNodes > 0 && len(d.Nodes) > opts.MaxNodes {
+		whole := len(d.Nodes)
+		var omitted int
+		d, omitted = assemble(g, opts.View, keep, drawn, collapseNamespaces(keep), onPath, pathEdges, findingsAt, true)
+		head := []string{fmt.Sprintf("the %s view has %d nodes, more than %d: every namespace is drawn as one node (its databases kept), with the edges between namespaces aggregated", opts.View, whole, opts.MaxNodes)}
+		if omitted > 0 {
+			head = append(head, fmt.Sprintf("%d workload-to-workload connections on no witness path are not drawn (the DOT and JSON formats hold every one)", omitted))
+		}
+		d.Collapsed = append(head, d.Collapsed...)
+	}
+	return d, nil
+}
+
+// collapseNamespaces maps every kept node of a namespace to one summary
+// per namespace, except databases (what the picture is about).
+func collapseNamespaces(keep map[*graph.Node]bool) map[*graph.Node]string {
+	summary := map[*graph.Node]string{}
+	for n := range keep {
+		if n.Namespace == "" || (n.Workload != nil && n.Workload.Database != nil) {
+			continue
+		}
+		summary[n] = "namespace:" + n.Namespace
+	}
+	return summary
 }
 
 // structural edges are drawn in every view: exposure, forwarding, selection
@@ -279,9 +308,12 @@ func collapse(keep map[*graph.Node]bool, onPath map[*graph.Node]bool, threshold 
 	return summary
 }
 
-// assemble turns the kept nodes into drawable nodes and edges.
+// assemble turns the kept nodes into drawable nodes and edges. With
+// pathLateralOnly, pivots on no witness path are left out (a picture of
+// namespaces would be a mesh of them) and counted.
 func assemble(g *graph.Graph, view string, keep map[*graph.Node]bool, drawn map[*graph.Edge]bool, summary map[*graph.Node]string, onPath map[*graph.Node]bool,
-	pathEdges map[[2]*graph.Node]bool, findingsAt map[*graph.Node][]int) Diagram {
+	pathEdges map[[2]*graph.Node]bool, findingsAt map[*graph.Node][]int, pathLateralOnly bool) (Diagram, int) {
+	omitted := 0
 	d := Diagram{Nodes: []NodeDetail{}, Edges: []EdgeDetail{}}
 	id := func(n *graph.Node) string {
 		if s, ok := summary[n]; ok {
@@ -290,6 +322,7 @@ func assemble(g *graph.Graph, view string, keep map[*graph.Node]bool, drawn map[
 		return n.Key()
 	}
 	summaries := map[string]*NodeDetail{}
+	kinds := map[string]map[graph.NodeKind]int{}
 	for _, n := range g.SortedNodes() {
 		if !keep[n] {
 			continue
@@ -297,8 +330,13 @@ func assemble(g *graph.Graph, view string, keep map[*graph.Node]bool, drawn map[
 		if s, ok := summary[n]; ok {
 			if summaries[s] == nil {
 				summaries[s] = &NodeDetail{ID: s, Kind: n.Kind, Namespace: n.Namespace, Name: "summary"}
+				if strings.HasPrefix(s, "namespace:") {
+					summaries[s].Kind = KindNamespace
+				}
+				kinds[s] = map[graph.NodeKind]int{}
 			}
 			summaries[s].Collapsed++
+			kinds[s][n.Kind]++
 			continue
 		}
 		d.Nodes = append(d.Nodes, detail(n, findingsAt[n]))
@@ -310,7 +348,13 @@ func assemble(g *graph.Graph, view string, keep map[*graph.Node]bool, drawn map[
 	sort.Strings(keys)
 	for _, k := range keys {
 		s := summaries[k]
-		s.Label = fmt.Sprintf("%d %ss", s.Collapsed, kindNoun(s.Kind))
+		if s.Kind == KindNamespace {
+			s.Label = "namespace " + s.Namespace + ": " + countKinds(kinds[k])
+			d.Collapsed = append(d.Collapsed, fmt.Sprintf("namespace %s: %s drawn as one node", s.Namespace, countKinds(kinds[k])))
+		} else {
+			s.Label = fmt.Sprintf("%d %ss", s.Collapsed, kindNoun(s.Kind))
+			d.Collapsed = append(d.Collapsed, fmt.Sprintf("namespace %s: %s on no witness path drawn as one node", s.Namespace, s.Label))
+		}
 		d.Nodes = append(d.Nodes, *s)
 	}
 	seen := map[string]int{}
@@ -328,6 +372,10 @@ func assemble(g *graph.Graph, view string, keep map[*graph.Node]bool, drawn map[
 		if e.Kind == graph.EdgeNetwork && (e.Routed || (view != ViewFull && !onP)) {
 			continue
 		}
+		if pathLateralOnly && e.Kind == graph.EdgeNetwork && !onP {
+			omitted++
+			continue
+		}
 		ed := EdgeDetail{From: id(from), To: id(to), Kind: e.Kind, State: edgeState(g, e), Attributes: edgeAttributes(e), OnPath: onP}
 		if ed.From == ed.To {
 			continue
@@ -340,7 +388,30 @@ func assemble(g *graph.Graph, view string, keep map[*graph.Node]bool, drawn map[
 		seen[key] = len(d.Edges)
 		d.Edges = append(d.Edges, ed)
 	}
-	return d
+	return d, omitted
+}
+
+// KindNamespace is the kind of a node standing for a whole namespace.
+const KindNamespace graph.NodeKind = "namespace"
+
+// countKinds says how many nodes of each kind a summary stands for, in a
+// fixed order of kinds ("23 workloads, 25 services").
+func countKinds(counts map[graph.NodeKind]int) string {
+	var kinds []string
+	for k := range counts {
+		kinds = append(kinds, string(k))
+	}
+	sort.Strings(kinds)
+	var parts []string
+	for _, k := range kinds {
+		n := counts[graph.NodeKind(k)]
+		noun := kindNoun(graph.NodeKind(k))
+		if n != 1 {
+			noun += "s"
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", n, noun))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func kindNoun(kind graph.NodeKind) string {

@@ -166,3 +166,60 @@ func TestFocusKeepsPathsThroughTheWorkload(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxNodesCollapsesNamespaces: a view over MaxNodes is drawn one node
+// per namespace, databases and the traffic sources kept, and says what it
+// collapsed; within MaxNodes (or without it) nothing is collapsed.
+func TestMaxNodesCollapsesNamespaces(t *testing.T) {
+	g, res := demoGraph(t, "../../testdata/demo")
+	tests := []struct {
+		name      string
+		maxNodes  int
+		collapsed bool
+	}{
+		{"no limit", 0, false},
+		{"within the limit", 10000, false},
+		{"over the limit", 5, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := Select(g, Options{View: ViewFull, CollapseThreshold: -1, Findings: res.Findings, MaxNodes: tt.maxNodes})
+			if err != nil {
+				t.Fatal(err)
+			}
+			namespaces, databases, sources := 0, 0, 0
+			for _, n := range d.Nodes {
+				switch {
+				case n.Kind == KindNamespace:
+					namespaces++
+					if n.Collapsed == 0 || !strings.HasPrefix(n.Label, "namespace "+n.Namespace+": ") {
+						t.Errorf("namespace node %+v: no count or label", n)
+					}
+				case n.Attributes["database"] != "":
+					databases++
+				case n.Kind == graph.KindInternet:
+					sources++
+				case tt.collapsed && n.Namespace != "":
+					t.Errorf("node %s of a namespace kept", n.ID)
+				}
+			}
+			if databases != 2 || sources != 1 {
+				t.Errorf("databases %d, internet %d drawn, want the demo's 2 and 1", databases, sources)
+			}
+			if got := namespaces > 0; got != tt.collapsed {
+				t.Fatalf("namespace nodes %d, want collapsed=%t", namespaces, tt.collapsed)
+			}
+			if got := len(d.Collapsed) > 0; got != tt.collapsed {
+				t.Fatalf("Collapsed %q, want statements=%t", d.Collapsed, tt.collapsed)
+			}
+			if tt.collapsed && !strings.Contains(d.Collapsed[0], "more than 5: every namespace is drawn as one node") {
+				t.Errorf("first statement %q", d.Collapsed[0])
+			}
+			for _, e := range d.Edges {
+				if e.From == e.To {
+					t.Errorf("self edge %+v", e)
+				}
+			}
+		})
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/shadowroute/shadowroute/graph/build"
 	"github.com/shadowroute/shadowroute/graph/model"
 	"github.com/shadowroute/shadowroute/render/diagram"
+	"github.com/shadowroute/shadowroute/render/safetext"
 )
 
 // graphFormats maps output file extensions to formats.
@@ -64,8 +65,10 @@ one kind in one namespace that are on no path are drawn as one summary node.
 
 The format comes from -o's extension (.dot .svg .png .mmd .json) or
 --format. SVG and PNG are laid out by Graphviz (built in, no install needed);
-views above --max-nodes, or layouts slower than --timeout, stop with a
-message suggesting --view paths or --focus.
+a view above --max-nodes is drawn one node per namespace (databases kept,
+pivots on no witness path left out) and stderr says what was collapsed; a
+view still above it, or a layout slower than --timeout, stops with a message
+suggesting --view paths or --focus.
 
 ` + exitCodeHelp,
 		Example: `  shadowroute graph testdata/demo -o exposure.svg
@@ -116,10 +119,15 @@ func (o *graphOptions) run(streams IO) error {
 		return err
 	}
 	res := analysis.Run(analysis.Input{Graph: g, Model: m, Config: opts.Analysis}, opts.Rules)
-	out, err := drawGraph(g, res, diagram.Options{View: o.view, Focus: o.focus, Namespace: o.inNamespace, CollapseThreshold: o.collapseThreshold},
+	out, collapsed, err := drawGraph(g, res, diagram.Options{View: o.view, Focus: o.focus, Namespace: o.inNamespace, CollapseThreshold: o.collapseThreshold},
 		format, o.maxNodes, o.timeout, o.scale, "shadowroute: "+strings.Join(sortedCopy(o.paths), " "))
 	if err != nil {
 		return err
+	}
+	if !o.global.quiet {
+		for _, c := range collapsed {
+			fmt.Fprintln(streams.Err, "collapsed:", safetext.Text(c))
+		}
 	}
 	dst, err := openOutput(o.output, streams.Out)
 	if err != nil {
@@ -133,13 +141,23 @@ func (o *graphOptions) run(streams IO) error {
 	return strictCheck(o.global, inv)
 }
 
-// drawGraph renders one view of the graph in a format.
-func drawGraph(g *graph.Graph, res *analysis.Result, opts diagram.Options, format string, maxNodes int, timeout time.Duration, scale float64, title string) ([]byte, error) {
+// drawGraph renders one view of the graph in a format, and says what it
+// drew as summary nodes. A view laid out (SVG, PNG) with more nodes than
+// maxNodes is drawn one node per namespace first.
+func drawGraph(g *graph.Graph, res *analysis.Result, opts diagram.Options, format string, maxNodes int, timeout time.Duration, scale float64, title string) ([]byte, []string, error) {
 	opts.Findings = res.Findings
+	if format == "svg" || format == "png" {
+		opts.MaxNodes = maxNodes
+	}
 	d, err := diagram.Select(g, opts)
 	if err != nil {
-		return nil, inputError("%v", err)
+		return nil, nil, inputError("%v", err)
 	}
+	out, err := drawDiagram(d, opts, format, maxNodes, timeout, scale, title)
+	return out, d.Collapsed, err
+}
+
+func drawDiagram(d diagram.Diagram, opts diagram.Options, format string, maxNodes int, timeout time.Duration, scale float64, title string) ([]byte, error) {
 	switch format {
 	case "json":
 		var buf bytes.Buffer
@@ -154,7 +172,7 @@ func drawGraph(g *graph.Graph, res *analysis.Result, opts diagram.Options, forma
 		return diagram.DOT(d, title), nil
 	}
 	if len(d.Nodes) > maxNodes {
-		return nil, inputError("the %s view has %d nodes, more than --max-nodes %d can lay out quickly: use --view paths, --focus NAMESPACE/NAME or --in-namespace, or raise --max-nodes", opts.View, len(d.Nodes), maxNodes)
+		return nil, inputError("the %s view has %d nodes even with one node per namespace, more than --max-nodes %d can lay out quickly: use --view paths, --focus NAMESPACE/NAME or --in-namespace, or raise --max-nodes", opts.View, len(d.Nodes), maxNodes)
 	}
 	layoutFormat := diagram.FormatSVG
 	if format == "png" {

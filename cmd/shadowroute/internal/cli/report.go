@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -60,14 +61,17 @@ func (o *reportOptions) run(streams IO) error {
 		return err
 	}
 	in := htmlreport.Input{Title: "shadowroute report", Sources: inv.Sources, Result: res}
-	d, err := diagram.Select(g, diagram.Options{View: diagram.ViewExposure, Findings: res.Findings})
+	d, err := diagram.Select(g, diagram.Options{View: diagram.ViewExposure, Findings: res.Findings, MaxNodes: o.maxNodes})
 	if err != nil {
 		return err
 	}
 	in.Diagram = d
+	if len(d.Collapsed) > 0 {
+		in.Note = "Collapsed in the diagram: " + strings.Join(d.Collapsed, "; ") + "."
+	}
 	switch {
 	case len(d.Nodes) > o.maxNodes:
-		in.Note = fmt.Sprintf("The exposure view has %d nodes (more than --max-nodes %d); draw parts of it with `shadowroute graph --view paths` or `--focus`.", len(d.Nodes), o.maxNodes)
+		in.Note = fmt.Sprintf("The exposure view has %d nodes even with one node per namespace (more than --max-nodes %d); draw parts of it with `shadowroute graph --view paths` or `--focus`.", len(d.Nodes), o.maxNodes)
 	default:
 		svg, err := diagram.Layout(context.Background(), diagram.DOT(d, "exposure"), diagram.FormatSVG, o.timeout)
 		switch {
