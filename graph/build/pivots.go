@@ -96,8 +96,7 @@ func (b *builder) addPivots() {
 				case ch.edge == nil:
 					connectAll(ch.dst)
 				case ch.dst != src:
-					e := *ch.edge
-					b.g.Connect(src.node, ch.dst.node, &e)
+					b.g.Connect(src.node, ch.dst.node, classes.edges.copyOf(ch.edge))
 					visit(ch.dst.node)
 				}
 			}
@@ -119,7 +118,10 @@ func (b *builder) addPivots() {
 			}
 			var edges []*graph.Edge
 			if mask, ok := classes.identityMask(src, dst); ok && across != nil && dst.src.Namespace != src.src.Namespace {
-				edges = across.hops(dst, mask, b.g, src, connectAll, visit)
+				edges = across.hops(dst, mask, src, connectAll, func(t *graph.Edge) {
+					b.g.Connect(src.node, dst.node, classes.edges.copyOf(t))
+					visit(dst.node)
+				})
 			} else {
 				edges = connectAll(dst)
 			}
@@ -174,6 +176,7 @@ type pivotClasses struct {
 	workloadSlot map[*workload]int
 	// patterns caches identityMask's patterns per destination slot.
 	patterns [][]mesh.IdentityPattern
+	edges    edgeSlab
 	// mayReachAcross caches admissible's answers into other namespaces,
 	// per workload slot, by projection of the namespace labels.
 	mayReachAcross map[string][]bool
@@ -205,24 +208,39 @@ type maskedHops struct {
 }
 
 // hops connects src to dst as the class's pods with the same identity mask
-// connect, evaluating the hops (connectAll) the first time.
-func (x *crossClass) hops(dst *workload, mask uint64, g *graph.Graph, src *workload, connectAll func(*workload) []*graph.Edge, visit func(*graph.Node)) []*graph.Edge {
+// connect: copying (connect) the hops of the first, or evaluating them
+// (connectAll) for the first.
+func (x *crossClass) hops(dst *workload, mask uint64, src *workload, connectAll func(*workload) []*graph.Edge, connect func(template *graph.Edge)) []*graph.Edge {
 	i := x.slot[dst]
 	for _, m := range x.byDst[i] {
 		if m.mask != mask {
 			continue
 		}
-		out := make([]*graph.Edge, 0, len(m.edges))
 		for _, t := range m.edges {
-			e := *t
-			out = append(out, g.Connect(src.node, dst.node, &e))
-			visit(dst.node)
+			connect(t)
 		}
-		return out
+		return m.edges
 	}
 	edges := connectAll(dst)
 	x.byDst[i] = append(x.byDst[i], maskedHops{mask, edges})
 	return edges
+}
+
+// edgeSlab hands out copies of template edges from blocks: the copies are
+// most of a large graph's edges, and allocating them one by one cost more
+// (in allocation and collection) than making them.
+type edgeSlab struct {
+	free []graph.Edge
+}
+
+func (s *edgeSlab) copyOf(t *graph.Edge) *graph.Edge {
+	if len(s.free) == 0 {
+		s.free = make([]graph.Edge, 1024)
+	}
+	e := &s.free[0]
+	*e = *t
+	s.free = s.free[1:]
+	return e
 }
 
 func (b *builder) newPivotClasses() *pivotClasses {
