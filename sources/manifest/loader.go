@@ -124,6 +124,9 @@ type Loader struct {
 	decoder runtime.Decoder
 	// budget left for the current call (bytes read, alias expansion).
 	inputLeft, aliasLeft int64
+	// sequentialWalk decodes a walk's files one after the other, as they
+	// are read (the reference the parallel decoding is tested against).
+	sequentialWalk bool
 }
 
 // resetBudget gives the next load its full Limits.
@@ -252,7 +255,11 @@ func (l *Loader) walk(inv *inventory.Inventory, root string) error {
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", root, err)
 	}
-	return filepath.WalkDir(real, func(path string, d fs.DirEntry, err error) error {
+	// The files' documents are decoded in parallel, in batches, and added
+	// to the inventory in the walk's order (decodePending): anything the
+	// walk adds itself flushes the batch first.
+	pending := pendingFiles{l: l}
+	err = filepath.WalkDir(real, func(path string, d fs.DirEntry, err error) error {
 		shown := path
 		if rel, rerr := filepath.Rel(real, path); rerr == nil {
 			shown = filepath.Join(root, rel)
@@ -263,12 +270,14 @@ func (l *Loader) walk(inv *inventory.Inventory, root string) error {
 		mode := d.Type()
 		switch {
 		case mode.IsDir():
-			return l.renderHint(inv, path, shown)
+			return l.renderHint(inv, &pending, path, shown)
 		case mode&fs.ModeSymlink != 0:
+			pending.flush(inv)
 			inv.Warn(inventory.Origin{File: shown}, "symbolic link not followed; skipped")
 			return nil
 		case !mode.IsRegular():
 			if isManifestName(path) {
+				pending.flush(inv)
 				inv.Warn(inventory.Origin{File: shown}, "not a regular file (%s); skipped", fileKind(mode))
 			}
 			return nil
@@ -278,15 +287,18 @@ func (l *Loader) walk(inv *inventory.Inventory, root string) error {
 		data, err := l.readWalkedFile(path, shown)
 		if errors.Is(err, errNotRegular) {
 			// Replaced by something else since the directory was read.
+			pending.flush(inv)
 			inv.Warn(inventory.Origin{File: shown}, "not a regular file; skipped")
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		l.loadBytes(inv, shown, data)
+		pending.add(inv, shown, data)
 		return nil
 	})
+	pending.flush(inv)
+	return err
 }
 
 // renderHint warns about a directory that is a Helm chart or a kustomize
@@ -294,8 +306,9 @@ func (l *Loader) walk(inv *inventory.Inventory, root string) error {
 // templates are skipped (they are not YAML until rendered), an overlay's
 // files are read as written (its patches and generators are not applied).
 // Both name the command that renders them.
-func (l *Loader) renderHint(inv *inventory.Inventory, path, shown string) error {
+func (l *Loader) renderHint(inv *inventory.Inventory, pending *pendingFiles, path, shown string) error {
 	if _, err := os.Lstat(filepath.Join(path, "Chart.yaml")); err == nil {
+		pending.flush(inv)
 		if l.opts.Render == nil {
 			inv.Warn(inventory.Origin{File: filepath.Join(shown, "Chart.yaml")}, "a Helm chart: its templates are not manifests until rendered, so the chart is skipped; render it first: helm template RELEASE %s | shadowroute analyze -", shown)
 			return fs.SkipDir
@@ -311,6 +324,7 @@ func (l *Loader) renderHint(inv *inventory.Inventory, path, shown string) error 
 	}
 	for _, name := range []string{"kustomization.yaml", "kustomization.yml", "Kustomization"} {
 		if _, err := os.Lstat(filepath.Join(path, name)); err == nil {
+			pending.flush(inv)
 			if l.opts.Render == nil {
 				inv.Warn(inventory.Origin{File: filepath.Join(shown, name)}, "a kustomize overlay: its files are read as written, without its patches, generators and name prefixes; for the objects a cluster receives, render it first: kustomize build %s | shadowroute analyze -", shown)
 				return nil
@@ -483,6 +497,15 @@ func (l *Loader) loadDocument(inv *inventory.Inventory, file string, doc documen
 	if !l.withinAliasBudget(inv, origin, doc.text) {
 		return
 	}
+	l.decodeDocument(direct{inv}, l.opts.DefaultNamespace, file, doc)
+}
+
+// decodeDocument decodes one document whose aliases are within budget into
+// the sink; defaultNS fills in objects without a namespace. It reads no
+// loader state but its options and decoder, so documents decode in
+// parallel (decodePending).
+func (l *Loader) decodeDocument(inv sink, defaultNS, file string, doc document) {
+	origin := inventory.Origin{File: file, Line: doc.firstContentLine}
 	js, err := yaml.YAMLToJSON(doc.text)
 	if err != nil {
 		line := doc.firstContentLine
@@ -523,11 +546,11 @@ func (l *Loader) loadDocument(inv *inventory.Inventory, file string, doc documen
 				inv.Warn(origin.InList(i), "list item is not an object (got %s); skipped", describeJSON(item))
 				continue
 			}
-			l.loadObject(inv, origin.InList(i), item, h.APIVersion, itemKind)
+			l.loadObject(inv, defaultNS, origin.InList(i), item, h.APIVersion, itemKind)
 		}
 		return
 	}
-	l.loadObject(inv, origin, js, "", "")
+	l.loadObject(inv, defaultNS, origin, js, "", "")
 }
 
 // AddObject adds an object read from a live cluster (a typed struct, or
@@ -546,7 +569,7 @@ func (l *Loader) AddObject(inv *inventory.Inventory, origin inventory.Origin, ap
 	if err != nil {
 		return fmt.Errorf("%s: encoding %s %s: %w", origin, apiVersion, kind, err)
 	}
-	l.loadObject(inv, origin, js, "", "")
+	l.loadObject(direct{inv}, l.opts.DefaultNamespace, origin, js, "", "")
 	return nil
 }
 
@@ -590,7 +613,7 @@ func describeJSON(js []byte) string {
 
 // loadObject decodes one object. listAPIVersion/listKind fill in an item of a
 // typed List (e.g. a ServiceList) that omits its own apiVersion/kind.
-func (l *Loader) loadObject(inv *inventory.Inventory, origin inventory.Origin, js []byte, listAPIVersion, listKind string) {
+func (l *Loader) loadObject(inv sink, defaultNS string, origin inventory.Origin, js []byte, listAPIVersion, listKind string) {
 	var h header
 	if err := json.Unmarshal(js, &h); err != nil {
 		inv.Warn(origin, "cannot read apiVersion/kind: %s", redactValues(err.Error()))
@@ -621,7 +644,7 @@ func (l *Loader) loadObject(inv *inventory.Inventory, origin inventory.Origin, j
 	if !modelled {
 		if gvk.GroupKind() == configMapKind && gv.Version == "v1" {
 			// Read for the credential checks: not a skipped kind.
-			l.keepConfigMapData(inv, origin, js)
+			l.keepConfigMapData(inv, defaultNS, origin, js)
 			return
 		}
 		if effect, ok := inventory.Unmodelled[gvk.GroupKind()]; ok {
@@ -666,7 +689,7 @@ func (l *Loader) loadObject(inv *inventory.Inventory, origin inventory.Origin, j
 	if info.ClusterScoped {
 		typed.SetNamespace("")
 	} else if typed.GetNamespace() == "" {
-		typed.SetNamespace(l.opts.DefaultNamespace)
+		typed.SetNamespace(defaultNS)
 	}
 	scrub(typed)
 	entry := &inventory.Object{
@@ -678,9 +701,7 @@ func (l *Loader) loadObject(inv *inventory.Inventory, origin inventory.Origin, j
 		inv.Reject(entry, admission.Describe(errs))
 		return
 	}
-	if old := inv.Add(entry); old != nil && !old.Origin.Live {
-		inv.Warn(origin, "duplicate %s: this definition replaces the one at %s", entry.Key, old.Origin)
-	}
+	inv.Add(entry)
 }
 
 func contains(list []string, s string) bool {
@@ -830,7 +851,7 @@ var configMapKind = schema.GroupKind{Kind: "ConfigMap"}
 
 // keepConfigMapData stores a ConfigMap's data for the credential checks; a
 // ConfigMap that does not decode is warned about like any other document.
-func (l *Loader) keepConfigMapData(inv *inventory.Inventory, origin inventory.Origin, js []byte) {
+func (l *Loader) keepConfigMapData(inv sink, defaultNS string, origin inventory.Origin, js []byte) {
 	var cm corev1.ConfigMap
 	if err := json.Unmarshal(js, &cm); err != nil {
 		inv.Warn(origin, "cannot decode v1 ConfigMap: %s", redactValues(cleanDecodeError(err)))
@@ -838,7 +859,7 @@ func (l *Loader) keepConfigMapData(inv *inventory.Inventory, origin inventory.Or
 	}
 	ns := cm.Namespace
 	if ns == "" {
-		ns = l.opts.DefaultNamespace
+		ns = defaultNS
 	}
-	inv.ConfigMaps = append(inv.ConfigMaps, inventory.ConfigMapData{Namespace: ns, Name: cm.Name, Origin: origin, Data: cm.Data})
+	inv.AddConfigMap(inventory.ConfigMapData{Namespace: ns, Name: cm.Name, Origin: origin, Data: cm.Data})
 }
