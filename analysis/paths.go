@@ -163,41 +163,60 @@ func newStateGraph(g *graph.Graph, lateral Lateral) *stateGraph {
 			}
 		}
 	}
-	for i, e := range g.Edges() {
-		if !Carries(e) {
-			continue
-		}
-		// Every hop costs 1; the tiny per-edge increment (edges are numbered
-		// in the builder's sorted order) breaks ties between equally short
-		// paths the same way on every run.
-		weight := 1 + float64(i)*1e-9
-		lat := IsLateral(e)
-		if lat {
-			if lateral == LateralOff {
+	// Two passes over the arcs: count them per state, then fill one backing
+	// array cut per state (appending arc by arc grew millions of slices on
+	// a large cluster, issue #16).
+	onlySlotZero := []int{0}
+	eachArc := func(add func(from int64, a arc)) {
+		for i, e := range g.Edges() {
+			if !Carries(e) {
 				continue
 			}
-			// A lateral hop needs the workload it leaves compromised:
-			// paths prefer routed hops, then the fewest lateral ones.
-			weight += lateralCost
-		}
-		toSlot := s.entering(e)
-		for _, fromSlot := range s.leaving(e) {
-			for _, t := range []bool{false, true} {
-				for _, l := range layers {
-					toL := l
-					if lat && lateral == LateralOne {
-						if l {
-							continue // the one lateral hop is spent
+			// Every hop costs 1; the tiny per-edge increment (edges are
+			// numbered in the builder's sorted order) breaks ties between
+			// equally short paths the same way on every run.
+			weight := 1 + float64(i)*1e-9
+			lat := IsLateral(e)
+			if lat {
+				if lateral == LateralOff {
+					continue
+				}
+				// A lateral hop needs the workload it leaves compromised:
+				// paths prefer routed hops, then the fewest lateral ones.
+				weight += lateralCost
+			}
+			toSlot := s.entering(e)
+			leaving := onlySlotZero
+			if len(e.EntryPorts) > 0 || len(s.slots[e.FromNode()]) > 0 {
+				leaving = s.leaving(e)
+			}
+			bypasses := Bypasses(e)
+			for _, fromSlot := range leaving {
+				for _, t := range []bool{false, true} {
+					for _, l := range layers {
+						toL := l
+						if lat && lateral == LateralOne {
+							if l {
+								continue // the one lateral hop is spent
+							}
+							toL = true
 						}
-						toL = true
+						add(s.id(e.FromNode(), fromSlot, t, l), arc{state: s.id(e.ToNode(), toSlot, t || bypasses, toL), weight: weight, edge: e})
 					}
-					from := s.id(e.FromNode(), fromSlot, t, l)
-					to := s.id(e.ToNode(), toSlot, t || Bypasses(e), toL)
-					s.out[from] = append(s.out[from], arc{state: to, weight: weight, edge: e})
 				}
 			}
 		}
 	}
+	counts := make([]int, states)
+	total := 0
+	eachArc(func(from int64, _ arc) { counts[from]++; total++ })
+	backing := make([]arc, total)
+	for from, n := range counts {
+		if n > 0 {
+			s.out[from], backing = backing[:0:n], backing[n:]
+		}
+	}
+	eachArc(func(from int64, a arc) { s.out[from] = append(s.out[from], a) })
 	// One arc per pair of states: of parallel edges the first, unless a
 	// later one is routed (preferEdge), at that edge's cost.
 	for from, arcs := range s.out {
@@ -216,7 +235,23 @@ func newStateGraph(g *graph.Graph, lateral Lateral) *stateGraph {
 			kept = append(kept, a)
 		}
 		s.out[from] = slices.Clip(kept)
-		for _, a := range kept {
+	}
+	clear(counts)
+	total = 0
+	for _, arcs := range s.out {
+		for _, a := range arcs {
+			counts[a.state]++
+			total++
+		}
+	}
+	backing = make([]arc, total)
+	for to, n := range counts {
+		if n > 0 {
+			s.in[to], backing = backing[:0:n], backing[n:]
+		}
+	}
+	for from, arcs := range s.out {
+		for _, a := range arcs {
 			s.in[a.state] = append(s.in[a.state], arc{state: int64(from), weight: a.weight, edge: a.edge})
 		}
 	}
