@@ -45,10 +45,6 @@ func (b *builder) addPivots() {
 			}
 		}
 	}
-	// admissible lists, per source namespace, the workloads whose ingress
-	// policies let some pod of that namespace through: in locked-down
-	// clusters most namespace pairs are ruled out once, not per pod pair.
-	admissible := map[string][]*workload{}
 	classes := b.newPivotClasses()
 	for len(queue) > 0 {
 		src := queue[0]
@@ -61,13 +57,7 @@ func (b *builder) addPivots() {
 		}
 		candidates := b.workloads
 		if !src.assumed && !b.evaluateEachPivot {
-			ns := src.src.Namespace
-			list, ok := admissible[ns]
-			if !ok {
-				list = classes.admissible(ns, src.peer.NSLabels)
-				admissible[ns] = list
-			}
-			candidates = list
+			candidates = classes.admissible(src.src.Namespace, src.peer.NSLabels)
 		}
 		connectAll := func(dst *workload) []*graph.Edge {
 			var out []*graph.Edge
@@ -116,9 +106,14 @@ func (b *builder) addPivots() {
 				}
 				continue
 			}
+			var mask uint64
+			shareable := false
+			if across != nil && dst.src.Namespace != src.src.Namespace {
+				mask, shareable = classes.identityMask(src, dst)
+			}
 			var edges []*graph.Edge
-			if mask, ok := classes.identityMask(src, dst); ok && across != nil && dst.src.Namespace != src.src.Namespace {
-				edges = across.hops(dst, mask, src, connectAll, func(t *graph.Edge) {
+			if shareable {
+				edges = across.hops(dst, mask, connectAll, func(t *graph.Edge) {
 					b.g.Connect(src.node, dst.node, classes.edges.copyOf(t))
 					visit(dst.node)
 				})
@@ -178,8 +173,10 @@ type pivotClasses struct {
 	patterns [][]mesh.IdentityPattern
 	edges    edgeSlab
 	// mayReachAcross caches admissible's answers into other namespaces,
-	// per workload slot, by projection of the namespace labels.
+	// per workload slot, by projection of the namespace labels;
+	// admissibleFrom its lists by source namespace.
 	mayReachAcross map[string][]bool
+	admissibleFrom map[string][]*workload
 }
 
 // pivotClass holds the hops of the class's first pod in the order they
@@ -210,7 +207,7 @@ type maskedHops struct {
 // hops connects src to dst as the class's pods with the same identity mask
 // connect: copying (connect) the hops of the first, or evaluating them
 // (connectAll) for the first.
-func (x *crossClass) hops(dst *workload, mask uint64, src *workload, connectAll func(*workload) []*graph.Edge, connect func(template *graph.Edge)) []*graph.Edge {
+func (x *crossClass) hops(dst *workload, mask uint64, connectAll func(*workload) []*graph.Edge, connect func(template *graph.Edge)) []*graph.Edge {
 	i := x.slot[dst]
 	for _, m := range x.byDst[i] {
 		if m.mask != mask {
@@ -258,7 +255,7 @@ func (b *builder) newPivotClasses() *pivotClasses {
 		c.workloadSlot[w] = i
 	}
 	c.patterns = make([][]mesh.IdentityPattern, len(b.workloads))
-	c.mayReachAcross = map[string][]bool{}
+	c.mayReachAcross, c.admissibleFrom = map[string][]bool{}, map[string][]*workload{}
 	return c
 }
 
@@ -302,12 +299,17 @@ func (c *pivotClasses) across(w *workload) *crossClass {
 
 // admissible lists the workloads whose ingress policies let some pod of
 // namespace ns through (netpol.Evaluator.NamespaceMayReach), in the
-// builder's order. Into another namespace that reads only the namespace's
-// labels through the peers' namespace selectors, so it is decided once per
-// projection of the labels (nsLabels) and reused by every namespace with
-// the same one. (The prefilter only saves evaluations: a workload it keeps
-// is still evaluated hop by hop.)
+// builder's order, once per namespace: in locked-down clusters most
+// namespace pairs are ruled out once, not per pod pair. Into another
+// namespace that reads only the namespace's labels through the peers'
+// namespace selectors, so it is decided once per projection of the labels
+// (nsLabels) and reused by every namespace with the same one. (The
+// prefilter only saves evaluations: a workload it keeps is still evaluated
+// hop by hop.)
 func (c *pivotClasses) admissible(ns string, nsLabels map[string]string) []*workload {
+	if list, ok := c.admissibleFrom[ns]; ok {
+		return list
+	}
 	key := c.nsLabels.Key(nsLabels)
 	across, ok := c.mayReachAcross[key]
 	if !ok {
@@ -328,6 +330,7 @@ func (c *pivotClasses) admissible(ns string, nsLabels map[string]string) []*work
 			out = append(out, dst)
 		}
 	}
+	c.admissibleFrom[ns] = out
 	return out
 }
 
@@ -346,8 +349,9 @@ func (c *pivotClasses) identityMask(src, dst *workload) (uint64, bool) {
 		return 0, false
 	}
 	var mask uint64
+	serviceAccount := src.src.Namespace + "/" + src.src.ServiceAccount()
 	for bit, p := range patterns {
-		if p.Matches(src.principal, src.src.Namespace, src.src.Namespace+"/"+src.src.ServiceAccount()) {
+		if p.Matches(src.principal, src.src.Namespace, serviceAccount) {
 			mask |= 1 << bit
 		}
 	}
