@@ -246,8 +246,7 @@ func (b *builder) newPivotClasses() *pivotClasses {
 		ruleSpaces: b.env.RuleNamespaces(), sidecars: map[*inventory.TypedObject[*istionetv1.Sidecar]]int{},
 		byKey: map[string]*pivotClass{}, crossByKey: map[string]*crossClass{}, workloadSlot: map[*workload]int{},
 	}
-	b.np.AddSourceSelectors(c.labels)
-	b.np.AddSourceNamespaceSelectors(c.nsLabels)
+	b.np.AddSourceSelectors(c.labels, c.nsLabels)
 	for _, sel := range b.env.ClientSelectors() {
 		c.labels.AddLabels(sel)
 	}

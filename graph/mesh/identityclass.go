@@ -63,28 +63,14 @@ func (s *patternSet) matched(value string) []int {
 // applies to.
 func (e Env) IdentityVocabulary() IdentityVocabulary {
 	var v IdentityVocabulary
-	for _, ap := range inventory.Typed[*istiosecv1.AuthorizationPolicy](e.Inv, inventory.AuthorizationPolicy) {
-		ns := ap.Obj.Namespace
-		for _, r := range ap.Obj.Spec.GetRules() {
-			for _, f := range r.GetFrom() {
-				s := f.GetSource()
-				for _, p := range append(append([]string(nil), s.GetPrincipals()...), s.GetNotPrincipals()...) {
-					v.principals.add(p)
-				}
-				for _, p := range append(append([]string(nil), s.GetServiceAccounts()...), s.GetNotServiceAccounts()...) {
-					v.serviceAccounts.add(qualifyServiceAccount(p, ns))
-				}
-			}
-			for _, c := range r.GetWhen() {
-				if c.GetKey() != "source.principal" {
-					continue
-				}
-				for _, p := range append(append([]string(nil), c.GetValues()...), c.GetNotValues()...) {
-					v.principals.add(p)
-				}
-			}
+	identityPatterns(inventory.Typed[*istiosecv1.AuthorizationPolicy](e.Inv, inventory.AuthorizationPolicy), func(p IdentityPattern) {
+		switch p.Field {
+		case FieldPrincipal:
+			v.principals.add(p.Value)
+		case FieldServiceAccount:
+			v.serviceAccounts.add(p.Value)
 		}
-	}
+	})
 	return v
 }
 
@@ -150,38 +136,48 @@ func (p IdentityPattern) Matches(principal, namespace, serviceAccount string) bo
 func (e Env) IdentityPatternsFor(w *inventory.Workload) []IdentityPattern {
 	var out []IdentityPattern
 	seen := map[IdentityPattern]bool{}
-	add := func(f IdentityField, values ...string) {
+	identityPatterns(e.policiesFor(w), func(p IdentityPattern) {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	})
+	return out
+}
+
+// identityPatterns calls add for every identity pattern of the policies,
+// in order: from.source principals, notPrincipals, serviceAccounts and
+// notServiceAccounts (qualified with the policy's namespace, as
+// matchSource reads them), namespaces and notNamespaces, and the values of
+// when conditions on source.principal and source.namespace (matchWhen).
+func identityPatterns(policies []authzPolicy, add func(IdentityPattern)) {
+	each := func(f IdentityField, values ...string) {
 		for _, v := range values {
-			p := IdentityPattern{f, v}
-			if !seen[p] {
-				seen[p] = true
-				out = append(out, p)
-			}
+			add(IdentityPattern{f, v})
 		}
 	}
-	for _, ap := range e.policiesFor(w) {
+	for _, ap := range policies {
 		ns := ap.Obj.Namespace
 		for _, r := range ap.Obj.Spec.GetRules() {
 			for _, f := range r.GetFrom() {
 				s := f.GetSource()
-				add(FieldPrincipal, s.GetPrincipals()...)
-				add(FieldPrincipal, s.GetNotPrincipals()...)
-				add(FieldServiceAccount, qualifyServiceAccounts(s.GetServiceAccounts(), ns)...)
-				add(FieldServiceAccount, qualifyServiceAccounts(s.GetNotServiceAccounts(), ns)...)
-				add(FieldNamespace, s.GetNamespaces()...)
-				add(FieldNamespace, s.GetNotNamespaces()...)
+				each(FieldPrincipal, s.GetPrincipals()...)
+				each(FieldPrincipal, s.GetNotPrincipals()...)
+				each(FieldServiceAccount, qualifyServiceAccounts(s.GetServiceAccounts(), ns)...)
+				each(FieldServiceAccount, qualifyServiceAccounts(s.GetNotServiceAccounts(), ns)...)
+				each(FieldNamespace, s.GetNamespaces()...)
+				each(FieldNamespace, s.GetNotNamespaces()...)
 			}
 			for _, c := range r.GetWhen() {
 				switch c.GetKey() {
 				case "source.principal":
-					add(FieldPrincipal, c.GetValues()...)
-					add(FieldPrincipal, c.GetNotValues()...)
+					each(FieldPrincipal, c.GetValues()...)
+					each(FieldPrincipal, c.GetNotValues()...)
 				case "source.namespace":
-					add(FieldNamespace, c.GetValues()...)
-					add(FieldNamespace, c.GetNotValues()...)
+					each(FieldNamespace, c.GetValues()...)
+					each(FieldNamespace, c.GetNotValues()...)
 				}
 			}
 		}
 	}
-	return out
 }

@@ -95,23 +95,26 @@ func (v *LabelVocabulary) Key(labels map[string]string) string {
 	return b.String()
 }
 
-// AddSourceSelectors adds the selectors that read the labels of a pod
-// opening a connection: the podSelector of every policy isolating egress
+// AddSourceSelectors adds the selectors that read a pod opening a
+// connection. Into pods: the podSelector of every policy isolating egress
 // (it decides which egress rules apply) and the podSelector of every
-// ingress rule's peers (it decides whether the pod is one of them).
-// Namespace selectors read the namespace's labels, not the pod's.
-func (e *Evaluator) AddSourceSelectors(v *LabelVocabulary) {
+// ingress rule's peers (it decides whether the pod is one of them). Into
+// namespaces: the namespaceSelector of every ingress rule's peers, what is
+// read of the namespace a connection comes from besides whether it is the
+// policy's own (a podSelector peer alone).
+func (e *Evaluator) AddSourceSelectors(pods, namespaces *LabelVocabulary) {
 	for _, policies := range e.byNamespace {
 		for _, c := range policies {
 			if c.egress {
-				v.AddSelector(&c.policy.Spec.PodSelector)
+				pods.AddSelector(&c.policy.Spec.PodSelector)
 			}
 			if !c.ingress {
 				continue
 			}
 			for _, rule := range c.policy.Spec.Ingress {
 				for _, peer := range rule.From {
-					v.AddSelector(peer.PodSelector)
+					pods.AddSelector(peer.PodSelector)
+					namespaces.AddSelector(peer.NamespaceSelector)
 				}
 			}
 		}
@@ -122,22 +125,4 @@ func (e *Evaluator) AddSourceSelectors(v *LabelVocabulary) {
 // egress, so that its connections depend on its own egress rules.
 func (e *Evaluator) EgressIsolated(p Peer) bool {
 	return len(e.selectingPolicies(p, p.Namespace, false)) > 0
-}
-
-// AddSourceNamespaceSelectors adds the namespace selectors of every
-// ingress rule's peers: what is read of the namespace a connection comes
-// from, besides whether it is the policy's own (a podSelector peer alone).
-func (e *Evaluator) AddSourceNamespaceSelectors(v *LabelVocabulary) {
-	for _, policies := range e.byNamespace {
-		for _, c := range policies {
-			if !c.ingress {
-				continue
-			}
-			for _, rule := range c.policy.Spec.Ingress {
-				for _, peer := range rule.From {
-					v.AddSelector(peer.NamespaceSelector)
-				}
-			}
-		}
-	}
 }
