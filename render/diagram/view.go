@@ -114,18 +114,32 @@ func Select(g *graph.Graph, opts Options) (Diagram, error) {
 		return Diagram{Nodes: []NodeDetail{}, Edges: []EdgeDetail{}}, nil
 	}
 	summary := collapse(keep, onPath, threshold)
-	d, _ := assemble(g, opts.View, keep, drawn, summary, onPath, pathEdges, findingsAt, false)
-	if opts.MaxNodes > 0 && len(d.Nodes) > opts.MaxNodes {
-		whole := len(d.Nodes)
-		var omitted int
-		d, omitted = assemble(g, opts.View, keep, drawn, collapseNamespaces(keep), onPath, pathEdges, findingsAt, true)
+	if whole := drawnNodes(keep, summary); opts.MaxNodes > 0 && whole > opts.MaxNodes {
+		d, omitted := assemble(g, opts.View, keep, drawn, collapseNamespaces(keep), onPath, pathEdges, findingsAt, true)
 		head := []string{fmt.Sprintf("the %s view has %d nodes, more than %d: every namespace is drawn as one node (its databases kept), with the edges between namespaces aggregated", opts.View, whole, opts.MaxNodes)}
 		if omitted > 0 {
 			head = append(head, fmt.Sprintf("%d workload-to-workload connections on no witness path are not drawn (the DOT and JSON formats hold every one)", omitted))
 		}
 		d.Collapsed = append(head, d.Collapsed...)
+		return d, nil
 	}
+	d, _ := assemble(g, opts.View, keep, drawn, summary, onPath, pathEdges, findingsAt, false)
 	return d, nil
+}
+
+// drawnNodes is how many nodes assemble draws: the kept nodes not in a
+// summary, and one per summary.
+func drawnNodes(keep map[*graph.Node]bool, summary map[*graph.Node]string) int {
+	summaries := map[string]bool{}
+	n := 0
+	for node := range keep {
+		if s, ok := summary[node]; ok {
+			summaries[s] = true
+			continue
+		}
+		n++
+	}
+	return n + len(summaries)
 }
 
 // collapseNamespaces maps every kept node of a namespace to one summary

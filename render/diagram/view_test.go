@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -214,6 +215,15 @@ func TestMaxNodesCollapsesNamespaces(t *testing.T) {
 			}
 			if tt.collapsed && !strings.Contains(d.Collapsed[0], "more than 5: every namespace is drawn as one node") {
 				t.Errorf("first statement %q", d.Collapsed[0])
+			}
+			if tt.collapsed {
+				whole, err := Select(g, Options{View: ViewFull, CollapseThreshold: -1, Findings: res.Findings})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := fmt.Sprintf("the full view has %d nodes,", len(whole.Nodes)); !strings.HasPrefix(d.Collapsed[0], want) {
+					t.Errorf("first statement %q, want it to start %q", d.Collapsed[0], want)
+				}
 			}
 			for _, e := range d.Edges {
 				if e.From == e.To {
