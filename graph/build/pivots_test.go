@@ -86,15 +86,7 @@ func TestPivotClassesChangeNothing(t *testing.T) {
 		if _, err := synthetic.Write(dir, synthetic.Sizes["small"], 1); err != nil {
 			t.Fatal(err)
 		}
-		l, err := manifest.NewLoader(manifest.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		inv, err := l.Load([]string{dir})
-		if err != nil {
-			t.Fatal(err)
-		}
-		check(t, inv)
+		check(t, manifesttest.Load(t, dir))
 	})
 	if shared == 0 {
 		t.Fatal("no lateral edge in any input: the comparison compared nothing")
