@@ -77,10 +77,7 @@ func (d DRDecision) String() string {
 //
 // client may be nil (traffic from outside the mesh never reads one).
 func (e Env) DestinationRuleFor(client *inventory.Workload, clientNS, serviceNS, fqdn string, port int32) DRDecision {
-	rules := e.DestinationRules
-	if rules == nil {
-		rules = SortedDestinationRules(e.Inv)
-	}
+	rules := e.destinationRules()
 	type candidate struct {
 		rule inventory.TypedObject[*istionetv1.DestinationRule]
 		host string
@@ -247,10 +244,7 @@ func oldestFirst[T configObject](list []inventory.TypedObject[T]) {
 // (a rule with one applies only to the client pods it selects, see
 // DestinationRuleFor): what a rule choice reads of the client's labels.
 func (e Env) ClientSelectors() []map[string]string {
-	rules := e.DestinationRules
-	if rules == nil {
-		rules = SortedDestinationRules(e.Inv)
-	}
+	rules := e.destinationRules()
 	var out []map[string]string
 	for _, r := range rules {
 		if sel := r.Obj.Spec.GetWorkloadSelector(); sel != nil {
@@ -267,10 +261,7 @@ func (e Env) ClientSelectors() []map[string]string {
 // exportTo names. A client elsewhere sees the Service's and the root
 // namespace's rules exported to every namespace, whichever it is in.
 func (e Env) RuleNamespaces() map[string]bool {
-	rules := e.DestinationRules
-	if rules == nil {
-		rules = SortedDestinationRules(e.Inv)
-	}
+	rules := e.destinationRules()
 	out := map[string]bool{e.RootNamespace: true}
 	for _, r := range rules {
 		out[r.Obj.Namespace] = true
@@ -279,4 +270,13 @@ func (e Env) RuleNamespaces() map[string]bool {
 		}
 	}
 	return out
+}
+
+// destinationRules are the input's DestinationRules in istiod's order:
+// the Env's sorted copy when it has one.
+func (e Env) destinationRules() []inventory.TypedObject[*istionetv1.DestinationRule] {
+	if e.DestinationRules != nil {
+		return e.DestinationRules
+	}
+	return SortedDestinationRules(e.Inv)
 }
