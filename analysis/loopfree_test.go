@@ -24,13 +24,13 @@ func loopGraph(withDirect bool) (*graph.Graph, *graph.Node, *graph.Node) {
 	legacy.Workload = &graph.WorkloadInfo{}
 	db := node(graph.KindWorkload, "db")
 	db.Workload = &graph.WorkloadInfo{Mesh: graph.MeshStatus{Member: true}}
-	g.Connect(in, ep, &graph.Edge{Kind: graph.EdgeExposes, Port: 80})
-	g.Connect(ep, gw, &graph.Edge{Kind: graph.EdgeForwards, Port: 8080})
-	g.Connect(gw, legacy, &graph.Edge{Kind: graph.EdgeNetwork, Port: 8080, Routed: true, Auth: graph.AuthPlaintext})
-	g.Connect(legacy, gw, &graph.Edge{Kind: graph.EdgeNetwork, Port: 8080, Auth: graph.AuthPlaintext})
-	g.Connect(gw, db, &graph.Edge{Kind: graph.EdgeNetwork, Port: 5432, Routed: true, Auth: graph.AuthMTLS})
+	g.Connect(in, ep, &graph.EdgeAttrs{Kind: graph.EdgeExposes, Port: 80})
+	g.Connect(ep, gw, &graph.EdgeAttrs{Kind: graph.EdgeForwards, Port: 8080})
+	g.Connect(gw, legacy, &graph.EdgeAttrs{Kind: graph.EdgeNetwork, Port: 8080, Routed: true, Auth: graph.AuthPlaintext})
+	g.Connect(legacy, gw, &graph.EdgeAttrs{Kind: graph.EdgeNetwork, Port: 8080, Auth: graph.AuthPlaintext})
+	g.Connect(gw, db, &graph.EdgeAttrs{Kind: graph.EdgeNetwork, Port: 5432, Routed: true, Auth: graph.AuthMTLS})
 	if withDirect {
-		g.Connect(legacy, db, &graph.Edge{Kind: graph.EdgeNetwork, Port: 5432, Auth: graph.AuthPlaintext})
+		g.Connect(legacy, db, &graph.EdgeAttrs{Kind: graph.EdgeNetwork, Port: 5432, Auth: graph.AuthPlaintext})
 	}
 	return g, in, db
 }

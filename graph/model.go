@@ -217,10 +217,20 @@ type RouteInfo struct {
 	Owner Evidence
 }
 
-// Edge is a directed multigraph line with its attributes.
+// Edge is a directed multigraph line: its two ends and its attributes.
+// The attributes are read through the embedded pointer and never change
+// once the edge is connected, so edges alike but for their source share
+// one EdgeAttrs: the lateral hops of sources of one pivot class are most of
+// a large cluster's edges, and a copy of the attributes per hop cost more
+// memory and time than everything else in the graph (issue #16).
 type Edge struct {
 	id       int64
 	from, to *Node
+	*EdgeAttrs
+}
+
+// EdgeAttrs are what an edge says besides its ends.
+type EdgeAttrs struct {
 	Kind     EdgeKind
 	Port     int32
 	Protocol string
@@ -324,6 +334,8 @@ type Graph struct {
 	// byID holds the nodes by ID (IDs are dense, from 0).
 	byID  []*Node
 	edges []*Edge
+	// free is the rest of the block Connect takes edges from.
+	free []Edge
 
 	// Internet and PrivateNetwork are the two sources.
 	Internet       *Node
@@ -373,9 +385,21 @@ func (g *Graph) Lookup(key string) *Node { return g.nodes[key] }
 // per-node state of a search fits a slice of this length.
 func (g *Graph) IDBound() int64 { return int64(len(g.byID)) }
 
-// Connect adds an edge from→to with the given attributes.
-func (g *Graph) Connect(from, to *Node, e *Edge) *Edge {
-	e.from, e.to = from, to
+// edgeBlock is how many edges Connect allocates at once.
+const edgeBlock = 1024
+
+// Connect adds an edge from→to with the given attributes, which the edge
+// keeps (not a copy): the caller must not change them afterwards, and may
+// connect other edges with the same ones.
+func (g *Graph) Connect(from, to *Node, a *EdgeAttrs) *Edge {
+	// Edges come from blocks: on a large cluster they are millions, and
+	// allocating them one by one cost more than making them.
+	if len(g.free) == 0 {
+		g.free = make([]Edge, edgeBlock)
+	}
+	e := &g.free[0]
+	g.free = g.free[1:]
+	e.from, e.to, e.EdgeAttrs = from, to, a
 	e.id = int64(len(g.edges))
 	g.edges = append(g.edges, e)
 	from.out = append(from.out, e)

@@ -13,9 +13,9 @@ func TestGonumMultigraph(t *testing.T) {
 	a := g.AddNode(&Node{Kind: KindWorkload, Label: "a"})
 	b := g.AddNode(&Node{Kind: KindWorkload, Label: "b"})
 	c := g.AddNode(&Node{Kind: KindWorkload, Label: "c"})
-	g.Connect(a, b, &Edge{Kind: EdgeNetwork, Port: 80})
-	g.Connect(a, b, &Edge{Kind: EdgeNetwork, Port: 443})
-	g.Connect(b, c, &Edge{Kind: EdgeNetwork, Port: 5432})
+	g.Connect(a, b, &EdgeAttrs{Kind: EdgeNetwork, Port: 80})
+	g.Connect(a, b, &EdgeAttrs{Kind: EdgeNetwork, Port: 443})
+	g.Connect(b, c, &EdgeAttrs{Kind: EdgeNetwork, Port: 5432})
 
 	ids := func(it gonum.Nodes) []int64 {
 		var out []int64

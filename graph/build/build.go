@@ -223,7 +223,7 @@ func (b *builder) addService(s *model.Service, node *graph.Node) {
 			if _, known := w.ports[target]; !known {
 				w.ports[target] = protocolOf(p.Protocol)
 			}
-			b.g.Connect(svc.node, w.node, &graph.Edge{Kind: graph.EdgeSelects, Port: target, Protocol: string(protocolOf(p.Protocol)), Evidence: ev})
+			b.g.Connect(svc.node, w.node, &graph.EdgeAttrs{Kind: graph.EdgeSelects, Port: target, Protocol: string(protocolOf(p.Protocol)), Evidence: ev})
 		}
 	}
 	b.services[s.Key] = svc
@@ -270,7 +270,7 @@ func (w *workload) describe() string {
 
 // hop is the outcome of evaluating one connection into a workload port.
 type hop struct {
-	edge    graph.Edge
+	edge    graph.EdgeAttrs
 	refused string
 	// strictRefusal: refused because the destination requires mTLS and the
 	// source cannot present it.

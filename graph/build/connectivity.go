@@ -78,7 +78,7 @@ func Connectivity(m *model.Model, copts ConnectivityOptions) (*graph.Graph, erro
 			anyPod := &workload{node: cluster, assumed: true, peer: c.arbitrary, mesh: meshOutside}
 			c.connect(cluster, anyPod, ipspace.Private, dst, b.np.IngressConns(c.arbitrary, dst.peer).Conns)
 			if set := b.np.EgressConns(dst.peer, c.arbitrary).Conns; !set.Empty() {
-				b.g.Connect(dst.node, cluster, &graph.Edge{Kind: graph.EdgeNetwork, Conns: set})
+				b.g.Connect(dst.node, cluster, &graph.EdgeAttrs{Kind: graph.EdgeNetwork, Conns: set})
 			}
 		}
 	}
@@ -138,7 +138,7 @@ func (c *connectivity) externalEgress(src *workload) {
 		peer := netpol.Peer{External: true, Class: ipspace.RangeClass(lo, hi), Range: &[2]netip.Addr{lo, hi}}
 		return c.np.EgressConns(src.peer, peer).Conns
 	}, func(node *graph.Node, _, _ netip.Addr, set conns.Set) {
-		e := &graph.Edge{Kind: graph.EdgeNetwork, Conns: set}
+		e := &graph.EdgeAttrs{Kind: graph.EdgeNetwork, Conns: set}
 		if c.opts.Mesh {
 			// Nothing authenticates traffic leaving the cluster.
 			e.Auth, e.AuthReason = graph.AuthPlaintext, "destination outside the cluster"
@@ -224,7 +224,7 @@ func (c *connectivity) connect(from *graph.Node, src *workload, class ipspace.Cl
 		return
 	}
 	if !c.opts.Mesh {
-		c.g.Connect(from, dst.node, &graph.Edge{Kind: graph.EdgeNetwork, Conns: set})
+		c.g.Connect(from, dst.node, &graph.EdgeAttrs{Kind: graph.EdgeNetwork, Conns: set})
 		return
 	}
 	// Outcomes group by what the table shows; the first reason seen for an
@@ -279,7 +279,7 @@ func (c *connectivity) connect(from *graph.Node, src *workload, class ipspace.Cl
 	}
 	for _, o := range order {
 		authz := &graph.Authz{State: o.authz, Narrowing: conditions[o]}
-		c.g.Connect(from, dst.node, &graph.Edge{Kind: graph.EdgeNetwork, Conns: parts[o], Auth: o.auth, AuthReason: reasons[o], Authz: authz})
+		c.g.Connect(from, dst.node, &graph.EdgeAttrs{Kind: graph.EdgeNetwork, Conns: parts[o], Auth: o.auth, AuthReason: reasons[o], Authz: authz})
 	}
 }
 

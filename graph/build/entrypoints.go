@@ -111,7 +111,7 @@ func (b *builder) addEntrypoints() {
 					Entrypoint: &graph.EntrypointInfo{Type: kind, Port: port, Protocol: string(protocolOf(p.Protocol))},
 					Evidence:   []graph.Evidence{graph.EvidenceOf(w.src.Object)},
 				})
-				b.g.Connect(b.g.Internet, ep, &graph.Edge{Kind: graph.EdgeExposes, Port: port, Protocol: string(protocolOf(p.Protocol)),
+				b.g.Connect(b.g.Internet, ep, &graph.EdgeAttrs{Kind: graph.EdgeExposes, Port: port, Protocol: string(protocolOf(p.Protocol)),
 					Evidence: []graph.Evidence{graph.EvidenceOf(w.src.Object)}})
 				b.entryHop(ep, ipspace.Public, w, p.ContainerPort, protocolOf(p.Protocol), nil, false, []graph.Evidence{graph.EvidenceOf(w.src.Object)})
 			}
@@ -136,7 +136,7 @@ func (b *builder) serviceEntrypoint(svc *service, p corev1.ServicePort, kind str
 		source, class = b.g.PrivateNetwork, ipspace.Private
 	}
 	ev := []graph.Evidence{graph.EvidenceOf(svc.entry)}
-	b.g.Connect(source, ep, &graph.Edge{Kind: graph.EdgeExposes, Port: port, Protocol: string(protocolOf(p.Protocol)), Evidence: ev})
+	b.g.Connect(source, ep, &graph.EdgeAttrs{Kind: graph.EdgeExposes, Port: port, Protocol: string(protocolOf(p.Protocol)), Evidence: ev})
 	switch {
 	case len(svc.selected) > 0:
 	case len(s.Spec.Selector) > 0:

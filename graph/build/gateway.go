@@ -104,12 +104,12 @@ func (b *builder) proxyRoute(r *model.Route, kind string) (*graph.Node, []*workl
 			continue
 		}
 		proxies = append(proxies, w)
-		b.g.Connect(w.node, route, &graph.Edge{Kind: graph.EdgeForwards, Port: l.Port, Match: r.Host + r.Match, TLS: tlsState, EntryPorts: b.m.ListenerPorts(p, l), Evidence: []graph.Evidence{gwEv, owner}})
+		b.g.Connect(w.node, route, &graph.EdgeAttrs{Kind: graph.EdgeForwards, Port: l.Port, Match: r.Host + r.Match, TLS: tlsState, EntryPorts: b.m.ListenerPorts(p, l), Evidence: []graph.Evidence{gwEv, owner}})
 	}
 	if l.APIGateway != nil && len(r.Proxies) == 0 {
 		if w := b.assumedGateways[l.APIGateway.Key]; w != nil {
 			proxies = append(proxies, w)
-			b.g.Connect(w.node, route, &graph.Edge{Kind: graph.EdgeForwards, Port: l.Port, Match: r.Host + r.Match, TLS: tlsState, Evidence: []graph.Evidence{gwEv, owner}})
+			b.g.Connect(w.node, route, &graph.EdgeAttrs{Kind: graph.EdgeForwards, Port: l.Port, Match: r.Host + r.Match, TLS: tlsState, Evidence: []graph.Evidence{gwEv, owner}})
 		}
 	}
 	return route, proxies
@@ -176,7 +176,7 @@ func (b *builder) gatewayDestination(route *graph.Node, l *model.Listener, owner
 	case d.Service == nil:
 		ext := b.g.AddNode(&graph.Node{Kind: graph.KindExternal, Namespace: d.ServiceEntry.Key.Namespace, Name: d.FQDN, Label: d.FQDN,
 			Evidence: []graph.Evidence{graph.EvidenceOf(d.ServiceEntry)}})
-		b.g.Connect(route, ext, &graph.Edge{Kind: graph.EdgeForwards, Port: int32(port), Evidence: []graph.Evidence{owner, graph.EvidenceOf(d.ServiceEntry)}})
+		b.g.Connect(route, ext, &graph.EdgeAttrs{Kind: graph.EdgeForwards, Port: int32(port), Evidence: []graph.Evidence{owner, graph.EvidenceOf(d.ServiceEntry)}})
 		return
 	}
 	svc := b.services[d.Service.Key]
@@ -192,9 +192,9 @@ func (b *builder) gatewayDestination(route *graph.Node, l *model.Listener, owner
 	}
 	if d.Port == nil {
 		// An ExternalName Service without ports: a DNS alias, no endpoints.
-		b.g.Connect(route, svc.node, &graph.Edge{Kind: graph.EdgeForwards, Port: int32(port), Evidence: ev})
+		b.g.Connect(route, svc.node, &graph.EdgeAttrs{Kind: graph.EdgeForwards, Port: int32(port), Evidence: ev})
 		return
 	}
-	b.g.Connect(route, svc.node, &graph.Edge{Kind: graph.EdgeForwards, Port: d.Port.Port, Protocol: string(protocolOf(d.Port.Protocol)), Evidence: ev})
+	b.g.Connect(route, svc.node, &graph.EdgeAttrs{Kind: graph.EdgeForwards, Port: d.Port.Port, Protocol: string(protocolOf(d.Port.Protocol)), Evidence: ev})
 	b.routedHops(seeing, l, route, owner, svc, *d.Port, http)
 }

@@ -72,7 +72,7 @@ func (b *builder) assumedProxy(name, namespace, label, controller string, eviden
 	w.peer.PodLabels = map[string]string{}
 	w.peer.Namespace = "<unknown>"
 	b.byNode[node] = w
-	b.g.Connect(b.g.Internet, node, &graph.Edge{Kind: graph.EdgeExposes, Evidence: evidence})
+	b.g.Connect(b.g.Internet, node, &graph.EdgeAttrs{Kind: graph.EdgeExposes, Evidence: evidence})
 	return w
 }
 
@@ -110,7 +110,7 @@ func (b *builder) ingressRoute(r *model.Route) {
 		Evidence: append([]graph.Evidence{owner}, class.evidence...),
 		Route:    &graph.RouteInfo{Type: "Ingress", Host: r.Host, Path: r.Match, PathType: r.PathType, Protocol: r.Protocol(), TLS: tlsState, Owner: owner}})
 	for _, c := range class.controllers {
-		b.g.Connect(c.node, route, &graph.Edge{Kind: graph.EdgeForwards, Match: r.Host + r.Match, TLS: tlsState, EntryPorts: b.m.ListenerPorts(c.src, r.Listener), Evidence: []graph.Evidence{owner}})
+		b.g.Connect(c.node, route, &graph.EdgeAttrs{Kind: graph.EdgeForwards, Match: r.Host + r.Match, TLS: tlsState, EntryPorts: b.m.ListenerPorts(c.src, r.Listener), Evidence: []graph.Evidence{owner}})
 	}
 	be := *r.Destinations[0].Backend
 	if be.Service == nil {
@@ -136,7 +136,7 @@ func (b *builder) serviceBackend(route *graph.Node, owner graph.Evidence, l *mod
 		return
 	}
 	svc := b.services[ms.Key]
-	b.g.Connect(route, svc.node, &graph.Edge{Kind: graph.EdgeForwards, Port: port.Port, Protocol: string(protocolOf(port.Protocol)), Evidence: []graph.Evidence{owner}})
+	b.g.Connect(route, svc.node, &graph.EdgeAttrs{Kind: graph.EdgeForwards, Port: port.Port, Protocol: string(protocolOf(port.Protocol)), Evidence: []graph.Evidence{owner}})
 	b.routedHops(proxies, l, route, owner, svc, port, http)
 }
 
@@ -174,7 +174,7 @@ func (b *builder) routedHopsVia(sources []*workload, l *model.Listener, route *g
 			if target := b.services[ns+"/"+n]; target != nil && target != svc {
 				for _, p := range target.obj.Spec.Ports {
 					if p.Port == port.Port || len(target.obj.Spec.Ports) == 1 {
-						b.g.Connect(svc.node, target.node, &graph.Edge{Kind: graph.EdgeForwards, Port: p.Port, Protocol: string(protocolOf(p.Protocol)), Evidence: []graph.Evidence{graph.EvidenceOf(svc.entry)}})
+						b.g.Connect(svc.node, target.node, &graph.EdgeAttrs{Kind: graph.EdgeForwards, Port: p.Port, Protocol: string(protocolOf(p.Protocol)), Evidence: []graph.Evidence{graph.EvidenceOf(svc.entry)}})
 						b.routedHopsVia(sources, l, route, owner, target, p, http, depth+1)
 						return
 					}
@@ -185,7 +185,7 @@ func (b *builder) routedHopsVia(sources []*workload, l *model.Listener, route *g
 		}
 		if name != "" {
 			ext := b.g.AddNode(&graph.Node{Kind: graph.KindExternal, Name: name, Label: name, Evidence: []graph.Evidence{graph.EvidenceOf(svc.entry)}})
-			b.g.Connect(route, ext, &graph.Edge{Kind: graph.EdgeForwards, Port: port.Port, Evidence: []graph.Evidence{owner, graph.EvidenceOf(svc.entry)}})
+			b.g.Connect(route, ext, &graph.EdgeAttrs{Kind: graph.EdgeForwards, Port: port.Port, Evidence: []graph.Evidence{owner, graph.EvidenceOf(svc.entry)}})
 			return
 		}
 	}

@@ -86,7 +86,7 @@ func (b *builder) addPivots() {
 				case ch.edge == nil:
 					connectAll(ch.dst)
 				case ch.dst != src:
-					b.g.Connect(src.node, ch.dst.node, classes.edges.copyOf(ch.edge))
+					b.g.Connect(src.node, ch.dst.node, ch.edge.EdgeAttrs)
 					visit(ch.dst.node)
 				}
 			}
@@ -114,7 +114,7 @@ func (b *builder) addPivots() {
 			var edges []*graph.Edge
 			if shareable {
 				edges = across.hops(dst, mask, connectAll, func(t *graph.Edge) {
-					b.g.Connect(src.node, dst.node, classes.edges.copyOf(t))
+					b.g.Connect(src.node, dst.node, t.EdgeAttrs)
 					visit(dst.node)
 				})
 			} else {
@@ -171,7 +171,6 @@ type pivotClasses struct {
 	workloadSlot map[*workload]int
 	// patterns caches identityMask's patterns per destination slot.
 	patterns [][]mesh.IdentityPattern
-	edges    edgeSlab
 	// mayReachAcross caches admissible's answers into other namespaces,
 	// per workload slot, by projection of the namespace labels;
 	// admissibleFrom its lists by source namespace.
@@ -205,8 +204,8 @@ type maskedHops struct {
 }
 
 // hops connects src to dst as the class's pods with the same identity mask
-// connect: copying (connect) the hops of the first, or evaluating them
-// (connectAll) for the first.
+// connect: with the attributes of the first pod's hops (connect), or by
+// evaluating them (connectAll) for the first.
 func (x *crossClass) hops(dst *workload, mask uint64, connectAll func(*workload) []*graph.Edge, connect func(template *graph.Edge)) []*graph.Edge {
 	i := x.slot[dst]
 	for _, m := range x.byDst[i] {
@@ -221,23 +220,6 @@ func (x *crossClass) hops(dst *workload, mask uint64, connectAll func(*workload)
 	edges := connectAll(dst)
 	x.byDst[i] = append(x.byDst[i], maskedHops{mask, edges})
 	return edges
-}
-
-// edgeSlab hands out copies of template edges from blocks: the copies are
-// most of a large graph's edges, and allocating them one by one cost more
-// (in allocation and collection) than making them.
-type edgeSlab struct {
-	free []graph.Edge
-}
-
-func (s *edgeSlab) copyOf(t *graph.Edge) *graph.Edge {
-	if len(s.free) == 0 {
-		s.free = make([]graph.Edge, 1024)
-	}
-	e := &s.free[0]
-	*e = *t
-	s.free = s.free[1:]
-	return e
 }
 
 func (b *builder) newPivotClasses() *pivotClasses {
