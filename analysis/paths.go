@@ -28,6 +28,8 @@ import (
 // and Service).
 type stateGraph struct {
 	lateral Lateral
+	// edges are the reachability graph's edges, by ID.
+	edges []*graph.Edge
 	// out and in are the arcs leaving and entering each state, indexed by
 	// state ID (states are dense: see id); out is sorted by target, one arc
 	// per pair of states.
@@ -36,19 +38,22 @@ type stateGraph struct {
 	nodes []*graph.Node
 	// slots numbers, per gated proxy, the ports its routes are entered on
 	// (from 1); slot 0 is entering on any other port, or starting there.
-	slots  map[*graph.Node]map[int32]int
+	// (Indexed by node ID: nil for the many nodes that are no gated proxy.)
+	slots  []map[int32]int
 	stride int64
 	// loopBudget bounds the loop-free search (loopFreeBudget; tests lower it).
 	loopBudget int
 }
 
 // arc is a step between two states: the reachability-graph edge it takes
-// and its cost. In an in-list, state is the arc's source; in an out-list,
-// its target.
+// (its ID, which gives its cost: weight). In an in-list, state is the arc's
+// source; in an out-list, its target. Eight bytes: the arcs are millions on
+// a large cluster (two per lateral edge, each in an out- and an in-list),
+// and with a cost and an edge pointer they took most of the search's memory
+// (issue #16). 32 bits hold as many states and edges as memory does.
 type arc struct {
-	state  int64
-	weight float64
-	edge   *graph.Edge
+	state int32
+	edge  int32
 }
 
 // id numbers a state: the node and its entry-port slot, whether a hop so
@@ -68,7 +73,7 @@ func (s *stateGraph) id(n *graph.Node, slot int, tainted, usedLateral bool) int6
 // slotsOf lists a node's slots: 0, and one per gated entry port.
 func (s *stateGraph) slotsOf(n *graph.Node) []int {
 	out := []int{0}
-	for i := 1; i <= len(s.slots[n]); i++ {
+	for i := 1; i <= len(s.slots[n.ID()]); i++ {
 		out = append(out, i)
 	}
 	return out
@@ -83,7 +88,7 @@ func (s *stateGraph) leaving(e *graph.Edge) []int {
 	}
 	var out []int
 	for _, p := range e.EntryPorts {
-		if slot, ok := s.slots[e.FromNode()][p]; ok {
+		if slot, ok := s.slots[e.FromNode().ID()][p]; ok {
 			out = append(out, slot)
 		}
 	}
@@ -93,7 +98,7 @@ func (s *stateGraph) leaving(e *graph.Edge) []int {
 // entering is the slot an edge arrives in: its port's slot on a gated
 // proxy, else 0.
 func (s *stateGraph) entering(e *graph.Edge) int {
-	return s.slots[e.ToNode()][e.Port]
+	return s.slots[e.ToNode().ID()][e.Port]
 }
 
 // IsLateral: a network edge that follows no route (a pivot).
@@ -131,13 +136,13 @@ const lateralCost = 1e4
 // graph it copies on a large cluster (issue #16). The search reads it
 // through gonum's traverse.Graph and path.Weighted (From, Edge, Weight).
 func newStateGraph(g *graph.Graph, lateral Lateral) *stateGraph {
-	s := &stateGraph{lateral: lateral, slots: map[*graph.Node]map[int32]int{}, stride: 1, loopBudget: loopFreeBudget}
+	s := &stateGraph{lateral: lateral, edges: g.Edges(), slots: make([]map[int32]int, g.IDBound()), stride: 1, loopBudget: loopFreeBudget}
 	for _, e := range g.Edges() {
 		for _, p := range e.EntryPorts {
-			m := s.slots[e.FromNode()]
+			m := s.slots[e.FromNode().ID()]
 			if m == nil {
 				m = map[int32]int{}
-				s.slots[e.FromNode()] = m
+				s.slots[e.FromNode().ID()] = m
 			}
 			if _, ok := m[p]; !ok {
 				m[p] = len(m) + 1
@@ -172,22 +177,13 @@ func newStateGraph(g *graph.Graph, lateral Lateral) *stateGraph {
 			if !Carries(e) {
 				continue
 			}
-			// Every hop costs 1; the tiny per-edge increment (edges are
-			// numbered in the builder's sorted order) breaks ties between
-			// equally short paths the same way on every run.
-			weight := 1 + float64(i)*1e-9
 			lat := IsLateral(e)
-			if lat {
-				if lateral == LateralOff {
-					continue
-				}
-				// A lateral hop needs the workload it leaves compromised:
-				// paths prefer routed hops, then the fewest lateral ones.
-				weight += lateralCost
+			if lat && lateral == LateralOff {
+				continue
 			}
 			toSlot := s.entering(e)
 			leaving := onlySlotZero
-			if len(e.EntryPorts) > 0 || len(s.slots[e.FromNode()]) > 0 {
+			if len(e.EntryPorts) > 0 || len(s.slots[e.FromNode().ID()]) > 0 {
 				leaving = s.leaving(e)
 			}
 			bypasses := Bypasses(e)
@@ -201,7 +197,7 @@ func newStateGraph(g *graph.Graph, lateral Lateral) *stateGraph {
 							}
 							toL = true
 						}
-						add(s.id(e.FromNode(), fromSlot, t, l), arc{state: s.id(e.ToNode(), toSlot, t || bypasses, toL), weight: weight, edge: e})
+						add(s.id(e.FromNode(), fromSlot, t, l), arc{state: int32(s.id(e.ToNode(), toSlot, t || bypasses, toL)), edge: int32(i)})
 					}
 				}
 			}
@@ -227,7 +223,7 @@ func newStateGraph(g *graph.Graph, lateral Lateral) *stateGraph {
 		kept := arcs[:0]
 		for _, a := range arcs {
 			if k := len(kept) - 1; k >= 0 && kept[k].state == a.state {
-				if !preferEdge(kept[k].edge, a.edge) {
+				if !preferEdge(s.edges[kept[k].edge], s.edges[a.edge]) {
 					kept[k] = a
 				}
 				continue
@@ -252,7 +248,7 @@ func newStateGraph(g *graph.Graph, lateral Lateral) *stateGraph {
 	}
 	for from, arcs := range s.out {
 		for _, a := range arcs {
-			s.in[a.state] = append(s.in[a.state], arc{state: int64(from), weight: a.weight, edge: a.edge})
+			s.in[a.state] = append(s.in[a.state], arc{state: int32(from), edge: a.edge})
 		}
 	}
 	return s
@@ -264,7 +260,7 @@ func (s *stateGraph) arcTo(from, to int64) (arc, bool) {
 		return arc{}, false
 	}
 	arcs := s.out[from]
-	i, found := slices.BinarySearchFunc(arcs, to, func(a arc, t int64) int { return cmp.Compare(a.state, t) })
+	i, found := slices.BinarySearchFunc(arcs, to, func(a arc, t int64) int { return cmp.Compare(int64(a.state), t) })
 	if !found {
 		return arc{}, false
 	}
@@ -286,7 +282,7 @@ func (it *stateNodes) Next() bool {
 }
 func (it *stateNodes) Len() int                { return len(it.arcs) - it.i }
 func (it *stateNodes) Reset()                  { it.i = 0 }
-func (it *stateNodes) Node() gonum.Node        { return simple.Node(it.arcs[it.i-1].state) }
+func (it *stateNodes) Node() gonum.Node        { return simple.Node(int64(it.arcs[it.i-1].state)) }
 func (s *stateGraph) node(id int64) gonum.Node { return simple.Node(id) }
 
 // From implements gonum's traverse.Graph: the states an arc from id reaches.
@@ -311,7 +307,7 @@ func (s *stateGraph) Edge(uid, vid int64) gonum.Edge {
 	if !ok {
 		return nil
 	}
-	return simple.WeightedEdge{F: simple.Node(uid), T: simple.Node(vid), W: a.weight}
+	return simple.WeightedEdge{F: simple.Node(uid), T: simple.Node(vid), W: s.weight(a)}
 }
 
 // Weight implements gonum's path.Weighted.
@@ -323,7 +319,20 @@ func (s *stateGraph) Weight(xid, yid int64) (float64, bool) {
 	if !ok {
 		return math.Inf(1), false
 	}
-	return a.weight, true
+	return s.weight(a), true
+}
+
+// weight is an arc's cost. Every hop costs 1; the tiny per-edge increment
+// (edges are numbered in the builder's sorted order) breaks ties between
+// equally short paths the same way on every run. A lateral hop needs the
+// workload it leaves compromised: paths prefer routed hops, then the
+// fewest lateral ones.
+func (s *stateGraph) weight(a arc) float64 {
+	w := 1 + float64(a.edge)*1e-9
+	if IsLateral(s.edges[a.edge]) {
+		w += lateralCost
+	}
+	return w
 }
 
 // preferEdge keeps the first of two parallel edges unless the second is
@@ -395,7 +404,7 @@ func (q *Search) steps(nodes []gonum.Node) []Step {
 		st := Step{Node: q.s.nodes[gn.ID()]}
 		if i > 0 {
 			a, _ := q.s.arcTo(nodes[i-1].ID(), gn.ID())
-			st.Edge = a.edge
+			st.Edge = q.s.edges[a.edge]
 		}
 		out = append(out, st)
 	}

@@ -11,7 +11,7 @@ package graph
 import (
 	"fmt"
 	"slices"
-	"sort"
+	"strings"
 
 	gonum "gonum.org/v1/gonum/graph"
 	"gonum.org/v1/gonum/graph/iterator"
@@ -545,11 +545,21 @@ var _ gonum.DirectedMultigraph = (*Graph)(nil)
 
 // SortedNodes returns every node sorted by key.
 func (g *Graph) SortedNodes() []*Node {
-	out := make([]*Node, 0, len(g.nodes))
-	for _, n := range g.nodes {
-		out = append(out, n)
+	// Each key is built once: building two per comparison cost more than
+	// the sort on a large graph (issue #16).
+	type keyed struct {
+		key  string
+		node *Node
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+	all := make([]keyed, 0, len(g.nodes))
+	for key, n := range g.nodes {
+		all = append(all, keyed{key, n})
+	}
+	slices.SortFunc(all, func(a, b keyed) int { return strings.Compare(a.key, b.key) })
+	out := make([]*Node, len(all))
+	for i, k := range all {
+		out[i] = k.node
+	}
 	return out
 }
 
