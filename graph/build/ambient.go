@@ -62,7 +62,7 @@ func (b *builder) ambientHop(in hopInput, h *hop) {
 			req.SourceClass = in.class
 			h.edge.AuthReason = fmt.Sprintf("traffic from outside the cluster, accepted in plaintext by the ztunnel of an ambient pod (%s)", pa)
 		} else {
-			h.edge.AuthReason = fmt.Sprintf("source %s is outside the mesh; the ambient pod's ztunnel accepts plaintext (%s)", in.src.describe(), pa)
+			h.edge.AuthReason = fmt.Sprintf("the source is outside the mesh; the ambient pod's ztunnel accepts plaintext (%s)", pa)
 		}
 	}
 	if gw := wp.Gateway; gw != nil && in.svc != nil {

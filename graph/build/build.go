@@ -471,7 +471,7 @@ func (b *builder) evaluateMesh(in hopInput, h hop) hop {
 		if in.src == nil {
 			h.edge.Auth, h.edge.AuthReason = graph.AuthPlaintext, fmt.Sprintf("traffic from outside the cluster accepted by %s", pa)
 		} else {
-			h.edge.Auth, h.edge.AuthReason = graph.AuthPlaintext, fmt.Sprintf("source %s is outside the mesh and the destination accepts plaintext: %s", srcName, pa)
+			h.edge.Auth, h.edge.AuthReason = graph.AuthPlaintext, "the source is outside the mesh and the destination accepts plaintext: "+pa.String()
 		}
 	}
 	if authzApplies {

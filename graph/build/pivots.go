@@ -156,9 +156,11 @@ func (b *builder) addPivots() {
 // their patterns it matches (identityMask). Sources alike in all that share
 // their hops into other namespaces (crossClass), whatever their own.
 //
-// A pod outside the mesh (the hop's reason names it) or isolated for
-// egress (an egress assumption names it) and an assumed controller are
-// their own class: their hops are evaluated one by one.
+// A pod outside the mesh is classed by the same parts (it presents no
+// identity, so its own is never read; hop reasons say "the source", which
+// the edge names). A pod isolated for egress (an egress assumption names
+// it) and an assumed controller are their own class: their hops are
+// evaluated one by one.
 type pivotClasses struct {
 	b            *builder
 	labels       *netpol.LabelVocabulary
@@ -242,7 +244,7 @@ func (b *builder) newPivotClasses() *pivotClasses {
 
 // key is the source's class, and false when its hops are its own.
 func (c *pivotClasses) key(w *workload) (string, bool) {
-	if w.assumed || !w.mesh.Member || c.b.np.EgressIsolated(w.peer) {
+	if w.assumed || c.b.np.EgressIsolated(w.peer) {
 		return "", false
 	}
 	return fmt.Sprintf("%d:%s|%s|%s", len(w.src.Namespace), w.src.Namespace, c.shape(w),
@@ -258,7 +260,7 @@ func (c *pivotClasses) shape(w *workload) string {
 		c.sidecars[sc] = id
 	}
 	st := w.mesh
-	return fmt.Sprintf("%s|%t|%t %t %t|%d", c.labels.Key(w.src.Labels()), w.peer.HostNetwork, st.Gateway, st.Ambient, st.Unknown, id)
+	return fmt.Sprintf("%s|%t|%t %t %t %t|%d", c.labels.Key(w.src.Labels()), w.peer.HostNetwork, st.Member, st.Gateway, st.Ambient, st.Unknown, id)
 }
 
 // across returns the class of a shareable source for its hops into other
