@@ -336,6 +336,9 @@ type Graph struct {
 	edges []*Edge
 	// free is the rest of the block Connect takes edges from.
 	free []Edge
+	// linked counts the edges (from the first) that are in their ends'
+	// edge lists; the rest came from ConnectBatched.
+	linked int
 
 	// Internet and PrivateNetwork are the two sources.
 	Internet       *Node
@@ -392,8 +395,56 @@ const edgeBlock = 1024
 // keeps (not a copy): the caller must not change them afterwards, and may
 // connect other edges with the same ones.
 func (g *Graph) Connect(from, to *Node, a *EdgeAttrs) *Edge {
-	// Edges come from blocks: on a large cluster they are millions, and
-	// allocating them one by one cost more than making them.
+	g.link()
+	e := g.newEdge(from, to, a)
+	from.out = append(from.out, e)
+	to.in = append(to.in, e)
+	g.linked = len(g.edges)
+	return e
+}
+
+// ConnectBatched adds an edge as Connect does, but puts it in its ends'
+// edge lists only with the rest of a batch: at the next Connect, the next
+// read of an edge list, or LinkBatched. The lists are then grown once per
+// node, not edge by edge: millions of lateral hops appended one at a time
+// regrew the lists of every much-reached workload (issue #16). Edge order
+// is the same as with Connect.
+func (g *Graph) ConnectBatched(from, to *Node, a *EdgeAttrs) *Edge {
+	return g.newEdge(from, to, a)
+}
+
+// LinkBatched puts the edges of ConnectBatched in their ends' edge lists.
+// A builder calls it when its batch is done, so the graph it hands on is
+// read without being changed.
+func (g *Graph) LinkBatched() { g.link() }
+
+// link puts the edges connected since the last link in their ends' lists,
+// in order, growing each list once.
+func (g *Graph) link() {
+	pending := g.edges[g.linked:]
+	if len(pending) == 0 {
+		return
+	}
+	g.linked = len(g.edges)
+	outs, ins := make([]int, len(g.byID)), make([]int, len(g.byID))
+	for _, e := range pending {
+		outs[e.from.id]++
+		ins[e.to.id]++
+	}
+	for id, n := range g.byID {
+		n.out = slices.Grow(n.out, outs[id])
+		n.in = slices.Grow(n.in, ins[id])
+	}
+	for _, e := range pending {
+		e.from.out = append(e.from.out, e)
+		e.to.in = append(e.to.in, e)
+	}
+}
+
+// newEdge numbers an edge and takes it from the current block: on a large
+// cluster edges are millions, and allocating them one by one cost more than
+// making them.
+func (g *Graph) newEdge(from, to *Node, a *EdgeAttrs) *Edge {
 	if len(g.free) == 0 {
 		g.free = make([]Edge, edgeBlock)
 	}
@@ -402,8 +453,6 @@ func (g *Graph) Connect(from, to *Node, a *EdgeAttrs) *Edge {
 	e.from, e.to, e.EdgeAttrs = from, to, a
 	e.id = int64(len(g.edges))
 	g.edges = append(g.edges, e)
-	from.out = append(from.out, e)
-	to.in = append(to.in, e)
 	return e
 }
 
@@ -454,6 +503,7 @@ func neighbours(edges []*Edge, far func(*Edge) *Node) gonum.Nodes {
 
 // From implements gonum's graph.Graph: the nodes an edge from id reaches.
 func (g *Graph) From(id int64) gonum.Nodes {
+	g.link()
 	n := g.node(id)
 	if n == nil {
 		return gonum.Empty
@@ -463,6 +513,7 @@ func (g *Graph) From(id int64) gonum.Nodes {
 
 // To implements gonum's graph.Directed: the nodes with an edge into id.
 func (g *Graph) To(id int64) gonum.Nodes {
+	g.link()
 	n := g.node(id)
 	if n == nil {
 		return gonum.Empty
@@ -472,6 +523,7 @@ func (g *Graph) To(id int64) gonum.Nodes {
 
 // linesFromTo lists the edges from uid to vid in insertion order.
 func (g *Graph) linesFromTo(uid, vid int64) []gonum.Line {
+	g.link()
 	u := g.node(uid)
 	if u == nil {
 		return nil
@@ -569,11 +621,17 @@ func (g *Graph) Edges() []*Edge { return g.edges }
 
 // EdgesFrom returns the edges leaving n, in insertion order. The slice
 // belongs to the graph: callers read it and must not modify it.
-func (g *Graph) EdgesFrom(n *Node) []*Edge { return slices.Clip(n.out) }
+func (g *Graph) EdgesFrom(n *Node) []*Edge {
+	g.link()
+	return slices.Clip(n.out)
+}
 
 // EdgesTo returns the edges entering n, in insertion order (read-only, as
 // EdgesFrom).
-func (g *Graph) EdgesTo(n *Node) []*Edge { return slices.Clip(n.in) }
+func (g *Graph) EdgesTo(n *Node) []*Edge {
+	g.link()
+	return slices.Clip(n.in)
+}
 
 // AddNotSeen records something missing from the input, once.
 func (g *Graph) AddNotSeen(format string, args ...any) {

@@ -80,3 +80,61 @@ func equal(a, b any) bool {
 	}
 	return a == b
 }
+
+// Edges connected in a batch land in their ends' lists in insertion order,
+// whichever way each was connected and whatever read links the batch.
+func TestConnectBatchedKeepsOrder(t *testing.T) {
+	ports := func(edges []*Edge) []int64 {
+		var out []int64
+		for _, e := range edges {
+			out = append(out, int64(e.Port))
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		// connect adds edges a→b and c→b with ports 1..n; linkBy links.
+		batched []bool
+		linkBy  func(g *Graph)
+	}{
+		{"all batched, linked explicitly", []bool{true, true, true, true}, (*Graph).LinkBatched},
+		{"all batched, linked by a read", []bool{true, true, true, true}, func(g *Graph) { g.From(g.Internet.ID()) }},
+		{"mixed, Connect links what came before", []bool{true, false, true, true}, (*Graph).LinkBatched},
+		{"none batched", []bool{false, false, false, false}, func(*Graph) {}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g := New()
+			a := g.AddNode(&Node{Kind: KindWorkload, Label: "a"})
+			b := g.AddNode(&Node{Kind: KindWorkload, Label: "b"})
+			c := g.AddNode(&Node{Kind: KindWorkload, Label: "c"})
+			for i, batched := range tc.batched {
+				from := a
+				if i%2 == 1 {
+					from = c
+				}
+				attrs := &EdgeAttrs{Kind: EdgeNetwork, Port: int32(i + 1)}
+				if batched {
+					g.ConnectBatched(from, b, attrs)
+				} else {
+					g.Connect(from, b, attrs)
+				}
+			}
+			tc.linkBy(g)
+			for _, check := range []struct {
+				what string
+				got  []int64
+				want []int64
+			}{
+				{"into b", ports(g.EdgesTo(b)), []int64{1, 2, 3, 4}},
+				{"from a", ports(g.EdgesFrom(a)), []int64{1, 3}},
+				{"from c", ports(g.EdgesFrom(c)), []int64{2, 4}},
+				{"gonum to b", []int64{int64(g.To(b.ID()).Len())}, []int64{2}},
+			} {
+				if !equal(check.got, check.want) {
+					t.Errorf("%s: got %v, want %v", check.what, check.got, check.want)
+				}
+			}
+		})
+	}
+}

@@ -45,15 +45,24 @@ func (b *builder) addPivots() {
 			}
 		}
 	}
+	// The routed hops out of each workload, read before any pivot is
+	// connected: pivots are connected in a batch (Graph.ConnectBatched),
+	// and reading an edge list would link the batch so far every time.
+	routed := map[*graph.Node][]*graph.Node{}
+	for _, w := range b.workloads {
+		for _, e := range b.g.EdgesFrom(w.node) {
+			if e.Kind == graph.EdgeNetwork {
+				routed[w.node] = append(routed[w.node], e.ToNode())
+			}
+		}
+	}
+	defer b.g.LinkBatched()
 	classes := b.newPivotClasses()
 	for len(queue) > 0 {
 		src := queue[0]
 		queue = queue[1:]
-		// Routed hops already present from this source.
-		for _, e := range b.g.EdgesFrom(src.node) {
-			if e.Kind == graph.EdgeNetwork {
-				visit(e.ToNode())
-			}
+		for _, to := range routed[src.node] {
+			visit(to)
 		}
 		candidates := b.workloads
 		if !src.assumed && !b.evaluateEachPivot {
@@ -69,7 +78,7 @@ func (b *builder) addPivots() {
 				e := h.edge
 				e.Kind = graph.EdgeNetwork
 				e.Evidence, e.Assumptions = slices.Clip(e.Evidence), slices.Clip(e.Assumptions)
-				out = append(out, b.g.Connect(src.node, dst.node, &e))
+				out = append(out, b.g.ConnectBatched(src.node, dst.node, &e))
 				visit(dst.node)
 			}
 			return out
@@ -86,7 +95,7 @@ func (b *builder) addPivots() {
 				case ch.edge == nil:
 					connectAll(ch.dst)
 				case ch.dst != src:
-					b.g.Connect(src.node, ch.dst.node, ch.edge.EdgeAttrs)
+					b.g.ConnectBatched(src.node, ch.dst.node, ch.edge.EdgeAttrs)
 					visit(ch.dst.node)
 				}
 			}
@@ -114,7 +123,7 @@ func (b *builder) addPivots() {
 			var edges []*graph.Edge
 			if shareable {
 				edges = across.hops(dst, mask, connectAll, func(t *graph.Edge) {
-					b.g.Connect(src.node, dst.node, t.EdgeAttrs)
+					b.g.ConnectBatched(src.node, dst.node, t.EdgeAttrs)
 					visit(dst.node)
 				})
 			} else {
