@@ -28,8 +28,8 @@ import (
 // and Service).
 type stateGraph struct {
 	lateral Lateral
-	// edges are the reachability graph's edges, by ID.
-	edges []*graph.Edge
+	// g is the reachability graph, whose edges the arcs name by ID.
+	g *graph.Graph
 	// out and in are the arcs leaving and entering each state, indexed by
 	// state ID (states are dense: see id); out is sorted by target, one arc
 	// per pair of states.
@@ -136,7 +136,7 @@ const lateralCost = 1e4
 // graph it copies on a large cluster (issue #16). The search reads it
 // through gonum's traverse.Graph and path.Weighted (From, Edge, Weight).
 func newStateGraph(g *graph.Graph, lateral Lateral) *stateGraph {
-	s := &stateGraph{lateral: lateral, edges: g.Edges(), slots: make([]map[int32]int, g.IDBound()), stride: 1, loopBudget: loopFreeBudget}
+	s := &stateGraph{lateral: lateral, g: g, slots: make([]map[int32]int, g.IDBound()), stride: 1, loopBudget: loopFreeBudget}
 	for _, e := range g.Edges() {
 		for _, p := range e.EntryPorts {
 			m := s.slots[e.FromNode().ID()]
@@ -223,7 +223,7 @@ func newStateGraph(g *graph.Graph, lateral Lateral) *stateGraph {
 		kept := arcs[:0]
 		for _, a := range arcs {
 			if k := len(kept) - 1; k >= 0 && kept[k].state == a.state {
-				if !preferEdge(s.edges[kept[k].edge], s.edges[a.edge]) {
+				if !preferEdge(s.edge(kept[k]), s.edge(a)) {
 					kept[k] = a
 				}
 				continue
@@ -322,6 +322,9 @@ func (s *stateGraph) Weight(xid, yid int64) (float64, bool) {
 	return s.weight(a), true
 }
 
+// edge is the reachability-graph edge an arc takes.
+func (s *stateGraph) edge(a arc) *graph.Edge { return s.g.EdgeByID(int64(a.edge)) }
+
 // weight is an arc's cost. Every hop costs 1; the tiny per-edge increment
 // (edges are numbered in the builder's sorted order) breaks ties between
 // equally short paths the same way on every run. A lateral hop needs the
@@ -329,7 +332,7 @@ func (s *stateGraph) Weight(xid, yid int64) (float64, bool) {
 // fewest lateral ones.
 func (s *stateGraph) weight(a arc) float64 {
 	w := 1 + float64(a.edge)*1e-9
-	if IsLateral(s.edges[a.edge]) {
+	if IsLateral(s.edge(a)) {
 		w += lateralCost
 	}
 	return w
@@ -404,7 +407,7 @@ func (q *Search) steps(nodes []gonum.Node) []Step {
 		st := Step{Node: q.s.nodes[gn.ID()]}
 		if i > 0 {
 			a, _ := q.s.arcTo(nodes[i-1].ID(), gn.ID())
-			st.Edge = q.s.edges[a.edge]
+			st.Edge = q.s.edge(a)
 		}
 		out = append(out, st)
 	}

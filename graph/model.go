@@ -10,6 +10,7 @@ package graph
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 
@@ -332,10 +333,11 @@ func (e *Edge) ToNode() *Node { return e.to }
 type Graph struct {
 	nodes map[string]*Node
 	// byID holds the nodes by ID (IDs are dense, from 0).
-	byID  []*Node
-	edges []*Edge
-	// free is the rest of the block Connect takes edges from.
-	free []Edge
+	byID []*Node
+	// blocks hold the edges by ID, edgeBlock to a block: no slice of
+	// pointers to millions of edges, regrown as they are added (issue #16).
+	blocks   [][]Edge
+	numEdges int
 	// linked counts the edges (from the first) that are in their ends'
 	// edge lists; the rest came from ConnectBatched.
 	linked int
@@ -399,7 +401,7 @@ func (g *Graph) Connect(from, to *Node, a *EdgeAttrs) *Edge {
 	e := g.newEdge(from, to, a)
 	from.out = append(from.out, e)
 	to.in = append(to.in, e)
-	g.linked = len(g.edges)
+	g.linked = g.numEdges
 	return e
 }
 
@@ -421,13 +423,14 @@ func (g *Graph) LinkBatched() { g.link() }
 // link puts the edges connected since the last link in their ends' lists,
 // in order, growing each list once.
 func (g *Graph) link() {
-	pending := g.edges[g.linked:]
-	if len(pending) == 0 {
+	first := g.linked
+	if first == g.numEdges {
 		return
 	}
-	g.linked = len(g.edges)
+	g.linked = g.numEdges
 	outs, ins := make([]int, len(g.byID)), make([]int, len(g.byID))
-	for _, e := range pending {
+	for id := first; id < g.numEdges; id++ {
+		e := g.EdgeByID(int64(id))
 		outs[e.from.id]++
 		ins[e.to.id]++
 	}
@@ -435,7 +438,8 @@ func (g *Graph) link() {
 		n.out = slices.Grow(n.out, outs[id])
 		n.in = slices.Grow(n.in, ins[id])
 	}
-	for _, e := range pending {
+	for id := first; id < g.numEdges; id++ {
+		e := g.EdgeByID(int64(id))
 		e.from.out = append(e.from.out, e)
 		e.to.in = append(e.to.in, e)
 	}
@@ -445,14 +449,13 @@ func (g *Graph) link() {
 // cluster edges are millions, and allocating them one by one cost more than
 // making them.
 func (g *Graph) newEdge(from, to *Node, a *EdgeAttrs) *Edge {
-	if len(g.free) == 0 {
-		g.free = make([]Edge, edgeBlock)
+	if g.numEdges%edgeBlock == 0 {
+		g.blocks = append(g.blocks, make([]Edge, edgeBlock))
 	}
-	e := &g.free[0]
-	g.free = g.free[1:]
+	e := &g.blocks[len(g.blocks)-1][g.numEdges%edgeBlock]
 	e.from, e.to, e.EdgeAttrs = from, to, a
-	e.id = int64(len(g.edges))
-	g.edges = append(g.edges, e)
+	e.id = int64(g.numEdges)
+	g.numEdges++
 	return e
 }
 
@@ -615,9 +618,24 @@ func (g *Graph) SortedNodes() []*Node {
 	return out
 }
 
-// Edges returns every edge in insertion order (deterministic: the builder
-// walks sorted inputs).
-func (g *Graph) Edges() []*Edge { return g.edges }
+// Edges iterates every edge in insertion order (deterministic: the builder
+// walks sorted inputs), with its ID.
+func (g *Graph) Edges() iter.Seq2[int, *Edge] {
+	return func(yield func(int, *Edge) bool) {
+		for id := range g.numEdges {
+			if !yield(id, g.EdgeByID(int64(id))) {
+				return
+			}
+		}
+	}
+}
+
+// NumEdges is how many edges the graph holds (their IDs are 0 to
+// NumEdges-1).
+func (g *Graph) NumEdges() int { return g.numEdges }
+
+// EdgeByID returns the edge with an ID below NumEdges.
+func (g *Graph) EdgeByID(id int64) *Edge { return &g.blocks[id/edgeBlock][id%edgeBlock] }
 
 // EdgesFrom returns the edges leaving n, in insertion order. The slice
 // belongs to the graph: callers read it and must not modify it.

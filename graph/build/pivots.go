@@ -27,11 +27,17 @@ func (b *builder) addPivots() {
 	for _, w := range b.workloads {
 		w.portList = sortedPorts(w.ports)
 	}
-	reached := map[*workload]bool{}
+	// reached is by node ID (no node is added here): visit runs once per
+	// hop, millions of times at large, and two map lookups each cost more
+	// than the hop's copy.
+	reached := make([]bool, b.g.IDBound())
 	var queue []*workload
 	visit := func(n *graph.Node) {
-		if w, ok := b.byNode[n]; ok && !reached[w] {
-			reached[w] = true
+		if reached[n.ID()] {
+			return
+		}
+		if w, ok := b.byNode[n]; ok {
+			reached[n.ID()] = true
 			queue = append(queue, w)
 		}
 	}
