@@ -43,6 +43,14 @@ type stateGraph struct {
 	stride int64
 	// loopBudget bounds the loop-free search (loopFreeBudget; tests lower it).
 	loopBudget int
+	// ids holds each state's gonum node, so handing one out boxes no
+	// integer (an allocation per arc the search relaxes).
+	ids []simple.Node
+	// last is the out-arc the newest From iteration handed out, and
+	// lastFrom its source: gonum's Dijkstra asks Weight for exactly that
+	// arc next, which is then read, not searched for again.
+	last     *arc
+	lastFrom int64
 }
 
 // arc is a step between two states: the reachability-graph edge it takes
@@ -159,6 +167,10 @@ func newStateGraph(g *graph.Graph, lateral Lateral) *stateGraph {
 	}
 	states := g.IDBound() * s.stride * 4
 	s.out, s.in, s.nodes = make([][]arc, states), make([][]arc, states), make([]*graph.Node, states)
+	s.ids = make([]simple.Node, states)
+	for i := range s.ids {
+		s.ids[i] = simple.Node(i)
+	}
 	for _, n := range g.SortedNodes() {
 		for _, slot := range s.slotsOf(n) {
 			for _, t := range []bool{false, true} {
@@ -267,8 +279,12 @@ func (s *stateGraph) arcTo(from, to int64) (arc, bool) {
 	return arcs[i], true
 }
 
-// stateNodes iterates the states at the ends of arcs (gonum's graph.Nodes).
+// stateNodes iterates the states at the ends of arcs (gonum's graph.Nodes):
+// of an out-list (from is its source, remembered with each arc handed out)
+// or an in-list (from is -1).
 type stateNodes struct {
+	s    *stateGraph
+	from int64
 	arcs []arc
 	i    int
 }
@@ -280,9 +296,15 @@ func (it *stateNodes) Next() bool {
 	it.i++
 	return true
 }
-func (it *stateNodes) Len() int                { return len(it.arcs) - it.i }
-func (it *stateNodes) Reset()                  { it.i = 0 }
-func (it *stateNodes) Node() gonum.Node        { return simple.Node(int64(it.arcs[it.i-1].state)) }
+func (it *stateNodes) Len() int { return len(it.arcs) - it.i }
+func (it *stateNodes) Reset()   { it.i = 0 }
+func (it *stateNodes) Node() gonum.Node {
+	a := &it.arcs[it.i-1]
+	if it.from >= 0 {
+		it.s.last, it.s.lastFrom = a, it.from
+	}
+	return &it.s.ids[a.state]
+}
 func (s *stateGraph) node(id int64) gonum.Node { return simple.Node(id) }
 
 // From implements gonum's traverse.Graph: the states an arc from id reaches.
@@ -290,7 +312,7 @@ func (s *stateGraph) From(id int64) gonum.Nodes {
 	if id < 0 || id >= int64(len(s.out)) || len(s.out[id]) == 0 {
 		return gonum.Empty
 	}
-	return &stateNodes{arcs: s.out[id]}
+	return &stateNodes{s: s, from: id, arcs: s.out[id]}
 }
 
 // To lists the states with an arc into id.
@@ -298,7 +320,7 @@ func (s *stateGraph) To(id int64) gonum.Nodes {
 	if id < 0 || id >= int64(len(s.in)) || len(s.in[id]) == 0 {
 		return gonum.Empty
 	}
-	return &stateNodes{arcs: s.in[id]}
+	return &stateNodes{s: s, from: -1, arcs: s.in[id]}
 }
 
 // Edge implements gonum's traverse.Graph.
@@ -314,6 +336,9 @@ func (s *stateGraph) Edge(uid, vid int64) gonum.Edge {
 func (s *stateGraph) Weight(xid, yid int64) (float64, bool) {
 	if xid == yid {
 		return 0, true
+	}
+	if s.last != nil && s.lastFrom == xid && int64(s.last.state) == yid {
+		return s.weight(*s.last), true
 	}
 	a, ok := s.arcTo(xid, yid)
 	if !ok {
