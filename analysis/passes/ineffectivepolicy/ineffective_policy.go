@@ -2,6 +2,7 @@ package ineffectivepolicy
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -74,7 +75,13 @@ type polCtx struct {
 	p         *analysis.Pass
 	env       mesh.Env
 	workloads []*inventory.Workload
-	status    map[*inventory.Workload]mesh.Status
+	// inNamespace lists the workloads of each namespace in c.workloads'
+	// order, selections the workloads each policy applies to: every check
+	// of a policy asks, and asking every workload of the cluster for every
+	// policy grew with policies × workloads (issue #16).
+	inNamespace map[string][]*inventory.Workload
+	selections  map[*istiosecv1.AuthorizationPolicy][]*inventory.Workload
+	status      map[*inventory.Workload]mesh.Status
 	// entrypoints indexes Service entrypoint nodes by namespace/name.
 	entrypoints map[string][]*graph.Node
 }
@@ -86,9 +93,12 @@ func runIneffectivePolicy(p *analysis.Pass) []analysis.Finding {
 		workloads:   p.Model.Workloads(),
 		status:      map[*inventory.Workload]mesh.Status{},
 		entrypoints: map[string][]*graph.Node{},
+		inNamespace: map[string][]*inventory.Workload{},
+		selections:  map[*istiosecv1.AuthorizationPolicy][]*inventory.Workload{},
 	}
 	for _, w := range c.workloads {
 		c.status[w] = c.env.InjectionStatus(w)
+		c.inNamespace[w.Namespace] = append(c.inNamespace[w.Namespace], w)
 	}
 	if p.Graph != nil {
 		for _, n := range p.Graph.SortedNodes() {
@@ -128,13 +138,25 @@ func (c *polCtx) applies(ap polAuthz, w *inventory.Workload) bool {
 	return c.env.PolicyApplies(ap.Obj, w)
 }
 
+// selected lists the workloads a policy applies to, in c.workloads' order.
+// Only the root namespace's policies reach beyond their own namespace
+// (mesh.Env.PolicyApplies), so the others are asked of theirs only.
 func (c *polCtx) selected(ap polAuthz) []*inventory.Workload {
+	if out, ok := c.selections[ap.Obj]; ok {
+		return out
+	}
+	candidates := c.workloads
+	if ap.Obj.Namespace != c.env.RootNamespace {
+		candidates = c.inNamespace[ap.Obj.Namespace]
+	}
 	var out []*inventory.Workload
-	for _, w := range c.workloads {
+	for _, w := range candidates {
 		if c.applies(ap, w) {
 			out = append(out, w)
 		}
 	}
+	out = slices.Clip(out)
+	c.selections[ap.Obj] = out
 	return out
 }
 
