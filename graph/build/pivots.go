@@ -29,7 +29,7 @@ func (b *builder) addPivots() {
 	}
 	// reached is by node ID (no node is added here): visit runs once per
 	// hop, millions of times at large, and two map lookups each cost more
-	// than the hop's copy.
+	// than connecting the hop.
 	reached := make([]bool, b.g.IDBound())
 	var queue []*workload
 	visit := func(n *graph.Node) {

@@ -170,8 +170,7 @@ func (e Env) policiesFor(w *inventory.Workload) []authzPolicy {
 // PolicyApplies reports whether an AuthorizationPolicy applies to a
 // workload (see policiesFor).
 func (e Env) PolicyApplies(ap *istiosecv1.AuthorizationPolicy, w *inventory.Workload) bool {
-	ns := ap.Namespace
-	if ns != e.RootNamespace && ns != w.Namespace {
+	if ns, meshWide := e.PolicyScope(ap); !meshWide && ns != w.Namespace {
 		return false
 	}
 	spec := &ap.Spec
@@ -192,6 +191,13 @@ func (e Env) PolicyApplies(ap *istiosecv1.AuthorizationPolicy, w *inventory.Work
 		return labels.SelectorFromSet(sel.GetMatchLabels()).Matches(labels.Set(w.Labels()))
 	}
 	return true
+}
+
+// PolicyScope is the namespace whose workloads an AuthorizationPolicy can
+// apply to, or meshWide for a policy of the root namespace (policiesFor):
+// PolicyApplies is false for every workload outside it.
+func (e Env) PolicyScope(ap *istiosecv1.AuthorizationPolicy) (namespace string, meshWide bool) {
+	return ap.Namespace, ap.Namespace == e.RootNamespace
 }
 
 // dryRunAnnotation marks an ALLOW or DENY policy as dry-run: istiod builds it

@@ -138,16 +138,15 @@ func (c *polCtx) applies(ap polAuthz, w *inventory.Workload) bool {
 	return c.env.PolicyApplies(ap.Obj, w)
 }
 
-// selected lists the workloads a policy applies to, in c.workloads' order.
-// Only the root namespace's policies reach beyond their own namespace
-// (mesh.Env.PolicyApplies), so the others are asked of theirs only.
+// selected lists the workloads a policy applies to, in c.workloads' order:
+// only those of its scope (mesh.Env.PolicyScope) are asked.
 func (c *polCtx) selected(ap polAuthz) []*inventory.Workload {
 	if out, ok := c.selections[ap.Obj]; ok {
 		return out
 	}
 	candidates := c.workloads
-	if ap.Obj.Namespace != c.env.RootNamespace {
-		candidates = c.inNamespace[ap.Obj.Namespace]
+	if ns, meshWide := c.env.PolicyScope(ap.Obj); !meshWide {
+		candidates = c.inNamespace[ns]
 	}
 	var out []*inventory.Workload
 	for _, w := range candidates {
