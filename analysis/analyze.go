@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"sort"
+	"sync"
 
 	"github.com/shadowroute/shadowroute/graph"
 )
@@ -32,7 +33,13 @@ type Database struct {
 // from one shortest-path tree per source instead of being enumerated.
 func searchPaths(g *graph.Graph, lateral Lateral) *PathSearch {
 	states := newStateGraph(g, lateral)
-	out := &PathSearch{Graph: g, FromInternet: states.from(g.Internet), FromPrivate: states.from(g.PrivateNetwork), Targets: []Target{}}
+	out := &PathSearch{Graph: g, Targets: []Target{}}
+	// The two trees are independent reads of the state graph: grown at
+	// once, on two cores.
+	var wg sync.WaitGroup
+	wg.Go(func() { out.FromPrivate = states.from(g.PrivateNetwork) })
+	out.FromInternet = states.from(g.Internet)
+	wg.Wait()
 	for _, n := range g.SortedNodes() {
 		if n.Kind != graph.KindWorkload || n.Workload == nil || n.Workload.Database == nil {
 			continue

@@ -172,10 +172,10 @@ func (s *stateGraph) distancesTo(targets []int64) map[int64]float64 {
 		if it.d > dist[it.id] {
 			continue
 		}
-		prev := s.To(it.id)
-		for prev.Next() {
-			from := prev.Node().ID()
-			w, _ := s.Weight(from, it.id)
+		// An in-arc names the edge of the out-arc it mirrors, whose
+		// cost it is.
+		for _, a := range s.inArcs()[it.id] {
+			from, w := int64(a.state), s.weight(a)
 			if d, ok := dist[from]; !ok || it.d+w < d {
 				dist[from] = it.d + w
 				heap.Push(open, distItem{from, it.d + w})

@@ -4,9 +4,12 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	gonum "gonum.org/v1/gonum/graph"
 	"gonum.org/v1/gonum/graph/path"
@@ -30,10 +33,11 @@ type stateGraph struct {
 	lateral Lateral
 	// g is the reachability graph, whose edges the arcs name by ID.
 	g *graph.Graph
-	// out and in are the arcs leaving and entering each state, indexed by
-	// state ID (states are dense: see id); out is sorted by target, one arc
-	// per pair of states.
+	// out are the arcs leaving each state, indexed by state ID (states are
+	// dense: see id), sorted by target, one arc per pair of states; in are
+	// the arcs entering each state, built on first use (inArcs).
 	out, in [][]arc
+	inOnce  sync.Once
 	// nodes is the reachability-graph node of each state (nil: no state).
 	nodes []*graph.Node
 	// slots numbers, per gated proxy, the ports its routes are entered on
@@ -46,9 +50,17 @@ type stateGraph struct {
 	// ids holds each state's gonum node, so handing one out boxes no
 	// integer (an allocation per arc the search relaxes).
 	ids []simple.Node
-	// last is the out-arc the newest From iteration handed out, and
-	// lastFrom its source: gonum's Dijkstra asks Weight for exactly that
-	// arc next, which is then read, not searched for again.
+}
+
+// searchView is the state graph as one search reads it (gonum's
+// traverse.Graph and path.Weighted). The state graph is read-only once
+// built, so searches from the internet and the private network run at
+// once, each with its own view. last is the out-arc the view's newest From
+// iteration handed out, and lastFrom its source: gonum's Dijkstra asks
+// Weight for exactly that arc next, which is then read, not searched for
+// again.
+type searchView struct {
+	*stateGraph
 	last     *arc
 	lastFrom int64
 }
@@ -143,35 +155,44 @@ const lateralCost = 1e4
 // general-purpose graph (a map per node) cost more than the reachability
 // graph it copies on a large cluster (issue #16). The search reads it
 // through gonum's traverse.Graph and path.Weighted (From, Edge, Weight).
+//
+// A state's arcs come from its node's out-edges only, so the nodes' arcs
+// are built on every core, each worker a run of nodes; the in-lists only
+// the loop-free search reads are built the first time it does (inArcs).
 func newStateGraph(g *graph.Graph, lateral Lateral) *stateGraph {
+	g.LinkBatched() // nothing is pending after the builder; reads below never change g
 	s := &stateGraph{lateral: lateral, g: g, slots: make([]map[int32]int, g.IDBound()), stride: 1, loopBudget: loopFreeBudget}
-	for _, e := range g.Edges() {
-		for _, p := range e.EntryPorts {
-			m := s.slots[e.FromNode().ID()]
-			if m == nil {
-				m = map[int32]int{}
-				s.slots[e.FromNode().ID()] = m
-			}
-			if _, ok := m[p]; !ok {
-				m[p] = len(m) + 1
-			}
-			if int64(len(m)+1) > s.stride {
-				s.stride = int64(len(m) + 1)
+	// Slots are numbered per proxy in its out-edges' order (edge ID order).
+	for id := range g.IDBound() {
+		for _, e := range g.EdgesFrom(g.NodeByID(id)) {
+			for _, p := range e.EntryPorts {
+				m := s.slots[id]
+				if m == nil {
+					m = map[int32]int{}
+					s.slots[id] = m
+				}
+				if _, ok := m[p]; !ok {
+					m[p] = len(m) + 1
+				}
+				if int64(len(m)+1) > s.stride {
+					s.stride = int64(len(m) + 1)
+				}
 			}
 		}
+	}
+	states := g.IDBound() * s.stride * 4
+	s.out, s.nodes = make([][]arc, states), make([]*graph.Node, states)
+	s.ids = make([]simple.Node, states)
+	for i := range s.ids {
+		s.ids[i] = simple.Node(i)
 	}
 	// The "lateral hop spent" layer exists only under --lateral 1.
 	layers := []bool{false}
 	if lateral == LateralOne {
 		layers = []bool{false, true}
 	}
-	states := g.IDBound() * s.stride * 4
-	s.out, s.in, s.nodes = make([][]arc, states), make([][]arc, states), make([]*graph.Node, states)
-	s.ids = make([]simple.Node, states)
-	for i := range s.ids {
-		s.ids[i] = simple.Node(i)
-	}
-	for _, n := range g.SortedNodes() {
+	for id := range g.IDBound() {
+		n := g.NodeByID(id)
 		for _, slot := range s.slotsOf(n) {
 			for _, t := range []bool{false, true} {
 				for _, l := range layers {
@@ -180,22 +201,58 @@ func newStateGraph(g *graph.Graph, lateral Lateral) *stateGraph {
 			}
 		}
 	}
-	// Two passes over the arcs: count them per state, then fill one backing
-	// array cut per state (appending arc by arc grew millions of slices on
-	// a large cluster, issue #16).
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var counts []int
+			for {
+				first := next.Add(nodeRun) - nodeRun
+				if first >= g.IDBound() {
+					return
+				}
+				for id := first; id < min(first+nodeRun, g.IDBound()); id++ {
+					counts = s.addArcsOf(g.NodeByID(id), layers, counts)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return s
+}
+
+// nodeRun is how many nodes a worker of newStateGraph takes at once.
+const nodeRun = 64
+
+// addArcsOf fills the out-lists of a node's states, from its out-edges in
+// ID order: counted per state, then cut from one backing array (appending
+// arc by arc grew millions of slices on a large cluster, issue #16), then
+// sorted by target with one arc per pair of states: of parallel edges the
+// first, unless a later one is routed (preferEdge). counts is scratch
+// space, returned for the next node.
+func (s *stateGraph) addArcsOf(n *graph.Node, layers []bool, counts []int) []int {
+	edges := s.g.EdgesFrom(n)
+	if len(edges) == 0 {
+		return counts
+	}
+	base := s.id(n, 0, false, false)
+	counts = slices.Grow(counts[:0], int(s.stride*4))[:s.stride*4]
+	clear(counts)
 	onlySlotZero := []int{0}
 	eachArc := func(add func(from int64, a arc)) {
-		for i, e := range g.Edges() {
+		for _, e := range edges {
 			if !Carries(e) {
 				continue
 			}
 			lat := IsLateral(e)
-			if lat && lateral == LateralOff {
+			if lat && s.lateral == LateralOff {
 				continue
 			}
 			toSlot := s.entering(e)
 			leaving := onlySlotZero
-			if len(e.EntryPorts) > 0 || len(s.slots[e.FromNode().ID()]) > 0 {
+			if len(e.EntryPorts) > 0 || len(s.slots[n.ID()]) > 0 {
 				leaving = s.leaving(e)
 			}
 			bypasses := Bypasses(e)
@@ -203,31 +260,33 @@ func newStateGraph(g *graph.Graph, lateral Lateral) *stateGraph {
 				for _, t := range []bool{false, true} {
 					for _, l := range layers {
 						toL := l
-						if lat && lateral == LateralOne {
+						if lat && s.lateral == LateralOne {
 							if l {
 								continue // the one lateral hop is spent
 							}
 							toL = true
 						}
-						add(s.id(e.FromNode(), fromSlot, t, l), arc{state: int32(s.id(e.ToNode(), toSlot, t || bypasses, toL)), edge: int32(i)})
+						add(s.id(n, fromSlot, t, l), arc{state: int32(s.id(e.ToNode(), toSlot, t || bypasses, toL)), edge: int32(e.ID())})
 					}
 				}
 			}
 		}
 	}
-	counts := make([]int, states)
 	total := 0
-	eachArc(func(from int64, _ arc) { counts[from]++; total++ })
+	eachArc(func(from int64, _ arc) { counts[from-base]++; total++ })
+	if total == 0 {
+		return counts
+	}
 	backing := make([]arc, total)
-	for from, n := range counts {
-		if n > 0 {
-			s.out[from], backing = backing[:0:n], backing[n:]
+	for local, k := range counts {
+		if k > 0 {
+			s.out[base+int64(local)], backing = backing[:0:k], backing[k:]
 		}
 	}
 	eachArc(func(from int64, a arc) { s.out[from] = append(s.out[from], a) })
-	// One arc per pair of states: of parallel edges the first, unless a
-	// later one is routed (preferEdge), at that edge's cost.
-	for from, arcs := range s.out {
+	for local := range counts {
+		from := base + int64(local)
+		arcs := s.out[from]
 		if len(arcs) == 0 {
 			continue
 		}
@@ -244,26 +303,37 @@ func newStateGraph(g *graph.Graph, lateral Lateral) *stateGraph {
 		}
 		s.out[from] = slices.Clip(kept)
 	}
-	clear(counts)
-	total = 0
-	for _, arcs := range s.out {
-		for _, a := range arcs {
-			counts[a.state]++
-			total++
+	return counts
+}
+
+// inArcs returns the in-lists, built from the out-lists on first use: each
+// state's arcs in, ordered by source state. Only the loop-free search reads
+// them (distancesTo), and on most inputs it never runs; building them with
+// the out-lists doubled the state graph (issue #16).
+func (s *stateGraph) inArcs() [][]arc {
+	s.inOnce.Do(func() {
+		counts := make([]int, len(s.out))
+		total := 0
+		for _, arcs := range s.out {
+			for _, a := range arcs {
+				counts[a.state]++
+				total++
+			}
 		}
-	}
-	backing = make([]arc, total)
-	for to, n := range counts {
-		if n > 0 {
-			s.in[to], backing = backing[:0:n], backing[n:]
+		s.in = make([][]arc, len(s.out))
+		backing := make([]arc, total)
+		for to, n := range counts {
+			if n > 0 {
+				s.in[to], backing = backing[:0:n], backing[n:]
+			}
 		}
-	}
-	for from, arcs := range s.out {
-		for _, a := range arcs {
-			s.in[a.state] = append(s.in[a.state], arc{state: int32(from), edge: a.edge})
+		for from, arcs := range s.out {
+			for _, a := range arcs {
+				s.in[a.state] = append(s.in[a.state], arc{state: int32(from), edge: a.edge})
+			}
 		}
-	}
-	return s
+	})
+	return s.in
 }
 
 // arcTo returns the arc from one state to another, if any.
@@ -279,11 +349,11 @@ func (s *stateGraph) arcTo(from, to int64) (arc, bool) {
 	return arcs[i], true
 }
 
-// stateNodes iterates the states at the ends of arcs (gonum's graph.Nodes):
-// of an out-list (from is its source, remembered with each arc handed out)
-// or an in-list (from is -1).
+// stateNodes iterates the states at the ends of a state's out-arcs
+// (gonum's graph.Nodes); from is that state, remembered with each arc
+// handed out.
 type stateNodes struct {
-	s    *stateGraph
+	s    *searchView
 	from int64
 	arcs []arc
 	i    int
@@ -300,31 +370,21 @@ func (it *stateNodes) Len() int { return len(it.arcs) - it.i }
 func (it *stateNodes) Reset()   { it.i = 0 }
 func (it *stateNodes) Node() gonum.Node {
 	a := &it.arcs[it.i-1]
-	if it.from >= 0 {
-		it.s.last, it.s.lastFrom = a, it.from
-	}
+	it.s.last, it.s.lastFrom = a, it.from
 	return &it.s.ids[a.state]
 }
 func (s *stateGraph) node(id int64) gonum.Node { return simple.Node(id) }
 
 // From implements gonum's traverse.Graph: the states an arc from id reaches.
-func (s *stateGraph) From(id int64) gonum.Nodes {
+func (s *searchView) From(id int64) gonum.Nodes {
 	if id < 0 || id >= int64(len(s.out)) || len(s.out[id]) == 0 {
 		return gonum.Empty
 	}
 	return &stateNodes{s: s, from: id, arcs: s.out[id]}
 }
 
-// To lists the states with an arc into id.
-func (s *stateGraph) To(id int64) gonum.Nodes {
-	if id < 0 || id >= int64(len(s.in)) || len(s.in[id]) == 0 {
-		return gonum.Empty
-	}
-	return &stateNodes{s: s, from: -1, arcs: s.in[id]}
-}
-
 // Edge implements gonum's traverse.Graph.
-func (s *stateGraph) Edge(uid, vid int64) gonum.Edge {
+func (s *searchView) Edge(uid, vid int64) gonum.Edge {
 	a, ok := s.arcTo(uid, vid)
 	if !ok {
 		return nil
@@ -333,7 +393,7 @@ func (s *stateGraph) Edge(uid, vid int64) gonum.Edge {
 }
 
 // Weight implements gonum's path.Weighted.
-func (s *stateGraph) Weight(xid, yid int64) (float64, bool) {
+func (s *searchView) Weight(xid, yid int64) (float64, bool) {
 	if xid == yid {
 		return 0, true
 	}
@@ -371,7 +431,7 @@ func preferEdge(old, candidate *graph.Edge) bool {
 
 // Search holds the shortest-path tree from one source.
 type Search struct {
-	s       *stateGraph
+	s       *searchView
 	tree    path.Shortest
 	src     *graph.Node
 	lateral Lateral
@@ -380,8 +440,11 @@ type Search struct {
 // Source is the node the search starts from.
 func (q *Search) Source() *graph.Node { return q.src }
 
+// from runs the search from src. Searches may run at once: each reads the
+// state graph through its own view.
 func (s *stateGraph) from(src *graph.Node) *Search {
-	return &Search{s: s, tree: path.DijkstraFrom(simple.Node(s.id(src, 0, false, false)), s), src: src, lateral: s.lateral}
+	v := &searchView{stateGraph: s}
+	return &Search{s: v, tree: path.DijkstraFrom(simple.Node(s.id(src, 0, false, false)), v), src: src, lateral: s.lateral}
 }
 
 // Reaches reports whether a loop-free path reaches the node in the taint

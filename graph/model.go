@@ -472,6 +472,10 @@ func (g *Graph) Node(id int64) gonum.Node {
 	return nil
 }
 
+// NodeByID returns the node with an ID, or nil for an ID outside
+// [0, IDBound).
+func (g *Graph) NodeByID(id int64) *Node { return g.node(id) }
+
 func (g *Graph) node(id int64) *Node {
 	if id < 0 || id >= int64(len(g.byID)) {
 		return nil
