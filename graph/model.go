@@ -13,6 +13,7 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"sync"
 
 	gonum "gonum.org/v1/gonum/graph"
 	"gonum.org/v1/gonum/graph/iterator"
@@ -421,27 +422,65 @@ func (g *Graph) ConnectBatched(from, to *Node, a *EdgeAttrs) *Edge {
 func (g *Graph) LinkBatched() { g.link() }
 
 // link puts the edges connected since the last link in their ends' lists,
-// in order, growing each list once.
+// in order, growing each list once. A large batch fills the out-lists and
+// the in-lists at once, on two cores: they are separate fields of the
+// nodes, each side written by one goroutine (the lateral hops of a large
+// cluster are millions, issue #16).
 func (g *Graph) link() {
 	first := g.linked
 	if first == g.numEdges {
 		return
 	}
 	g.linked = g.numEdges
-	outs, ins := make([]int, len(g.byID)), make([]int, len(g.byID))
+	if g.numEdges-first < parallelLinkBatch {
+		g.linkSide(first, true)
+		g.linkSide(first, false)
+		return
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { g.linkSide(first, false) })
+	g.linkSide(first, true)
+	wg.Wait()
+}
+
+// parallelLinkBatch is the batch size from which link fills both sides at
+// once; below it a goroutine costs more than it saves.
+const parallelLinkBatch = 1 << 14
+
+// linkSide appends the edges from ID first on to their sources' out-lists
+// (out) or their targets' in-lists, each list grown once.
+func (g *Graph) linkSide(first int, out bool) {
+	end := func(e *Edge) (*Node, *[]*Edge) {
+		if out {
+			return e.from, &e.from.out
+		}
+		return e.to, &e.to.in
+	}
+	counts := make([]int, len(g.byID))
 	for id := first; id < g.numEdges; id++ {
 		e := g.EdgeByID(int64(id))
-		outs[e.from.id]++
-		ins[e.to.id]++
+		if e.from == nil {
+			// A builder's bug, not an input's: it reserved an edge and
+			// linked the batch before making it.
+			panic(fmt.Sprintf("graph: edge %d reserved (ReserveBatched) and never set", id))
+		}
+		n, _ := end(e)
+		counts[n.id]++
 	}
 	for id, n := range g.byID {
-		n.out = slices.Grow(n.out, outs[id])
-		n.in = slices.Grow(n.in, ins[id])
+		if counts[id] == 0 {
+			continue
+		}
+		if out {
+			n.out = slices.Grow(n.out, counts[id])
+		} else {
+			n.in = slices.Grow(n.in, counts[id])
+		}
 	}
 	for id := first; id < g.numEdges; id++ {
 		e := g.EdgeByID(int64(id))
-		e.from.out = append(e.from.out, e)
-		e.to.in = append(e.to.in, e)
+		_, list := end(e)
+		*list = append(*list, e)
 	}
 }
 
@@ -449,13 +488,34 @@ func (g *Graph) link() {
 // cluster edges are millions, and allocating them one by one cost more than
 // making them.
 func (g *Graph) newEdge(from, to *Node, a *EdgeAttrs) *Edge {
-	if g.numEdges%edgeBlock == 0 {
+	if g.numEdges == len(g.blocks)*edgeBlock {
 		g.blocks = append(g.blocks, make([]Edge, edgeBlock))
 	}
-	e := &g.blocks[len(g.blocks)-1][g.numEdges%edgeBlock]
-	e.from, e.to, e.EdgeAttrs = from, to, a
-	e.id = int64(g.numEdges)
 	g.numEdges++
+	return g.SetReserved(int64(g.numEdges-1), from, to, a)
+}
+
+// ReserveBatched numbers the next k edges of a batch without making them,
+// and returns the first of their IDs: the caller makes each with
+// SetReserved before the batch is linked or read. A builder reserves the
+// edges it can copy, keeps numbering the ones it evaluates, and copies the
+// reserved ones afterwards on every core (issue #16); edge order is the
+// order of the IDs, as if they had been connected one by one.
+func (g *Graph) ReserveBatched(k int) int64 {
+	first := int64(g.numEdges)
+	g.numEdges += k
+	for len(g.blocks)*edgeBlock < g.numEdges {
+		g.blocks = append(g.blocks, make([]Edge, edgeBlock))
+	}
+	return first
+}
+
+// SetReserved makes the reserved edge with an ID. Distinct IDs may be set
+// from several goroutines at once; nothing may read the graph meanwhile.
+func (g *Graph) SetReserved(id int64, from, to *Node, a *EdgeAttrs) *Edge {
+	e := &g.blocks[id/edgeBlock][id%edgeBlock]
+	e.from, e.to, e.EdgeAttrs = from, to, a
+	e.id = id
 	return e
 }
 

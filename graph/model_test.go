@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 
 	gonum "gonum.org/v1/gonum/graph"
@@ -133,6 +135,93 @@ func TestConnectBatchedKeepsOrder(t *testing.T) {
 			} {
 				if !equal(check.got, check.want) {
 					t.Errorf("%s: got %v, want %v", check.what, check.got, check.want)
+				}
+			}
+		})
+	}
+}
+
+// A batch large enough to be linked on two cores, connected one by one, in
+// a batch, or reserved and set out of order from several goroutines, gives
+// the same edges with the same IDs in the same lists.
+func TestLargeBatchesKeepOrder(t *testing.T) {
+	const nodes, edges = 7, parallelLinkBatch + 101
+	ends := func(i int) (int, int) { return i % nodes, (i*3 + 1) % nodes }
+	tests := []struct {
+		name    string
+		connect func(g *Graph, ns []*Node)
+	}{
+		{"one by one", func(g *Graph, ns []*Node) {
+			for i := range edges {
+				f, to := ends(i)
+				g.Connect(ns[f], ns[to], &EdgeAttrs{Port: int32(i)})
+			}
+		}},
+		{"batched", func(g *Graph, ns []*Node) {
+			for i := range edges {
+				f, to := ends(i)
+				g.ConnectBatched(ns[f], ns[to], &EdgeAttrs{Port: int32(i)})
+			}
+			g.LinkBatched()
+		}},
+		{"reserved, set backwards from two goroutines", func(g *Graph, ns []*Node) {
+			g.ConnectBatched(ns[0], ns[1], &EdgeAttrs{Port: 0})
+			first := g.ReserveBatched(edges - 2)
+			g.ConnectBatched(ns[(edges-1)%nodes], ns[((edges-1)*3+1)%nodes], &EdgeAttrs{Port: edges - 1})
+			var wg sync.WaitGroup
+			for half := range 2 {
+				wg.Go(func() {
+					for i := edges - 2; i >= 1; i-- {
+						if i%2 == half {
+							f, to := ends(i)
+							g.SetReserved(first+int64(i-1), ns[f], ns[to], &EdgeAttrs{Port: int32(i)})
+						}
+					}
+				})
+			}
+			wg.Wait()
+			g.LinkBatched()
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g := New()
+			var ns []*Node
+			for i := range nodes {
+				ns = append(ns, g.AddNode(&Node{Kind: KindWorkload, Label: fmt.Sprint(i)}))
+			}
+			tc.connect(g, ns)
+			if g.NumEdges() != edges {
+				t.Fatalf("%d edges, want %d", g.NumEdges(), edges)
+			}
+			for id := range int64(edges) {
+				if e := g.EdgeByID(id); e.ID() != id || int64(e.Port) != id {
+					t.Fatalf("edge %d: ID %d, port %d", id, e.ID(), e.Port)
+				}
+			}
+			for i, n := range ns {
+				var wantOut, wantIn []int64
+				for e := range edges {
+					f, to := ends(e)
+					if f == i {
+						wantOut = append(wantOut, int64(e))
+					}
+					if to == i {
+						wantIn = append(wantIn, int64(e))
+					}
+				}
+				ids := func(es []*Edge) []int64 {
+					var out []int64
+					for _, e := range es {
+						out = append(out, e.ID())
+					}
+					return out
+				}
+				if got := ids(g.EdgesFrom(n)); !equal(got, wantOut) {
+					t.Errorf("from %d: %d edges, want %d, or out of order", i, len(got), len(wantOut))
+				}
+				if got := ids(g.EdgesTo(n)); !equal(got, wantIn) {
+					t.Errorf("into %d: %d edges, want %d, or out of order", i, len(got), len(wantIn))
 				}
 			}
 		})

@@ -2,9 +2,12 @@ package build
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	istionetv1 "istio.io/client-go/pkg/apis/networking/v1"
 
@@ -62,7 +65,10 @@ func (b *builder) addPivots() {
 			}
 		}
 	}
+	var copies []classCopy
+	// Deferred in this order: the copies are made, then the batch linked.
 	defer b.g.LinkBatched()
+	defer func() { b.makeCopies(copies) }()
 	classes := b.newPivotClasses()
 	for len(queue) > 0 {
 		src := queue[0]
@@ -96,15 +102,25 @@ func (b *builder) addPivots() {
 			// pod's, in the same order, except the one into this pod
 			// (none: no hop into itself) and those into the first pod
 			// (evaluated here: the first pod made none into itself).
-			for _, ch := range c.hops {
+			// The copies are only numbered here, in that order, and made
+			// after the loop on every core (makeCopies).
+			run := 0
+			flush := func(end int) {
+				if k := end - run; k > 0 {
+					copies = append(copies, classCopy{src: src, hops: c.hops[run:end], first: b.g.ReserveBatched(k - countHopsInto(c.hops[run:end], src))})
+				}
+			}
+			for i, ch := range c.hops {
 				switch {
 				case ch.edge == nil:
+					flush(i)
+					run = i + 1
 					connectAll(ch.dst)
 				case ch.dst != src:
-					b.g.ConnectBatched(src.node, ch.dst.node, ch.edge.EdgeAttrs)
 					visit(ch.dst.node)
 				}
 			}
+			flush(len(c.hops))
 			continue
 		}
 		var record *pivotClass
@@ -142,6 +158,53 @@ func (b *builder) addPivots() {
 			}
 		}
 	}
+}
+
+// classCopy is a run of a class's hops that a later pod of the class
+// makes as the class's first pod made them: from src, with the first pod's
+// attributes, skipping the hops into src itself, numbered from first.
+type classCopy struct {
+	src   *workload
+	hops  []classHop
+	first int64
+}
+
+func countHopsInto(hops []classHop, w *workload) int {
+	n := 0
+	for _, h := range hops {
+		if h.dst == w {
+			n++
+		}
+	}
+	return n
+}
+
+// makeCopies makes the reserved hops of every classCopy, the copies shared
+// among GOMAXPROCS workers: they are most of the lateral edges of a large
+// cluster (8.7 million at the generator's large size) and each is one
+// write, so one core made them at memory speed while the other idled.
+func (b *builder) makeCopies(copies []classCopy) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(len(copies)) {
+					return
+				}
+				c := copies[i]
+				id := c.first
+				for _, h := range c.hops {
+					if h.dst != c.src {
+						b.g.SetReserved(id, c.src.node, h.dst.node, h.edge.EdgeAttrs)
+						id++
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // pivotClasses groups the reached workloads whose lateral hops are the
